@@ -1,0 +1,146 @@
+/**
+ * The Channel: per-mailbox priority inboxes on one sorted set each (`tt:<town>:inbox:<id>`).
+ * Score = priority rank × 1e15 + a town-wide send counter, so the lowest score is the most urgent,
+ * oldest message: strictly by priority, first-in-first-out within one priority. BZPOPMIN gives a
+ * blocking receive without polling.
+ */
+import { randomUUID } from "node:crypto";
+import type { Redis } from "ioredis";
+import { findAgent, listAgents } from "../agent/agent.service";
+import { RESERVED_NAMES } from "../agent/agent";
+import { CoreError, validationError } from "../errors";
+import { SUPERVISOR } from "../redis/keys";
+import { priorityRank } from "../task/task";
+import type { Town } from "../town/town";
+import { Message, SendMessageInput } from "../message/message";
+
+const SEND = `
+local seq = redis.call('INCR', KEYS[2])
+redis.call('ZADD', KEYS[1], tonumber(ARGV[1]) * 1e15 + seq, ARGV[2])
+if ARGV[3] ~= '' then
+  redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[4], '*', 'type', 'message.sent', 'data', ARGV[3])
+end
+return seq
+`;
+
+type ChannelRedis = Redis & { ttSend(k1: string, k2: string, k3: string, rank: number, msg: string, ev: string, maxLen: number): Promise<number> };
+
+function withSend(redis: Redis): ChannelRedis {
+  const r = redis as ChannelRedis;
+  if (typeof r.ttSend !== "function") redis.defineCommand("ttSend", { numberOfKeys: 3, lua: SEND });
+  return r;
+}
+
+export interface Mailbox {
+  /** The id in `tt:<town>:inbox:<id>`: an agent id, or "supervisor". */
+  id: string;
+  /** Display name: the agent's name, or "supervisor". */
+  name: string;
+}
+
+/** Resolves an agent reference, or `supervisor`/`conductor`, to a mailbox. */
+export async function resolveMailbox(town: Town, ref: string): Promise<Mailbox> {
+  const lower = ref.trim().toLowerCase();
+  if ((RESERVED_NAMES as readonly string[]).includes(lower) || lower === SUPERVISOR) return { id: SUPERVISOR, name: SUPERVISOR };
+  const agent = await findAgent(town, ref);
+  if (!agent) throw new CoreError("NOT_FOUND", `no agent "${ref}" in town ${town.name}: \`tt list\` shows the agents`, { ref });
+  return { id: agent.id, name: agent.name };
+}
+
+function decode(raw: string): Message {
+  return JSON.parse(raw) as Message;
+}
+
+export interface SendOptions {
+  /** Append a `message.sent` event (default true); benchmarks of the raw channel may turn it off. */
+  event?: boolean;
+}
+
+/** Sends a message to one mailbox; returns it with its id. */
+export async function sendMessage(town: Town, raw: SendMessageInput, opts: SendOptions = {}): Promise<Message> {
+  const r = SendMessageInput.safeParse(raw);
+  if (!r.success) throw validationError("message", r.error.issues);
+  const input = r.data;
+  const to = await resolveMailbox(town, input.to);
+  return deliver(town, to, input, opts);
+}
+
+async function deliver(town: Town, to: Mailbox, input: SendMessageInput & { from: string }, opts: SendOptions): Promise<Message> {
+  const msg: Message = {
+    id: randomUUID(),
+    from: input.from,
+    to: to.id,
+    type: input.type ?? "info",
+    priority: input.priority ?? "normal",
+    createdAt: Date.now(),
+    correlationId: input.correlationId ?? null,
+    body: input.body,
+    data: input.data ?? null,
+  };
+  const event =
+    opts.event === false
+      ? ""
+      : JSON.stringify({ at: msg.createdAt, by: msg.from, messageId: msg.id, agentId: to.id === SUPERVISOR ? null : to.id, toName: to.name, from: msg.from, msgType: msg.type, priority: msg.priority, preview: msg.body.slice(0, 120) });
+  const k = town.keys;
+  await withSend(town.redis).ttSend(k.inbox(to.id), k.inboxSeq, k.events, priorityRank(msg.priority), JSON.stringify(msg), event, town.config.events.maxLen);
+  return msg;
+}
+
+/** Sends the same message to every agent that is not stopped; returns one message per recipient. */
+export async function broadcast(town: Town, raw: Omit<SendMessageInput, "to">): Promise<Message[]> {
+  const r = SendMessageInput.safeParse({ ...raw, to: SUPERVISOR });
+  if (!r.success) throw validationError("message", r.error.issues);
+  const agents = (await listAgents(town)).filter((a) => a.state !== "stopped");
+  return Promise.all(agents.map((a) => deliver(town, { id: a.id, name: a.name }, r.data, {})));
+}
+
+/** Takes the next message without waiting; null when the inbox is empty. */
+export async function tryReceive(town: Town, mailboxId: string): Promise<Message | null> {
+  const [raw] = await town.redis.zpopmin(town.keys.inbox(mailboxId));
+  return raw ? decode(raw) : null;
+}
+
+/** Takes up to `max` messages in order without waiting. */
+export async function drain(town: Town, mailboxId: string, max = 100): Promise<Message[]> {
+  const flat = await town.redis.zpopmin(town.keys.inbox(mailboxId), max);
+  const out: Message[] = [];
+  for (let i = 0; i < flat.length; i += 2) out.push(decode(flat[i]!));
+  return out;
+}
+
+/**
+ * Waits up to `timeoutMs` for the next message (0 = wait forever). Issues BZPOPMIN in slices of at most
+ * 5 s on the town's blocking connection, so after a Redis restart the wait is re-issued instead of hanging.
+ */
+export async function receive(town: Town, mailboxId: string, timeoutMs: number, opts: { signal?: AbortSignal; connection?: Redis } = {}): Promise<Message | null> {
+  const conn = opts.connection ?? town.blocking();
+  const deadline = timeoutMs > 0 ? Date.now() + timeoutMs : Infinity;
+  const key = town.keys.inbox(mailboxId);
+  while (!opts.signal?.aborted) {
+    const left = deadline - Date.now();
+    if (left <= 0) return null;
+    const slice = Math.max(0.01, Math.min(left, 5_000) / 1000);
+    let reply: [string, string, string] | null;
+    try {
+      reply = (await conn.bzpopmin(key, slice)) as [string, string, string] | null;
+    } catch (err) {
+      if (opts.signal?.aborted || conn.status === "end") throw err;
+      await new Promise((r) => setTimeout(r, 100));
+      continue;
+    }
+    if (reply) return decode(reply[1]);
+  }
+  return null;
+}
+
+/** The next `count` messages in the order they will be received, without taking them. */
+export async function peek(town: Town, mailboxId: string, count = 50): Promise<Message[]> {
+  const raws = await town.redis.zrange(town.keys.inbox(mailboxId), 0, String(Math.max(0, count - 1)));
+  return raws.map(decode);
+}
+
+export async function inboxLength(town: Town, mailboxId: string): Promise<number> {
+  return town.redis.zcard(town.keys.inbox(mailboxId));
+}
+
+export { Message };

@@ -1,0 +1,72 @@
+/**
+ * Dispatch through BullMQ: one queue per agent (`agent-<agentId>`, under the town's prefix) with a global
+ * concurrency of 1, so an agent runs at most one task at a time whatever the number of runners. A job is a
+ * hint that says "this task may be ready for this agent"; the task hash is the truth, and the runner's
+ * processor re-checks it (startTask) before doing anything. Runners reconcile assigned tasks that lack a job.
+ */
+import { Queue, type JobsOptions } from "bullmq";
+import type { Priority } from "../task/task";
+import type { Town } from "../town/town";
+
+export interface RunJobData {
+  taskId: string;
+  agentId: string;
+}
+
+export const RUN_JOB = "run";
+export const agentQueueName = (agentId: string) => `agent-${agentId}`;
+
+/**
+ * BullMQ priority (1 runs first). A task whose run was interrupted goes back in front of everything
+ * (`resume`); then urgent … low.
+ */
+export const BULL_PRIORITY: Record<Priority | "resume", number> = { resume: 1, urgent: 2, high: 3, normal: 4, low: 5 };
+
+const queues = new WeakMap<Town, Map<string, Queue<RunJobData>>>();
+
+/** The queue of one agent; cached per town, sharing the town's connection (BullMQ does not close it). */
+export function agentQueue(town: Town, agentId: string): Queue<RunJobData> {
+  let byAgent = queues.get(town);
+  if (!byAgent) queues.set(town, (byAgent = new Map()));
+  let q = byAgent.get(agentId);
+  if (!q) {
+    q = new Queue<RunJobData>(agentQueueName(agentId), { connection: town.redis, prefix: town.keys.bullPrefix, skipVersionCheck: true });
+    byAgent.set(agentId, q);
+  }
+  return q;
+}
+
+export function runJobId(taskId: string, attempt: number) {
+  return `${taskId}.${attempt}`;
+}
+
+/**
+ * Enqueues a run of `taskId` on its agent's queue. The job id includes the task's version, so enqueueing the
+ * same assignment twice is a no-op and a later assignment is a new job.
+ */
+export async function enqueueRun(town: Town, task: { id: string; assignedTo: string | null; priority: Priority; version: number }, opts: { resume?: boolean } = {}): Promise<void> {
+  if (!task.assignedTo) return;
+  const q = agentQueue(town, task.assignedTo);
+  const jobOpts: JobsOptions = {
+    jobId: runJobId(task.id, task.version),
+    priority: BULL_PRIORITY[opts.resume ? "resume" : task.priority],
+    removeOnComplete: true,
+    removeOnFail: true,
+    attempts: 1,
+  };
+  await q.add(RUN_JOB, { taskId: task.id, agentId: task.assignedTo }, jobOpts);
+}
+
+/** Removes waiting jobs of a task from an agent's queue (best effort: a job already running re-checks the task). */
+export async function dequeueRuns(town: Town, agentId: string, taskId: string): Promise<void> {
+  const q = agentQueue(town, agentId);
+  const jobs = await q.getJobs(["waiting", "prioritized", "delayed"], 0, 1000);
+  await Promise.all(jobs.filter((j) => j.data.taskId === taskId).map((j) => j.remove().catch(() => undefined)));
+}
+
+export async function closeQueues(town: Town): Promise<void> {
+  const byAgent = queues.get(town);
+  if (!byAgent) return;
+  queues.delete(town);
+  await Promise.all([...byAgent.values()].map((q) => q.close()));
+}

@@ -1,0 +1,23 @@
+export * from "./errors";
+export * from "./redis/keys";
+export { applyPlan, type WritePlan, type PlanResult } from "./redis/atomic";
+export { createRedis, redisOptionsFromUrl, waitReady, describeRedisUrl } from "./redis/connection";
+
+export * from "./town/config";
+export * from "./town/town";
+export * from "./town/status";
+export { ensureManagedRedis, stopManagedRedis, managedRedisPid, managedPaths, checkRedisServer } from "./town/managed-redis";
+
+export * from "./models/models";
+
+export * from "./agent/agent";
+export * from "./agent/agent.service";
+export * from "./agent/agent-ops";
+
+export * from "./task/task";
+export * from "./task/task.service";
+
+export * from "./message/message";
+export { sendMessage, broadcast, receive, tryReceive, drain, peek, inboxLength, resolveMailbox, type Mailbox, type SendOptions } from "./channel/channel";
+export * from "./channel/events";
+export * from "./dispatch/dispatch";

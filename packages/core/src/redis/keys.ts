@@ -1,0 +1,65 @@
+/**
+ * The only module that writes Redis key strings. Every key of a town starts with `tt:<town>:`.
+ * With `hashTag` (Redis Cluster) the town name is wrapped in `{}` so that all keys of a town share one slot.
+ */
+import type { AgentState } from "../agent/agent";
+import type { TaskState } from "../task/task";
+
+export interface KeyOptions {
+  hashTag?: boolean;
+}
+
+export function townKeys(town: string, opts: KeyOptions = {}) {
+  const p = opts.hashTag ? `tt:{${town}}:` : `tt:${town}:`;
+  return {
+    prefix: p,
+    /** BullMQ queue prefix: queues live under `tt:<town>:bull:<queue>:…`. */
+    bullPrefix: `${p}bull`,
+    /** Town metadata hash (name, createdAt). */
+    meta: `${p}meta`,
+
+    agent: (id: string) => `${p}agent:${id}`,
+    /** zset agentId → createdAt (listing in spawn order). */
+    agents: `${p}agents`,
+    agentsByState: (state: AgentState) => `${p}agents:state:${state}`,
+    /** hash lower(name) → agentId: case-insensitive uniqueness. */
+    agentNames: `${p}agents:names`,
+    /** zset of agent ids, all score 0, for lexicographic prefix lookup. */
+    agentIds: `${p}agents:ids`,
+
+    task: (id: string) => `${p}task:${id}`,
+    /** zset taskId → createdAt. */
+    tasks: `${p}tasks`,
+    tasksByState: (state: TaskState) => `${p}tasks:state:${state}`,
+    /** zset taskId → createdAt, tasks currently assigned to (or run by) an agent. */
+    tasksByAgent: (agentId: string) => `${p}tasks:agent:${agentId}`,
+    /** zset of task ids, all score 0, for lexicographic prefix lookup. */
+    taskIds: `${p}tasks:ids`,
+    /** zset of pending tasks, score orders by priority then age. */
+    backlog: `${p}backlog`,
+    /** capped stream of one task's output lines. */
+    taskLog: (taskId: string) => `${p}log:${taskId}`,
+
+    /** zset inbox of an agent (or the supervisor mailbox): score orders by priority, then send order. */
+    inbox: (mailboxId: string) => `${p}inbox:${mailboxId}`,
+    /** counter that gives every message its send order. */
+    inboxSeq: `${p}inbox:seq`,
+
+    /** capped stream of every state change in the town. */
+    events: `${p}events`,
+
+    /** hash runnerId → JSON (host, pid, models, startedAt); heartbeats in `runnerAlive`. */
+    runners: `${p}runners`,
+    /** zset runnerId → last heartbeat ms. */
+    runnerAlive: `${p}runners:alive`,
+    /** lease of one agent by one runner (string with PX). */
+    agentLease: (agentId: string) => `${p}lease:agent:${agentId}`,
+    /** per-agent control flags (interrupt requests etc.). */
+    agentControl: (agentId: string) => `${p}control:${agentId}`,
+  };
+}
+
+export type TownKeys = ReturnType<typeof townKeys>;
+
+/** The well-known human mailbox. */
+export const SUPERVISOR = "supervisor";

@@ -1,0 +1,384 @@
+import { randomUUID } from "node:crypto";
+import type { z } from "zod";
+import { resolveAgent } from "../agent/agent.service";
+import { eventPlan, type EventType } from "../channel/events";
+import { sendMessage } from "../channel/channel";
+import { CoreError, validationError } from "../errors";
+import { applyPlan, type WritePlan } from "../redis/atomic";
+import { changePlan, decodeFields, mergePlans, type Codec } from "../redis/entity";
+import type { Town } from "../town/town";
+import { dequeueRuns, enqueueRun } from "../dispatch/dispatch";
+import {
+  AssignTaskInput,
+  CompleteTaskInput,
+  CreateTaskInput,
+  FailTaskInput,
+  ListTasksInput,
+  priorityRank,
+  TASK_STATES,
+  TASK_TRANSITIONS,
+  TaskChangeInput,
+  type Task,
+  type TaskState,
+  type TaskTransition,
+} from "./task";
+
+const CODEC: Codec = {
+  numbers: ["createdAt", "updatedAt", "startedAt", "completedAt", "attempts", "version"],
+  json: ["tags"],
+};
+const NULLABLE = ["assignedTo", "startedAt", "completedAt", "result", "error"] as const;
+
+export const shortId = (id: string) => id.slice(0, 8);
+
+function parse<S extends z.ZodType>(schema: S, input: unknown, what: string): z.infer<S> {
+  const r = schema.safeParse(input);
+  if (!r.success) throw validationError(what, r.error.issues);
+  return r.data;
+}
+
+/** The backlog orders pending tasks by priority, then age (oldest first). */
+const backlogScore = (t: Pick<Task, "priority" | "createdAt">) => priorityRank(t.priority) * 1e13 + t.createdAt;
+
+async function readTask(town: Town, id: string): Promise<Task | null> {
+  const h = await town.redis.hgetall(town.keys.task(id));
+  return h.id ? decodeFields<Task>(h, CODEC, NULLABLE) : null;
+}
+
+/** Finds a task by full id or unique id prefix; null when none matches. */
+export async function findTask(town: Town, ref: string): Promise<Task | null> {
+  const exact = await readTask(town, ref);
+  if (exact) return exact;
+  if (!/^[0-9a-f-]{1,36}$/i.test(ref)) return null;
+  const ids = await town.redis.zrangebylex(town.keys.taskIds, `[${ref.toLowerCase()}`, `[${ref.toLowerCase()}\xff`, "LIMIT", 0, 10);
+  if (ids.length > 1) {
+    throw new CoreError("AMBIGUOUS", `"${ref}" matches ${ids.length} tasks (${ids.map(shortId).join(", ")}…): give more of the id`, { candidates: ids });
+  }
+  return ids[0] ? readTask(town, ids[0]) : null;
+}
+
+export async function getTask(town: Town, ref: string): Promise<Task> {
+  const t = await findTask(town, ref);
+  if (!t) throw new CoreError("NOT_FOUND", `no task "${ref}" in town ${town.name}: \`tt tasks\` lists them`, { ref });
+  return t;
+}
+
+/** Index updates that follow a task from `prev` to `next`. */
+function indexPlan(town: Town, prev: Task | null, next: Task): WritePlan {
+  const k = town.keys;
+  const plan: Required<Pick<WritePlan, "zadd" | "zrem">> & WritePlan = { expect: [], zadd: [], zrem: [] };
+  if (!prev) {
+    plan.zadd.push({ key: k.tasks, score: next.createdAt, member: next.id }, { key: k.taskIds, score: 0, member: next.id });
+  }
+  if (!prev || prev.state !== next.state) {
+    if (prev) plan.zrem.push({ key: k.tasksByState(prev.state), member: next.id });
+    plan.zadd.push({ key: k.tasksByState(next.state), score: next.updatedAt, member: next.id });
+  }
+  if (next.state === "pending") plan.zadd.push({ key: k.backlog, score: backlogScore(next), member: next.id });
+  else if (prev?.state === "pending") plan.zrem.push({ key: k.backlog, member: next.id });
+  if (prev?.assignedTo !== next.assignedTo) {
+    if (prev?.assignedTo) plan.zrem.push({ key: k.tasksByAgent(prev.assignedTo), member: next.id });
+    if (next.assignedTo) plan.zadd.push({ key: k.tasksByAgent(next.assignedTo), score: next.createdAt, member: next.id });
+  }
+  return plan;
+}
+
+function taskEvent(town: Town, type: EventType, by: string, prev: Task | null, next: Task): WritePlan["event"] {
+  return eventPlan(town, type, by, {
+    taskId: next.id,
+    agentId: next.assignedTo,
+    prevAgentId: prev?.assignedTo ?? null,
+    from: prev?.state ?? null,
+    to: next.state,
+    version: next.version,
+    priority: next.priority,
+    title: next.description.slice(0, 120),
+  });
+}
+
+interface ChangeSpec {
+  action: TaskTransition;
+  event: EventType;
+  expectedVersion?: number;
+  by: string;
+  /** Fields to change; may throw to refuse (e.g. the agent cannot take work). */
+  patch: (t: Task, now: number) => Partial<Task> | Promise<Partial<Task>>;
+  /** Runs when the transition is not legal from the current state; may return the task unchanged instead. */
+  onIllegal?: (t: Task) => Task | null;
+  /** Runs after the change is applied (dispatch: enqueue or remove runs). */
+  after?: (prev: Task, next: Task) => Promise<void>;
+}
+
+/**
+ * The one way a task changes state: read, check the transition is legal and the version is the one the
+ * caller saw, then apply atomically (the script re-checks the version). A concurrent change makes the
+ * script refuse; we re-read and decide again, so racing callers see INVALID_STATE or CONFLICT, never both winning.
+ */
+async function changeTask(town: Town, ref: string, spec: ChangeSpec): Promise<Task> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const prev = await getTask(town, ref);
+    const allowed = TASK_TRANSITIONS[spec.action] as readonly TaskState[];
+    if (spec.expectedVersion !== undefined && prev.version !== spec.expectedVersion) {
+      throw new CoreError(
+        "CONFLICT",
+        `task ${shortId(prev.id)} changed since you saw it (it is now ${prev.state}, version ${prev.version}; you had version ${spec.expectedVersion}): reload and try again`,
+        { state: prev.state, version: prev.version, assignedTo: prev.assignedTo },
+      );
+    }
+    if (!allowed.includes(prev.state)) {
+      const same = spec.onIllegal?.(prev);
+      if (same) return same;
+      throw new CoreError(
+        "INVALID_STATE",
+        `cannot ${spec.action} task ${shortId(prev.id)}: it is ${prev.state} (${spec.action} needs ${allowed.join(" or ")})`,
+        { state: prev.state, version: prev.version, assignedTo: prev.assignedTo },
+      );
+    }
+    const now = Date.now();
+    const patch = await spec.patch(prev, now);
+    const next: Task = { ...prev, ...patch, updatedAt: now, updatedBy: spec.by, version: prev.version + 1 };
+    const plan = mergePlans(changePlan(town.keys.task(prev.id), prev, next, CODEC), indexPlan(town, prev, next), {
+      expect: [],
+      event: taskEvent(town, spec.event, spec.by, prev, next),
+    });
+    const res = await applyPlan(town.redis, plan);
+    if (res.ok) {
+      await spec.after?.(prev, next);
+      return next;
+    }
+    await new Promise((r) => setTimeout(r, Math.random() * 5 * Math.min(attempt + 1, 10)));
+  }
+  throw new CoreError("CONFLICT", `task ${ref} is changing too fast to update; try again`);
+}
+
+/** Checks an agent can take work and returns its id. */
+async function assignableAgent(town: Town, ref: string): Promise<string> {
+  const agent = await resolveAgent(town, ref);
+  if (agent.state === "stopped" || agent.state === "error" || agent.state === "draining") {
+    throw new CoreError(
+      "INVALID_STATE",
+      `agent ${agent.name} is ${agent.state} and takes no new work${agent.state === "draining" ? "" : `: \`tt restart ${agent.name}\` first`}`,
+      { agentState: agent.state },
+    );
+  }
+  return agent.id;
+}
+
+export async function createTask(town: Town, raw: CreateTaskInput): Promise<Task> {
+  const input = parse(CreateTaskInput, raw, "task");
+  const agentId = input.assignTo ? await assignableAgent(town, input.assignTo) : null;
+  const now = Date.now();
+  const task: Task = {
+    id: randomUUID(),
+    description: input.description,
+    state: agentId ? "assigned" : "pending",
+    assignedTo: agentId,
+    priority: input.priority,
+    tags: [...new Set(input.tags)],
+    createdAt: now,
+    updatedAt: now,
+    startedAt: null,
+    completedAt: null,
+    result: null,
+    error: null,
+    attempts: 0,
+    createdBy: input.by,
+    updatedBy: input.by,
+    version: 1,
+  };
+  const plan = mergePlans(changePlan(town.keys.task(task.id), null, task, CODEC), indexPlan(town, null, task), {
+    expect: [],
+    event: taskEvent(town, "task.created", input.by, null, task),
+  });
+  const res = await applyPlan(town.redis, plan);
+  if (!res.ok) throw new CoreError("INTERNAL", `could not create task: ${res.reason}`);
+  await enqueueRun(town, task);
+  return task;
+}
+
+/** Assigns a pending task, or reassigns an assigned one (not yet running) to another agent. */
+export async function assignTask(town: Town, raw: AssignTaskInput): Promise<Task> {
+  const input = parse(AssignTaskInput, raw, "assignment");
+  const agentId = await assignableAgent(town, input.agent);
+  return changeTask(town, input.taskId, {
+    action: "assign",
+    event: "task.assigned",
+    expectedVersion: input.expectedVersion,
+    by: input.by,
+    patch: () => ({ state: "assigned", assignedTo: agentId }),
+    after: async (prev, next) => {
+      if (prev.assignedTo && prev.assignedTo !== next.assignedTo) await dequeueRuns(town, prev.assignedTo, prev.id);
+      await enqueueRun(town, next);
+    },
+  });
+}
+
+/** Back to the backlog: an assigned task that has not started. */
+export async function unassignTask(town: Town, raw: TaskChangeInput): Promise<Task> {
+  const input = parse(TaskChangeInput, raw, "unassign");
+  return changeTask(town, input.taskId, {
+    action: "unassign",
+    event: "task.unassigned",
+    expectedVersion: input.expectedVersion,
+    by: input.by,
+    patch: () => ({ state: "pending", assignedTo: null }),
+    after: async (prev) => dequeueRuns(town, prev.assignedTo!, prev.id),
+  });
+}
+
+/** A runner starts the task on its agent: counts an attempt. */
+export async function startTask(town: Town, input: { taskId: string; agentId: string; by: string }): Promise<Task> {
+  return changeTask(town, input.taskId, {
+    action: "start",
+    event: "task.started",
+    by: input.by,
+    patch: (t, now) => {
+      if (t.assignedTo !== input.agentId) {
+        throw new CoreError("CONFLICT", `task ${shortId(t.id)} is assigned to another agent now`, { state: t.state, version: t.version });
+      }
+      return { state: "running", startedAt: now, attempts: t.attempts + 1, error: null, result: null };
+    },
+  });
+}
+
+export async function completeTask(town: Town, raw: CompleteTaskInput): Promise<Task> {
+  const input = parse(CompleteTaskInput, raw, "completion");
+  const t = await changeTask(town, input.taskId, {
+    action: "complete",
+    event: "task.completed",
+    expectedVersion: input.expectedVersion,
+    by: input.by,
+    patch: (_t, now) => ({ state: "completed", completedAt: now, result: input.result ?? "" }),
+  });
+  await report(town, t, "task_done", `completed: ${t.description.slice(0, 200)}`);
+  return t;
+}
+
+export async function failTask(town: Town, raw: FailTaskInput): Promise<Task> {
+  const input = parse(FailTaskInput, raw, "failure");
+  const t = await changeTask(town, input.taskId, {
+    action: "fail",
+    event: "task.failed",
+    expectedVersion: input.expectedVersion,
+    by: input.by,
+    patch: (_t, now) => ({ state: "failed", completedAt: now, error: input.error }),
+  });
+  await report(town, t, "task_failed", `failed: ${input.error.slice(0, 500)}`);
+  return t;
+}
+
+/** A run was interrupted (urgent message, runner lost or stopping): back to assigned on the same agent. */
+export async function requeueTask(town: Town, input: { taskId: string; reason: string; by: string }): Promise<Task> {
+  return changeTask(town, input.taskId, {
+    action: "requeue",
+    event: "task.requeued",
+    by: input.by,
+    patch: () => ({ state: "assigned", error: input.reason }),
+    after: async (_prev, next) => enqueueRun(town, next, { resume: true }),
+  });
+}
+
+export async function cancelTask(town: Town, raw: TaskChangeInput): Promise<Task> {
+  const input = parse(TaskChangeInput, raw, "cancel");
+  return changeTask(town, input.taskId, {
+    action: "cancel",
+    event: "task.cancelled",
+    expectedVersion: input.expectedVersion,
+    by: input.by,
+    patch: (_t, now) => ({ state: "cancelled", completedAt: now }),
+    after: async (prev) => (prev.assignedTo && prev.state === "assigned" ? dequeueRuns(town, prev.assignedTo, prev.id) : undefined),
+  });
+}
+
+/** A failed or cancelled task goes back to the backlog, unassigned. */
+export async function retryTask(town: Town, raw: TaskChangeInput): Promise<Task> {
+  const input = parse(TaskChangeInput, raw, "retry");
+  return changeTask(town, input.taskId, {
+    action: "retry",
+    event: "task.retried",
+    expectedVersion: input.expectedVersion,
+    by: input.by,
+    patch: () => ({ state: "pending", assignedTo: null, completedAt: null, startedAt: null, error: null, result: null }),
+  });
+}
+
+async function report(town: Town, t: Task, type: "task_done" | "task_failed", body: string): Promise<void> {
+  await sendMessage(town, {
+    to: "supervisor",
+    from: t.updatedBy,
+    type,
+    priority: type === "task_failed" ? "high" : "normal",
+    body,
+    correlationId: t.id,
+    data: { taskId: t.id, agentId: t.assignedTo, result: t.result, error: t.error },
+  });
+}
+
+async function loadMany(town: Town, ids: string[]): Promise<Task[]> {
+  if (ids.length === 0) return [];
+  const pipe = town.redis.pipeline();
+  for (const id of ids) pipe.hgetall(town.keys.task(id));
+  const rows = (await pipe.exec()) ?? [];
+  return rows.map(([, h]) => h as Record<string, string>).filter((h) => h?.id).map((h) => decodeFields<Task>(h, CODEC, NULLABLE));
+}
+
+export interface TaskPage {
+  items: Task[];
+  total: number;
+}
+
+/**
+ * A page of tasks, newest first: by state (newest change first), by agent, or all. Costs the same with
+ * 100 or 100,000 tasks: one ZREVRANGE on an index and one pipelined HGETALL per task on the page.
+ */
+export async function listTasks(town: Town, raw: ListTasksInput = {}): Promise<TaskPage> {
+  const input = parse(ListTasksInput, raw, "task filter");
+  const k = town.keys;
+  if (input.agent) {
+    const agent = await resolveAgent(town, input.agent);
+    const ids = await town.redis.zrevrange(k.tasksByAgent(agent.id), 0, -1);
+    let tasks = await loadMany(town, ids);
+    if (input.state) tasks = tasks.filter((t) => t.state === input.state);
+    return { items: tasks.slice(input.offset, input.offset + input.limit), total: tasks.length };
+  }
+  const key = input.state ? k.tasksByState(input.state) : k.tasks;
+  const [ids, total] = await Promise.all([
+    town.redis.zrevrange(key, input.offset, input.offset + input.limit - 1),
+    town.redis.zcard(key),
+  ]);
+  return { items: await loadMany(town, ids), total };
+}
+
+export async function countTasks(town: Town): Promise<Record<TaskState, number>> {
+  const pipe = town.redis.pipeline();
+  for (const s of TASK_STATES) pipe.zcard(town.keys.tasksByState(s));
+  const rows = (await pipe.exec()) ?? [];
+  return Object.fromEntries(TASK_STATES.map((s, i) => [s, Number(rows[i]?.[1] ?? 0)])) as Record<TaskState, number>;
+}
+
+/** Pending, unassigned tasks ordered by priority, then age. */
+export async function listBacklog(town: Town, opts: { offset?: number; limit?: number } = {}): Promise<TaskPage> {
+  const offset = opts.offset ?? 0;
+  const limit = Math.min(opts.limit ?? 50, 1000);
+  const [ids, total] = await Promise.all([
+    town.redis.zrange(town.keys.backlog, offset, String(offset + limit - 1)),
+    town.redis.zcard(town.keys.backlog),
+  ]);
+  return { items: await loadMany(town, ids), total };
+}
+
+/** Takes the first backlog task for an agent; null when the backlog is empty. Safe against racing claimers. */
+export async function claimTask(town: Town, input: { agent: string; by?: string }): Promise<Task | null> {
+  for (let i = 0; i < 100; i++) {
+    const [id] = await town.redis.zrange(town.keys.backlog, 0, "0");
+    if (!id) return null;
+    try {
+      return await assignTask(town, { taskId: id, agent: input.agent, by: input.by ?? "cli" });
+    } catch (err) {
+      // Someone else claimed or cancelled it first: take the next one.
+      if (err instanceof CoreError && (err.code === "INVALID_STATE" || err.code === "CONFLICT") && !("agentState" in err.details)) continue;
+      throw err;
+    }
+  }
+  return null;
+}

@@ -1,0 +1,96 @@
+import { z } from "zod";
+
+export const TASK_STATES = ["pending", "assigned", "running", "completed", "failed", "cancelled"] as const;
+export const TaskState = z.enum(TASK_STATES);
+export type TaskState = z.infer<typeof TaskState>;
+
+export const PRIORITIES = ["urgent", "high", "normal", "low"] as const;
+export const Priority = z.enum(PRIORITIES);
+export type Priority = z.infer<typeof Priority>;
+/** 0 = urgent … 3 = low: lower sorts first. */
+export const priorityRank = (p: Priority): number => PRIORITIES.indexOf(p);
+
+export const MAX_DESCRIPTION_BYTES = 64 * 1024;
+
+export const TaskDescription = z
+  .string()
+  .refine((s) => s.length > 0, "the task text is empty")
+  .refine((s) => !s.includes("\u0000"), "the task text contains a NUL byte")
+  .refine((s) => !/[\uD800-\uDFFF]/.test(s.replace(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g, "")), "the task text is not valid UTF-8")
+  .superRefine((s, ctx) => {
+    const bytes = Buffer.byteLength(s, "utf8");
+    if (bytes > MAX_DESCRIPTION_BYTES) ctx.addIssue({ code: "custom", message: `the task text is ${bytes} bytes; the limit is ${MAX_DESCRIPTION_BYTES} (64 KiB)` });
+  });
+
+export const Tag = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^[a-z0-9][a-z0-9._:-]{0,31}$/, "a tag is 1-32 characters of a-z, 0-9, '.', '_', ':' or '-'");
+
+export const Task = z.object({
+  id: z.string(),
+  description: z.string(),
+  state: TaskState,
+  assignedTo: z.string().nullable(),
+  priority: Priority,
+  tags: z.array(z.string()),
+  createdAt: z.number(),
+  updatedAt: z.number(),
+  startedAt: z.number().nullable(),
+  completedAt: z.number().nullable(),
+  result: z.string().nullable(),
+  error: z.string().nullable(),
+  attempts: z.number(),
+  createdBy: z.string(),
+  /** Who made the last change. */
+  updatedBy: z.string(),
+  version: z.number(),
+});
+export type Task = z.infer<typeof Task>;
+
+const Actor = z.string().min(1).max(128);
+
+export const CreateTaskInput = z.object({
+  description: TaskDescription,
+  priority: Priority.default("normal"),
+  tags: z.array(Tag).max(16).default([]),
+  /** Agent reference (name, id or id prefix): create it already assigned. */
+  assignTo: z.string().min(1).optional(),
+  by: Actor.default("cli"),
+});
+export type CreateTaskInput = z.input<typeof CreateTaskInput>;
+
+/** Every change may carry the version the caller saw; a stale one is refused with CONFLICT. */
+const Change = { taskId: z.string().min(1), expectedVersion: z.number().int().nonnegative().optional(), by: Actor.default("cli") };
+
+export const AssignTaskInput = z.object({ ...Change, agent: z.string().min(1) });
+export type AssignTaskInput = z.input<typeof AssignTaskInput>;
+export const TaskChangeInput = z.object(Change);
+export type TaskChangeInput = z.input<typeof TaskChangeInput>;
+export const CompleteTaskInput = z.object({ ...Change, result: z.string().max(MAX_DESCRIPTION_BYTES).optional() });
+export type CompleteTaskInput = z.input<typeof CompleteTaskInput>;
+export const FailTaskInput = z.object({ ...Change, error: z.string().min(1).max(MAX_DESCRIPTION_BYTES) });
+export type FailTaskInput = z.input<typeof FailTaskInput>;
+
+export const ListTasksInput = z.object({
+  state: TaskState.optional(),
+  agent: z.string().optional(),
+  offset: z.number().int().nonnegative().default(0),
+  limit: z.number().int().positive().max(1000).default(50),
+});
+export type ListTasksInput = z.input<typeof ListTasksInput>;
+
+/** Legal `from` states of each task transition (see DESIGN.md). */
+export const TASK_TRANSITIONS = {
+  assign: ["pending", "assigned"],
+  unassign: ["assigned"],
+  start: ["assigned"],
+  complete: ["running"],
+  fail: ["running"],
+  /** a run was interrupted or its runner lost: back to assigned, same agent */
+  requeue: ["running"],
+  cancel: ["pending", "assigned", "running"],
+  retry: ["failed", "cancelled"],
+} as const satisfies Record<string, readonly TaskState[]>;
+export type TaskTransition = keyof typeof TASK_TRANSITIONS;

@@ -1,0 +1,77 @@
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { z } from "zod";
+import { CoreError, validationError } from "../errors";
+import { ModelSpec } from "../models/models";
+
+export const CONFIG_FILE = "tinytown.json";
+export const STATE_DIR = ".tt";
+
+export const TownName = z
+  .string()
+  .trim()
+  .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, "a town name is 1-64 characters of a-z, 0-9, '.', '_' or '-', starting with a letter or digit");
+
+export const TownConfig = z
+  .object({
+    $schema: z.string().optional(),
+    name: TownName,
+    redis: z
+      .object({
+        /** An external Redis; when set (or REDIS_URL is), the town never starts its own. */
+        url: z.string().optional(),
+        /** Use Redis Cluster hash tags in keys (`tt:{town}:…`). */
+        cluster: z.boolean().default(false),
+      })
+      .strict()
+      .default({ cluster: false }),
+    models: z.record(z.string(), ModelSpec).default({}),
+    runner: z
+      .object({
+        /** A run longer than this is killed (whole process tree) and the task fails "timed out after N s". */
+        taskTimeoutSec: z.number().int().positive().max(7 * 24 * 3600).default(3600),
+        /** Runs per task before a lost runner or crash fails it for good. */
+        maxAttempts: z.number().int().min(1).max(20).default(3),
+        /** SIGTERM → SIGKILL grace when stopping an agent process. */
+        killGraceSec: z.number().positive().max(300).default(5),
+        /** How long a stopping runner lets running tasks finish before requeueing them. */
+        shutdownGraceSec: z.number().nonnegative().max(3600).default(10),
+      })
+      .strict()
+      .default({ taskTimeoutSec: 3600, maxAttempts: 3, killGraceSec: 5, shutdownGraceSec: 10 }),
+    events: z
+      .object({ maxLen: z.number().int().min(100).max(10_000_000).default(10_000) })
+      .strict()
+      .default({ maxLen: 10_000 }),
+  })
+  .strict();
+export type TownConfig = z.infer<typeof TownConfig>;
+
+/** Parses a config object; errors name the file and each bad field. */
+export function parseConfig(raw: unknown, file = CONFIG_FILE): TownConfig {
+  const r = TownConfig.safeParse(raw);
+  if (!r.success) throw validationError(file, r.error.issues);
+  return r.data;
+}
+
+export function readConfig(dir: string): TownConfig {
+  const file = join(dir, CONFIG_FILE);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, "utf8"));
+  } catch (err) {
+    throw new CoreError("VALIDATION", `cannot read ${file}: ${(err as Error).message}`);
+  }
+  return parseConfig(raw, file);
+}
+
+/** Walks up from `start` to the directory holding tinytown.json. */
+export function findTownDir(start: string): string | null {
+  let dir = resolve(start);
+  for (;;) {
+    if (existsSync(join(dir, CONFIG_FILE))) return dir;
+    const up = dirname(dir);
+    if (up === dir) return null;
+    dir = up;
+  }
+}

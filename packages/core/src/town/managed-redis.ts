@@ -1,0 +1,246 @@
+/**
+ * The town's own redis-server: data in `.tt/data` with AOF (appendfsync everysec), a unix socket in `.tt/`
+ * (or a free loopback port when the path is too long for a socket), a pidfile, and a log. Started
+ * daemonized so it outlives the `tt` command that started it; verified by pid and config file before use.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { Redis } from "ioredis";
+import { CoreError } from "../errors";
+
+export const MIN_REDIS_VERSION = [6, 2, 0] as const;
+const INSTALL_HINT =
+  "install it with `sudo apt-get install -y redis-server` (Debian/Ubuntu) or `brew install redis` (macOS), " +
+  "or set REDIS_URL to use a Redis you run yourself";
+
+export interface ManagedRedisPaths {
+  stateDir: string;
+  conf: string;
+  pidfile: string;
+  log: string;
+  dataDir: string;
+  socket: string;
+  portFile: string;
+}
+
+export function managedPaths(townDir: string): ManagedRedisPaths {
+  const stateDir = join(townDir, ".tt");
+  return {
+    stateDir,
+    conf: join(stateDir, "redis.conf"),
+    pidfile: join(stateDir, "redis.pid"),
+    log: join(stateDir, "redis.log"),
+    dataDir: join(stateDir, "data"),
+    socket: join(stateDir, "redis.sock"),
+    portFile: join(stateDir, "redis.port"),
+  };
+}
+
+/** Unix socket paths are limited to 107 bytes on Linux; beyond that the town uses a loopback port. */
+const SOCKET_PATH_MAX = 100;
+
+export function redisServerBinary(): string {
+  return process.env.TT_REDIS_SERVER ?? "redis-server";
+}
+
+/** Checks redis-server is installed and new enough; returns its version. */
+export function checkRedisServer(): string {
+  const bin = redisServerBinary();
+  const r = spawnSync(bin, ["--version"], { encoding: "utf8" });
+  if (r.error || r.status !== 0) {
+    throw new CoreError("REDIS_NOT_INSTALLED", `redis-server is not installed (could not run \`${bin}\`): ${INSTALL_HINT}`);
+  }
+  const m = /v=(\d+)\.(\d+)\.(\d+)/.exec(r.stdout);
+  const v = m ? [Number(m[1]), Number(m[2]), Number(m[3])] : [0, 0, 0];
+  const older = v[0]! < MIN_REDIS_VERSION[0] || (v[0] === MIN_REDIS_VERSION[0] && v[1]! < MIN_REDIS_VERSION[1]);
+  if (older) {
+    throw new CoreError(
+      "REDIS_NOT_INSTALLED",
+      `redis-server ${v.join(".")} is too old: Tinytown needs ${MIN_REDIS_VERSION.join(".")} or newer; ${INSTALL_HINT}`,
+    );
+  }
+  return v.join(".");
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      const port = typeof addr === "object" && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+const q = (s: string) => `"${s.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
+
+/** The URL clients use for the managed Redis (socket, or the recorded port). */
+export function managedUrl(paths: ManagedRedisPaths): string | null {
+  if (Buffer.byteLength(paths.socket) <= SOCKET_PATH_MAX) return `unix://${paths.socket}`;
+  if (existsSync(paths.portFile)) return `redis://127.0.0.1:${readFileSync(paths.portFile, "utf8").trim()}`;
+  return null;
+}
+
+async function writeConf(paths: ManagedRedisPaths): Promise<string> {
+  mkdirSync(paths.dataDir, { recursive: true });
+  const useSocket = Buffer.byteLength(paths.socket) <= SOCKET_PATH_MAX;
+  let listen: string[];
+  let url: string;
+  if (useSocket) {
+    listen = ["port 0", `unixsocket ${q(paths.socket)}`, "unixsocketperm 700"];
+    url = `unix://${paths.socket}`;
+  } else {
+    const port = await freePort();
+    writeFileSync(paths.portFile, String(port));
+    listen = [`port ${port}`, "bind 127.0.0.1"];
+    url = `redis://127.0.0.1:${port}`;
+  }
+  const conf = [
+    "# Written by Tinytown for this town's managed Redis. Edits are overwritten on the next start.",
+    "daemonize yes",
+    `pidfile ${q(paths.pidfile)}`,
+    `logfile ${q(paths.log)}`,
+    `dir ${q(paths.dataDir)}`,
+    ...listen,
+    "protected-mode yes",
+    "appendonly yes",
+    "appendfsync everysec",
+    'save ""',
+    "maxmemory-policy noeviction",
+    "",
+  ].join("\n");
+  writeFileSync(paths.conf, conf, { mode: 0o600 });
+  return url;
+}
+
+function readPid(paths: ManagedRedisPaths): number | null {
+  try {
+    const pid = Number(readFileSync(paths.pidfile, "utf8").trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : null;
+  } catch {
+    return null;
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function logTail(paths: ManagedRedisPaths, lines = 15): string {
+  try {
+    return readFileSync(paths.log, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
+  } catch {
+    return "(no log)";
+  }
+}
+
+/** Answers whether the server at `url` is this town's own (same pid as the pidfile, same config file). */
+async function probe(url: string, paths: ManagedRedisPaths): Promise<"ours" | "foreign" | "down"> {
+  const opts = url.startsWith("unix://") ? { path: url.slice("unix://".length) } : { host: "127.0.0.1", port: Number(url.split(":").pop()) };
+  const r = new Redis({ ...opts, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 });
+  r.on("error", () => {});
+  try {
+    await r.connect();
+    const info = await r.info("server");
+    const pid = Number(/process_id:(\d+)/.exec(info)?.[1]);
+    const conf = /config_file:(.*)\r?\n/.exec(info)?.[1]?.trim();
+    return pid === readPid(paths) && conf === paths.conf ? "ours" : "foreign";
+  } catch {
+    return "down";
+  } finally {
+    r.disconnect();
+  }
+}
+
+export interface ManagedRedisStatus {
+  url: string;
+  pid: number;
+  started: boolean;
+}
+
+/**
+ * Makes sure the town's redis-server runs and answers, starting it (AOF replays the data) when needed.
+ * Refuses a foreign server on the town's address.
+ */
+export async function ensureManagedRedis(townDir: string): Promise<ManagedRedisStatus> {
+  const paths = managedPaths(townDir);
+  const known = managedUrl(paths);
+  if (known) {
+    const state = await probe(known, paths);
+    if (state === "ours") return { url: known, pid: readPid(paths)!, started: false };
+    if (state === "foreign") {
+      throw new CoreError(
+        "REDIS_UNAVAILABLE",
+        `another Redis answers at ${known}, which belongs to this town's managed Redis; stop it, or set REDIS_URL to use it on purpose`,
+      );
+    }
+  }
+  checkRedisServer();
+  // A previous server died without cleaning up (kill -9, reboot): drop its stale socket and pidfile.
+  const oldPid = readPid(paths);
+  if (oldPid && alive(oldPid) && processName(oldPid) === "redis-server") {
+    // Still starting (loading a large AOF): give it the chance to answer.
+    if (known && (await waitAnswer(known, paths, 10_000))) return { url: known, pid: oldPid, started: false };
+  }
+  rmSync(paths.socket, { force: true });
+  rmSync(paths.pidfile, { force: true });
+  const url = await writeConf(paths);
+  const r = spawnSync(redisServerBinary(), [paths.conf], { encoding: "utf8" });
+  if (r.error || r.status !== 0) {
+    throw new CoreError(
+      "REDIS_UNAVAILABLE",
+      `redis-server failed to start (exit ${r.status ?? "?"}):\n${(r.stderr || r.stdout || "").trim()}\n${logTail(paths)}`,
+    );
+  }
+  if (!(await waitAnswer(url, paths, 15_000))) {
+    throw new CoreError("REDIS_UNAVAILABLE", `redis-server did not come up within 15 s; the end of ${paths.log}:\n${logTail(paths)}`);
+  }
+  return { url, pid: readPid(paths)!, started: true };
+}
+
+async function waitAnswer(url: string, paths: ManagedRedisPaths, ms: number): Promise<boolean> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    if ((await probe(url, paths)) === "ours") return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return false;
+}
+
+function processName(pid: number): string | null {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, "utf8").trim();
+  } catch {
+    try {
+      return execFileSync("ps", ["-o", "comm=", "-p", String(pid)], { encoding: "utf8" }).trim();
+    } catch {
+      return null;
+    }
+  }
+}
+
+/** Stops the town's redis-server by PID (after checking the PID is a redis-server). Returns whether it ran. */
+export async function stopManagedRedis(townDir: string, timeoutMs = 10_000): Promise<boolean> {
+  const paths = managedPaths(townDir);
+  const pid = readPid(paths);
+  if (!pid || !alive(pid) || !(processName(pid) ?? "").startsWith("redis")) return false;
+  process.kill(pid, "SIGTERM");
+  const until = Date.now() + timeoutMs;
+  while (alive(pid) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+  if (alive(pid)) process.kill(pid, "SIGKILL");
+  return true;
+}
+
+export function managedRedisPid(townDir: string): number | null {
+  const pid = readPid(managedPaths(townDir));
+  return pid && alive(pid) ? pid : null;
+}

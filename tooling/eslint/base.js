@@ -1,0 +1,23 @@
+// Shared flat config: type-aware, because floating promises in async runner code are real bugs.
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+
+/** @param {string} tsconfigRootDir */
+export function config(tsconfigRootDir) {
+  return tseslint.config(
+    { ignores: ["dist/**", ".next/**", "node_modules/**", "**/*.config.*", "bin/**", "next-env.d.ts"] },
+    js.configs.recommended,
+    ...tseslint.configs.recommendedTypeChecked,
+    {
+      languageOptions: { parserOptions: { projectService: true, tsconfigRootDir } },
+      rules: {
+        "@typescript-eslint/no-floating-promises": "error",
+        "@typescript-eslint/no-misused-promises": ["error", { checksVoidReturn: { attributes: false } }],
+        "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+        "@typescript-eslint/consistent-type-imports": ["warn", { fixStyle: "inline-type-imports" }],
+        "@typescript-eslint/require-await": "off",
+        "@typescript-eslint/restrict-template-expressions": ["error", { allowNumber: true }],
+      },
+    },
+  );
+}
