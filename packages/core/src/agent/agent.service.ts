@@ -117,7 +117,15 @@ export type AgentAction = keyof typeof AGENT_TRANSITIONS;
 export async function changeAgent(
   town: Town,
   ref: string,
-  spec: { action: AgentAction; by: string; expectedVersion?: number; patch: (a: Agent, now: number) => Partial<Agent>; extra?: (a: Agent) => WritePlan },
+  spec: {
+    action: AgentAction;
+    by: string;
+    expectedVersion?: number;
+    patch: (a: Agent, now: number) => Partial<Agent>;
+    extra?: (a: Agent) => WritePlan;
+    /** Extra facts for the `agent.state` event, e.g. `{ now: true }` for an interrupt that stops the run. */
+    eventData?: Record<string, unknown>;
+  },
 ): Promise<Agent> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const prev = await resolveAgent(town, ref);
@@ -150,6 +158,7 @@ export async function changeAgent(
         currentTask: next.currentTask,
         error: next.error,
         version: next.version,
+        ...spec.eventData,
       }),
     });
     const res = await applyPlan(town.redis, plan);
@@ -161,9 +170,9 @@ export async function changeAgent(
 
 const by = (b?: string) => b ?? "cli";
 
-/** Pause: the agent takes no new work (its current run continues unless the runner is told `--now`). */
-export const interruptAgent = (town: Town, ref: string, actor?: string) =>
-  changeAgent(town, ref, { action: "interrupt", by: by(actor), patch: () => ({ state: "paused" }) });
+/** Pause: the agent takes no new work. With `now`, the runner also stops the current run and requeues its task. */
+export const interruptAgent = (town: Town, ref: string, actor?: string, opts: { now?: boolean } = {}) =>
+  changeAgent(town, ref, { action: "interrupt", by: by(actor), patch: () => ({ state: "paused" }), eventData: { now: opts.now ?? false } });
 
 export const resumeAgent = (town: Town, ref: string, actor?: string) =>
   changeAgent(town, ref, { action: "resume", by: by(actor), patch: (a) => ({ state: a.runner ? (a.currentTask ? "working" : "idle") : "starting" }) });

@@ -122,7 +122,7 @@ export async function receive(town: Town, mailboxId: string, timeoutMs: number, 
     const slice = Math.max(0.01, Math.min(left, 5_000) / 1000);
     let reply: [string, string, string] | null;
     try {
-      reply = (await conn.bzpopmin(key, slice)) as [string, string, string] | null;
+      reply = (await conn.bzpopmin(key, slice));
     } catch (err) {
       if (opts.signal?.aborted || conn.status === "end") throw err;
       await new Promise((r) => setTimeout(r, 100));

@@ -53,7 +53,7 @@ function parse(entries: [string, string[]][]): TownEvent[] {
     } catch {
       /* a foreign entry: keep the id and type */
     }
-    return { ...data, id, type: f.type as EventType, at: Number(data.at ?? 0), by: String(data.by ?? "") };
+    return { ...data, id, type: f.type as EventType, at: Number(data.at ?? 0), by: typeof data.by === "string" ? data.by : "" };
   });
 }
 
@@ -61,7 +61,7 @@ function parse(entries: [string, string[]][]): TownEvent[] {
 export async function readEvents(town: Town, opts: { after?: string; count?: number } = {}): Promise<TownEvent[]> {
   const count = Math.min(opts.count ?? 100, 10_000);
   if (opts.after) {
-    return parse((await town.redis.xrange(town.keys.events, `(${opts.after}`, "+", "COUNT", count)) as [string, string[]][]);
+    return parse((await town.redis.xrange(town.keys.events, `(${opts.after}`, "+", "COUNT", count)));
   }
   const latest = (await town.redis.xrevrange(town.keys.events, "+", "-", "COUNT", count)) as [string, string[]][];
   return parse(latest.reverse());
@@ -87,7 +87,7 @@ export async function* followEvents(
   while (!opts.signal?.aborted) {
     let reply: [string, [string, string[]][]][] | null;
     try {
-      reply = (await conn.xread("COUNT", 500, "BLOCK", block, "STREAMS", town.keys.events, cursor)) as typeof reply;
+      reply = (await conn.xread("COUNT", 500, "BLOCK", block, "STREAMS", town.keys.events, cursor));
     } catch (err) {
       if (opts.signal?.aborted) return;
       // Connection lost or the client-side guard fired: wait briefly and re-issue from the same cursor.

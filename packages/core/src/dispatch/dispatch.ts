@@ -27,7 +27,7 @@ const queues = new WeakMap<Town, Map<string, Queue<RunJobData>>>();
 /** The queue of one agent; cached per town, sharing the town's connection (BullMQ does not close it). */
 export function agentQueue(town: Town, agentId: string): Queue<RunJobData> {
   let byAgent = queues.get(town);
-  if (!byAgent) queues.set(town, (byAgent = new Map()));
+  if (!byAgent) queues.set(town, (byAgent = new Map<string, Queue<RunJobData>>()));
   let q = byAgent.get(agentId);
   if (!q) {
     q = new Queue<RunJobData>(agentQueueName(agentId), { connection: town.redis, prefix: town.keys.bullPrefix, skipVersionCheck: true });

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { inject } from "vitest";
 import { townOnRedis, type Town } from "../town/town";
-import type { TownConfig } from "../town/config";
+import type { TownConfigInput } from "../town/config";
 
 export * from "./redis-server";
 
@@ -14,7 +14,7 @@ export function testRedisUrl(): string {
 }
 
 /** A fresh town on the test Redis; close it in afterEach/afterAll. */
-export async function testTown(config: Partial<TownConfig> = {}, prefix?: string): Promise<Town> {
+export async function testTown(config: Partial<TownConfigInput> = {}, prefix?: string): Promise<Town> {
   return townOnRedis({ name: uniqueTownName(prefix), url: testRedisUrl(), config });
 }
 

@@ -52,14 +52,14 @@ export async function startRedisServer(opts: { appendonly?: boolean; port?: numb
     } catch (err) {
       r.disconnect();
       if (String(err).includes("not our redis-server")) throw err;
-      if (Date.now() > until) throw new Error(`redis-server did not answer on ${port}: ${stderr}`);
+      if (Date.now() > until) throw new Error(`redis-server did not answer on ${port}: ${stderr}`, { cause: err });
       await new Promise((res) => setTimeout(res, 30));
     }
   }
   return {
     url,
     port,
-    pid: child.pid!,
+    pid: child.pid,
     dir,
     process: child,
     async stop() {

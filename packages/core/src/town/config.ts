@@ -46,6 +46,8 @@ export const TownConfig = z
   })
   .strict();
 export type TownConfig = z.infer<typeof TownConfig>;
+/** What a config file may say (defaults filled in by parsing). */
+export type TownConfigInput = z.input<typeof TownConfig>;
 
 /** Parses a config object; errors name the file and each bad field. */
 export function parseConfig(raw: unknown, file = CONFIG_FILE): TownConfig {

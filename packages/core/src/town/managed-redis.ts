@@ -126,12 +126,18 @@ function readPid(paths: ManagedRedisPaths): number | null {
   }
 }
 
+/** Whether a process runs. A zombie (killed, not yet reaped, e.g. under a PID 1 that never reaps) is dead. */
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return true;
   }
 }
 

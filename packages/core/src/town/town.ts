@@ -4,7 +4,7 @@ import type { Redis } from "ioredis";
 import { CoreError } from "../errors";
 import { createRedis, describeRedisUrl, waitReady } from "../redis/connection";
 import { townKeys, type TownKeys } from "../redis/keys";
-import { CONFIG_FILE, findTownDir, parseConfig, readConfig, STATE_DIR, TownConfig, TownName } from "./config";
+import { CONFIG_FILE, findTownDir, parseConfig, readConfig, STATE_DIR, type TownConfig, type TownConfigInput, TownName } from "./config";
 import { ensureManagedRedis, stopManagedRedis } from "./managed-redis";
 import { closeQueues } from "../dispatch/dispatch";
 
@@ -93,7 +93,7 @@ async function openTown(dir: string | null, config: TownConfig, opts: { env: Rec
 }
 
 /** Builds a Town on an already-running Redis (also used by tests with unique town names). */
-export async function townOnRedis(opts: { name: string; url: string; config?: Partial<TownConfig>; dir?: string | null; managed?: boolean }): Promise<Town> {
+export async function townOnRedis(opts: { name: string; url: string; config?: Partial<TownConfigInput>; dir?: string | null; managed?: boolean }): Promise<Town> {
   const config = parseConfig({ ...opts.config, name: opts.name });
   const redis = createRedis(opts.url, { connectionName: `tt:${opts.name}` });
   try {

@@ -1,0 +1,11 @@
+#!/usr/bin/env node
+// The `tt` command. Runs the bundled CLI (built by `pnpm build`, which `npm start` and `npm test` do).
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+const dist = fileURLToPath(new URL("../dist/tt.js", import.meta.url));
+if (!existsSync(dist)) {
+  process.stderr.write("tt is not built yet: run `npm start` or `pnpm build` in the Tinytown checkout\n");
+  process.exit(1);
+}
+await import(dist);

@@ -1,0 +1,153 @@
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { connectTown, type Town } from "@tinytown/core";
+import { tt, townDir } from "./testing";
+
+let dir: string;
+let town: Town;
+
+beforeAll(async () => {
+  ({ dir } = await townDir());
+  town = await connectTown({ cwd: dir, env: {} });
+});
+afterAll(() => town.close());
+
+/** Everything a failed command might have written: keys of the town and the event stream. */
+async function footprint() {
+  const keys: string[] = [];
+  let cursor = "0";
+  do {
+    const [next, batch] = await town.redis.scan(cursor, "MATCH", `${town.keys.prefix}*`, "COUNT", 1000);
+    cursor = next;
+    keys.push(...batch);
+  } while (cursor !== "0");
+  return { keys: keys.sort(), events: await town.redis.xlen(town.keys.events) };
+}
+
+describe("bad input: clear message, non-zero exit, nothing written", () => {
+  beforeAll(async () => {
+    expect((await tt(dir, ["spawn", "worker-1", "--model", "claude"])).code).toBe(0);
+  });
+
+  const cases: [string, string[], number, RegExp][] = [
+    ["empty task text", ["assign", "worker-1", ""], 2, /task text is empty/],
+    ["task text over 64 KiB", ["assign", "worker-1", "x".repeat(64 * 1024 + 1)], 2, /65537 bytes; the limit is 65536/],
+    ["invalid agent name", ["spawn", "Bad Name!", "--model", "claude"], 2, /agent name is 1-64 characters/],
+    ["reserved agent name", ["spawn", "supervisor", "--model", "claude"], 2, /reserved/],
+    ["duplicate agent name, other case", ["spawn", "WORKER-1", "--model", "claude"], 4, /already exists/],
+    ["unknown agent", ["assign", "nobody", "do it"], 3, /no agent "nobody"/],
+    ["unknown model", ["spawn", "w2", "--model", "gpt-17"], 2, /unknown model "gpt-17": use one of aider, auggie, claude/],
+    ["unknown state filter", ["tasks", "--state", "done"], 2, /unknown task state "done": use one of pending/],
+    ["unknown priority", ["assign", "worker-1", "x", "--priority", "asap"], 2, /unknown priority "asap"/],
+    ["two priorities", ["send", "worker-1", "hi", "--urgent", "--low"], 2, /choose one of/],
+    ["unknown task", ["task", "show", "ffffffff"], 3, /no task "ffffffff"/],
+    ["unknown option", ["tasks", "--colour"], 2, /unknown option/],
+  ];
+  for (const [what, args, code, message] of cases) {
+    test(what, async () => {
+      const before = await footprint();
+      const r = await tt(dir, args);
+      expect(r.code).toBe(code);
+      expect(r.err).toMatch(message);
+      expect(await footprint()).toEqual(before);
+    });
+  }
+
+  test("a directory that is not a town", async () => {
+    const r = await tt("/", ["status"]);
+    expect(r.code).toBe(3);
+    expect(r.err).toMatch(/is not in a town .*tt init/);
+  });
+});
+
+describe("commands", () => {
+  test("agents are addressed by name, id or unique prefix; an ambiguous prefix lists the candidates", async () => {
+    const spawned = [];
+    for (const name of ["alpha", "beta", "gamma", "delta", "eps", "zeta", "eta", "theta"]) {
+      spawned.push(JSON.parse((await tt(dir, ["--json", "spawn", name, "--model", "sim"])).out) as { id: string; name: string });
+    }
+    const a = spawned[0]!;
+    expect((await tt(dir, ["--json", "assign", a.id, "by id"])).code).toBe(0);
+    expect((await tt(dir, ["--json", "assign", a.id.slice(0, 6), "by prefix"])).code).toBe(0);
+    expect((await tt(dir, ["--json", "assign", "ALPHA", "by name"])).code).toBe(0);
+    const tasks = JSON.parse((await tt(dir, ["--json", "tasks", "--agent", "alpha"])).out) as { items: { description: string }[] };
+    expect(tasks.items.map((t) => t.description).sort()).toEqual(["by id", "by name", "by prefix"]);
+    // 8 uuids share a first hex digit often enough; find a prefix that really is shared.
+    const byFirst = new Map<string, string[]>();
+    for (const s of spawned) byFirst.set(s.id[0]!, [...(byFirst.get(s.id[0]!) ?? []), s.name]);
+    const shared = [...byFirst.entries()].find(([, names]) => names.length > 1);
+    if (shared) {
+      const r = await tt(dir, ["assign", shared[0], "who?"]);
+      expect(r.code).toBe(2);
+      for (const n of shared[1]) expect(r.err).toContain(n);
+    }
+  });
+
+  test("tasks, backlog and task commands", async () => {
+    await tt(dir, ["backlog", "add", "low one", "--priority", "low"]);
+    await tt(dir, ["backlog", "add", "urgent one", "--priority", "urgent"]);
+    const backlog = JSON.parse((await tt(dir, ["--json", "backlog", "list"])).out) as { items: { description: string }[] };
+    expect(backlog.items.map((t) => t.description).slice(0, 2)).toEqual(["urgent one", "low one"]);
+    const claimed = JSON.parse((await tt(dir, ["--json", "backlog", "claim", "beta"])).out) as { id: string; description: string; state: string };
+    expect(claimed).toMatchObject({ description: "urgent one", state: "assigned" });
+    const cancelled = await tt(dir, ["task", "cancel", claimed.id.slice(0, 8)]);
+    expect(cancelled.out).toMatch(/cancelled task .*: cancelled/);
+    expect((await tt(dir, ["task", "cancel", claimed.id])).err).toMatch(/cannot cancel task .*: it is cancelled/);
+    const retried = JSON.parse((await tt(dir, ["--json", "task", "retry", claimed.id])).out) as { state: string };
+    expect(retried.state).toBe("pending");
+    const stale = await tt(dir, ["task", "cancel", claimed.id, "--expect-version", "1"]);
+    expect(stale.code).toBe(4);
+    expect(stale.err).toMatch(/changed since you saw it/);
+    const shown = await tt(dir, ["task", "show", claimed.id]);
+    expect(shown.out).toMatch(/State\s+pending/);
+  });
+
+  test("messages: urgent first, supervisor mailbox, control characters shown, not obeyed", async () => {
+    await tt(dir, ["send", "gamma", "first normal"]);
+    await tt(dir, ["send", "gamma", "--low", "a low one"]);
+    await tt(dir, ["send", "gamma", "--urgent", "\u001b[2Jurgent!"]);
+    const inbox = await tt(dir, ["inbox", "gamma"]);
+    const lines = inbox.out.trim().split("\n").slice(1);
+    expect(lines.map((l) => l.split(/\s+/)[0])).toEqual(["urgent", "normal", "low"]);
+    expect(inbox.out).not.toContain("\u001b");
+    expect(inbox.out).toContain("␛[2Jurgent!");
+    await tt(dir, ["send", "conductor", "hello humans"]);
+    expect((await tt(dir, ["inbox", "supervisor"])).out).toContain("hello humans");
+    const taken = JSON.parse((await tt(dir, ["--json", "inbox", "gamma", "--take"])).out) as unknown[];
+    expect(taken).toHaveLength(3);
+    expect((await tt(dir, ["inbox", "gamma"])).out).toMatch(/empty/);
+  });
+
+  test("kill requeues or cancels the agent's tasks; prune removes it", async () => {
+    await tt(dir, ["spawn", "doomed", "--model", "sim"]);
+    await tt(dir, ["assign", "doomed", "first"]);
+    const killed = JSON.parse((await tt(dir, ["--json", "kill", "doomed"])).out) as { tasks: { state: string }[] };
+    expect(killed.tasks.map((t) => t.state)).toEqual(["pending"]);
+    expect((await tt(dir, ["assign", "doomed", "more"])).err).toMatch(/doomed is stopped .*tt restart doomed/);
+    expect((await tt(dir, ["--json", "restart", "doomed"])).out).toContain('"state": "starting"');
+    await tt(dir, ["assign", "doomed", "second"]);
+    const cancelled = JSON.parse((await tt(dir, ["--json", "kill", "doomed", "--cancel-tasks"])).out) as { tasks: { state: string }[] };
+    expect(cancelled.tasks.map((t) => t.state)).toEqual(["cancelled"]);
+    expect((await tt(dir, ["prune"])).out).toContain("doomed");
+    expect((await tt(dir, ["list"])).out).not.toContain("doomed");
+  });
+
+  test("status and events show what happened and who did it", async () => {
+    const s = JSON.parse((await tt(dir, ["--json", "status"])).out) as { tasks: Record<string, number>; redis: { managed: boolean } };
+    expect(s.redis.managed).toBe(false);
+    expect(s.tasks.pending).toBeGreaterThan(0);
+    const ev = await tt(dir, ["events", "-n", "5"], { TT_ACTOR: "alice" });
+    expect(ev.out.trim().split("\n")).toHaveLength(5);
+    await tt(dir, ["backlog", "add", "from alice"], { TT_ACTOR: "alice" });
+    expect((await tt(dir, ["events", "-n", "1"])).out).toMatch(/task\.created .*by alice/);
+  });
+
+  test("wait times out with exit 6 when the agent stays busy (no runner)", async () => {
+    await tt(dir, ["spawn", "busy", "--model", "sim"]);
+    await tt(dir, ["assign", "busy", "never runs without a runner"]);
+    const started = Date.now();
+    const r = await tt(dir, ["wait", "busy", "--timeout", "1"]);
+    expect(r.code).toBe(6);
+    expect(r.err).toMatch(/still busy after 1 s/);
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+});

@@ -1,0 +1,75 @@
+// Runs the whole stack in the foreground: the town (its managed Redis), a runner, and the dashboard on
+// http://127.0.0.1:3000. Ctrl-C stops what it started; the town's data stays in .tt/.
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+
+const root = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
+const townDir = process.env.TT_TOWN_DIR ?? root;
+const host = process.env.HOSTNAME ?? "127.0.0.1";
+const port = process.env.PORT ?? "3000";
+const tt = join(root, "apps/cli/bin/tt.mjs");
+const env = { ...process.env, TT_TOWN_DIR: townDir, NEXT_TELEMETRY_DISABLED: "1" };
+
+const ttSync = (...args) => spawnSync(process.execPath, [tt, "--town", townDir, ...args], { stdio: "inherit", env });
+
+if (!existsSync(join(townDir, "tinytown.json"))) {
+  if (ttSync("init", "tinytown").status !== 0) process.exit(1);
+}
+// Starts (or verifies) the managed Redis and shows where things stand.
+if (ttSync("status").status !== 0) process.exit(1);
+
+const children = new Map();
+let stopping = false;
+
+function launch(name, cmd, args, opts = {}) {
+  const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"], env, cwd: opts.cwd ?? root });
+  const tag = `\x1b[2m[${name}]\x1b[0m `;
+  const pipe = (stream, out) => {
+    let buf = "";
+    stream.on("data", (d) => {
+      buf += d.toString();
+      const lines = buf.split("\n");
+      buf = lines.pop();
+      for (const l of lines) out.write(tag + l + "\n");
+    });
+  };
+  pipe(child.stdout, process.stdout);
+  pipe(child.stderr, process.stderr);
+  children.set(name, child);
+  child.on("exit", (code, signal) => {
+    children.delete(name);
+    if (stopping) return;
+    console.error(`${tag}exited (${signal ?? code}); restarting in 1 s`);
+    setTimeout(() => !stopping && launch(name, cmd, args, opts), 1000);
+  });
+  return child;
+}
+
+const runnerBin = join(root, "apps/runner/bin/tt-runner.mjs");
+if (existsSync(runnerBin)) launch("runner", process.execPath, [runnerBin, "--town", townDir]);
+
+const webDir = join(root, "apps/web");
+const nextBin = join(webDir, "node_modules/next/dist/bin/next");
+if (existsSync(join(webDir, ".next")) && existsSync(nextBin)) {
+  launch("web", process.execPath, [nextBin, "start", "-H", host, "-p", port], { cwd: webDir });
+  console.log(`\n  Dashboard: \x1b[1mhttp://${host}:${port}\x1b[0m`);
+}
+console.log(`  CLI:       tt status · tt spawn worker-1 --model sim · tt assign worker-1 "Add a health check"`);
+console.log("  Ctrl-C stops the runner and the dashboard (the town's data stays in .tt/).\n");
+
+async function shutdown(signal) {
+  if (stopping) return;
+  stopping = true;
+  console.log(`\nstopping (${signal})…`);
+  const exits = [...children.values()].map((c) => new Promise((r) => (c.exitCode !== null ? r() : c.once("exit", r))));
+  for (const c of children.values()) c.kill("SIGTERM");
+  const timer = setTimeout(() => [...children.values()].forEach((c) => c.kill("SIGKILL")), 30_000);
+  await Promise.all(exits);
+  clearTimeout(timer);
+  ttSync("down", "--keep-redis");
+  process.exit(0);
+}
+process.on("SIGINT", () => void shutdown("SIGINT"));
+process.on("SIGTERM", () => void shutdown("SIGTERM"));
+if (children.size === 0) console.log("  (runner and dashboard are not built yet; the town and its Redis are up)");
