@@ -1,0 +1,68 @@
+"use client";
+
+import { QueryClientProvider, type QueryClient } from "@tanstack/react-query";
+import {
+  createTRPCClient,
+  httpBatchStreamLink,
+  httpSubscriptionLink,
+  loggerLink,
+  splitLink,
+} from "@trpc/client";
+import { createTRPCContext } from "@trpc/tanstack-react-query";
+import { useState } from "react";
+import superjson from "superjson";
+
+import type { AppRouter } from "@tinytown/api";
+
+import { env } from "../env";
+import { createQueryClient } from "./query-client";
+
+export const { useTRPC, TRPCProvider } = createTRPCContext<AppRouter>();
+
+let browserQueryClient: QueryClient | undefined;
+
+function getQueryClient(): QueryClient {
+  // Server: a fresh client per request so data never leaks between users.
+  if (typeof window === "undefined") return createQueryClient();
+  // Browser: one client for the tab, so a re-render that suspends does not throw the cache away.
+  return (browserQueryClient ??= createQueryClient());
+}
+
+function getBaseUrl(): string {
+  if (typeof window !== "undefined") return window.location.origin;
+  return `http://127.0.0.1:${env.PORT}`;
+}
+
+/** Provides TanStack Query and the typed tRPC client to every client component. */
+export function TRPCReactProvider(props: { children: React.ReactNode }) {
+  const queryClient = getQueryClient();
+  const [trpcClient] = useState(() => {
+    const url = `${getBaseUrl()}/api/trpc`;
+    return createTRPCClient<AppRouter>({
+      links: [
+        loggerLink({
+          enabled: (op) =>
+            env.NODE_ENV === "development" || (op.direction === "down" && op.result instanceof Error),
+        }),
+        splitLink({
+          condition: (op) => op.type === "subscription",
+          // Server-sent events; reconnects on its own and resumes from the last tracked id.
+          true: httpSubscriptionLink({ url, transformer: superjson }),
+          false: httpBatchStreamLink({
+            url,
+            transformer: superjson,
+            headers: () => ({ "x-trpc-source": "nextjs-react" }),
+          }),
+        }),
+      ],
+    });
+  });
+
+  return (
+    <QueryClientProvider client={queryClient}>
+      <TRPCProvider trpcClient={trpcClient} queryClient={queryClient}>
+        {props.children}
+      </TRPCProvider>
+    </QueryClientProvider>
+  );
+}
