@@ -16,6 +16,8 @@ export interface WritePlan {
   zadd?: { key: string; score: number; member: string }[];
   zrem?: { key: string; member: string }[];
   del?: string[];
+  /** Appends to capped lists (e.g. a task's history): RPUSH then LTRIM to the last `max` entries. */
+  rpush?: { key: string; value: string; max: number }[];
   event?: { stream: string; maxLen: number; type: string; data: Record<string, unknown> };
 }
 
@@ -46,6 +48,12 @@ for _, k in ipairs(p.d) do redis.call('DEL', KEYS[k]) end
 local id = ''
 if p.e then
   id = redis.call('XADD', KEYS[p.e[1]], 'MAXLEN', '~', p.e[2], '*', 'type', p.e[3], 'data', p.e[4])
+end
+for _, r in ipairs(p.rp) do
+  local v = r[2]
+  if p.e then v = string.sub(v, 1, -2) .. ',"id":"' .. id .. '","type":"' .. p.e[3] .. '"}' end
+  redis.call('RPUSH', KEYS[r[1]], v)
+  redis.call('LTRIM', KEYS[r[1]], -tonumber(r[3]), -1)
 end
 return {'OK', id}
 `;
@@ -79,6 +87,7 @@ export async function applyPlan(redis: Redis, plan: WritePlan): Promise<PlanResu
     za: (plan.zadd ?? []).map((z) => [k(z.key), String(z.score), z.member]),
     zr: (plan.zrem ?? []).map((z) => [k(z.key), z.member]),
     d: (plan.del ?? []).map((key) => k(key)),
+    rp: (plan.rpush ?? []).map((r) => [k(r.key), r.value, String(r.max)]),
     e: plan.event
       ? [k(plan.event.stream), String(plan.event.maxLen), plan.event.type, JSON.stringify(plan.event.data)]
       : undefined,

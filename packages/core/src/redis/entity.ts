@@ -51,7 +51,7 @@ export function changePlan<T extends Row>(key: string, prev: T | null, next: T, 
 
 /** Merges plans; later plans' writes come after earlier ones. */
 export function mergePlans(...plans: WritePlan[]): WritePlan {
-  const out: WritePlan = { expect: [], absent: [], hset: [], hdel: [], zadd: [], zrem: [], del: [] };
+  const out: WritePlan = { expect: [], absent: [], hset: [], hdel: [], zadd: [], zrem: [], del: [], rpush: [] };
   for (const p of plans) {
     out.expect.push(...p.expect);
     out.absent!.push(...(p.absent ?? []));
@@ -60,6 +60,7 @@ export function mergePlans(...plans: WritePlan[]): WritePlan {
     out.zadd!.push(...(p.zadd ?? []));
     out.zrem!.push(...(p.zrem ?? []));
     out.del!.push(...(p.del ?? []));
+    out.rpush!.push(...(p.rpush ?? []));
     if (p.event) out.event = p.event;
   }
   return out;

@@ -37,6 +37,8 @@ export function townKeys(town: string, opts: KeyOptions = {}) {
     taskIds: `${p}tasks:ids`,
     /** zset of pending tasks, score orders by priority then age. */
     backlog: `${p}backlog`,
+    /** capped list of one task's events (its history, kept after the town stream moves on). */
+    taskHistory: (taskId: string) => `${p}history:${taskId}`,
     /** capped stream of one task's output lines. */
     taskLog: (taskId: string) => `${p}log:${taskId}`,
 

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { z } from "zod";
 import { resolveAgent } from "../agent/agent.service";
-import { eventPlan, type EventType } from "../channel/events";
+import { eventPlan, type EventType, type TownEvent } from "../channel/events";
 import { sendMessage } from "../channel/channel";
 import { CoreError, validationError } from "../errors";
 import { applyPlan, type WritePlan } from "../redis/atomic";
@@ -96,6 +96,22 @@ function taskEvent(town: Town, type: EventType, by: string, prev: Task | null, n
   });
 }
 
+/** Keeps the last 200 changes of a task: who did what and when, after the town stream has moved on. */
+const HISTORY_MAX = 200;
+
+/** The event of a change, appended to the town stream and to the task's own history. */
+function historyPlan(town: Town, type: EventType, by: string, prev: Task | null, next: Task): WritePlan {
+  const event = taskEvent(town, type, by, prev, next)!;
+  const entry = { ...event.data, error: next.error, attempts: next.attempts };
+  return { expect: [], event, rpush: [{ key: town.keys.taskHistory(next.id), value: JSON.stringify(entry), max: HISTORY_MAX }] };
+}
+
+/** A task's changes, oldest first (each with the town event id and type). */
+export async function taskHistory(town: Town, taskId: string): Promise<TownEvent[]> {
+  const rows = await town.redis.lrange(town.keys.taskHistory(taskId), 0, -1);
+  return rows.map((r) => JSON.parse(r) as TownEvent);
+}
+
 interface ChangeSpec {
   action: TaskTransition;
   event: EventType;
@@ -137,10 +153,7 @@ async function changeTask(town: Town, ref: string, spec: ChangeSpec): Promise<Ta
     const now = Date.now();
     const patch = await spec.patch(prev, now);
     const next: Task = { ...prev, ...patch, updatedAt: now, updatedBy: spec.by, version: prev.version + 1 };
-    const plan = mergePlans(changePlan(town.keys.task(prev.id), prev, next, CODEC), indexPlan(town, prev, next), {
-      expect: [],
-      event: taskEvent(town, spec.event, spec.by, prev, next),
-    });
+    const plan = mergePlans(changePlan(town.keys.task(prev.id), prev, next, CODEC), indexPlan(town, prev, next), historyPlan(town, spec.event, spec.by, prev, next));
     const res = await applyPlan(town.redis, plan);
     if (res.ok) {
       await spec.after?.(prev, next);
@@ -186,10 +199,7 @@ export async function createTask(town: Town, raw: CreateTaskInput): Promise<Task
     updatedBy: input.by,
     version: 1,
   };
-  const plan = mergePlans(changePlan(town.keys.task(task.id), null, task, CODEC), indexPlan(town, null, task), {
-    expect: [],
-    event: taskEvent(town, "task.created", input.by, null, task),
-  });
+  const plan = mergePlans(changePlan(town.keys.task(task.id), null, task, CODEC), indexPlan(town, null, task), historyPlan(town, "task.created", input.by, null, task));
   const res = await applyPlan(town.redis, plan);
   if (!res.ok) throw new CoreError("INTERNAL", `could not create task: ${res.reason}`);
   await enqueueRun(town, task);
@@ -268,10 +278,12 @@ export async function failTask(town: Town, raw: FailTaskInput): Promise<Task> {
 }
 
 /** A run was interrupted (urgent message, runner lost or stopping): back to assigned on the same agent. */
-export async function requeueTask(town: Town, input: { taskId: string; reason: string; by: string }): Promise<Task> {
+export async function requeueTask(town: Town, input: { taskId: string; reason: string; by: string; expectedVersion?: number }): Promise<Task> {
   return changeTask(town, input.taskId, {
     action: "requeue",
     event: "task.requeued",
+    // Runners requeue a run they saw: without the version, a late requeue could interrupt a newer run.
+    expectedVersion: input.expectedVersion,
     by: input.by,
     patch: () => ({ state: "assigned", error: input.reason }),
     after: async (_prev, next) => enqueueRun(town, next, { resume: true }),
@@ -372,8 +384,12 @@ export async function claimTask(town: Town, input: { agent: string; by?: string 
   for (let i = 0; i < 100; i++) {
     const [id] = await town.redis.zrange(town.keys.backlog, 0, "0");
     if (!id) return null;
+    // Assign only the version we saw pending: assign is also legal from "assigned" (reassign), so without
+    // the version a racing claimer would take over a task another claimer has just won.
+    const seen = await findTask(town, id);
+    if (!seen || seen.state !== "pending") continue;
     try {
-      return await assignTask(town, { taskId: id, agent: input.agent, by: input.by ?? "cli" });
+      return await assignTask(town, { taskId: id, agent: input.agent, by: input.by ?? "cli", expectedVersion: seen.version });
     } catch (err) {
       // Someone else claimed or cancelled it first: take the next one.
       if (err instanceof CoreError && (err.code === "INVALID_STATE" || err.code === "CONFLICT") && !("agentState" in err.details)) continue;
