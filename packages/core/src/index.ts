@@ -21,3 +21,6 @@ export * from "./message/message";
 export { sendMessage, broadcast, receive, tryReceive, drain, peek, inboxLength, resolveMailbox, type Mailbox, type SendOptions } from "./channel/channel";
 export * from "./channel/events";
 export * from "./dispatch/dispatch";
+export * from "./task/task-log";
+export { takeMessage, takeMessages } from "./channel/take";
+export * from "./task/task-move";

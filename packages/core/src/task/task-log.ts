@@ -1,0 +1,88 @@
+/**
+ * The per-task output stream (`tt:<town>:log:<taskId>`): one entry per line an agent printed, capped at
+ * TASK_LOG_MAX_LEN entries and expiring a week after the last write. The runner appends; `tt logs -f` and the
+ * web read and follow it. Entry fields: `stream` (out | err | sys) and `line`.
+ */
+import type { ChainableCommander, Redis } from "ioredis";
+import type { Town } from "../town/town";
+
+export const TASK_LOG_MAX_LEN = 5_000;
+export const TASK_LOG_TTL_SEC = 7 * 24 * 3600;
+
+/** `out`/`err`: the agent's stdout/stderr; `sys`: lines the runner writes (attempt started, exit status…). */
+export type TaskLogStream = "out" | "err" | "sys";
+
+export interface TaskLogEntry {
+  /** Stream id; pass it back as `after` to resume. */
+  id: string;
+  at: number;
+  stream: TaskLogStream;
+  line: string;
+}
+
+/** Adds XADDs for `lines` (and a refreshed expiry) to a pipeline; the caller executes it. */
+export function appendTaskLog(pipe: ChainableCommander, town: Town, taskId: string, lines: readonly { stream: TaskLogStream; line: string }[]): void {
+  if (lines.length === 0) return;
+  const key = town.keys.taskLog(taskId);
+  for (const l of lines) pipe.xadd(key, "MAXLEN", "~", TASK_LOG_MAX_LEN, "*", "stream", l.stream, "line", l.line);
+  pipe.expire(key, TASK_LOG_TTL_SEC);
+}
+
+function parse(entries: [string, string[]][]): TaskLogEntry[] {
+  return entries.map(([id, fields]) => {
+    const f: Record<string, string> = {};
+    for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i]!] = fields[i + 1]!;
+    const stream = f.stream === "err" || f.stream === "sys" ? f.stream : "out";
+    return { id, at: Number(id.split("-")[0]), stream, line: f.line ?? "" };
+  });
+}
+
+/** Log lines after `after` (exclusive), oldest first; without `after`, the latest `count` lines. */
+export async function readTaskLog(town: Town, taskId: string, opts: { after?: string; count?: number } = {}): Promise<TaskLogEntry[]> {
+  const count = Math.min(Math.max(opts.count ?? 200, 1), TASK_LOG_MAX_LEN * 2);
+  const key = town.keys.taskLog(taskId);
+  if (opts.after) return parse((await town.redis.xrange(key, `(${opts.after}`, "+", "COUNT", count)) as [string, string[]][]);
+  return parse(((await town.redis.xrevrange(key, "+", "-", "COUNT", count)) as [string, string[]][]).reverse());
+}
+
+const DONE = new Set(["completed", "failed", "cancelled"]);
+
+/**
+ * Follows a task's log from `after` (default: the beginning) with XREAD BLOCK in finite slices, re-issued, so a
+ * Redis restart never leaves it hanging. With `untilDone`, ends once the task is completed, failed or cancelled
+ * and no more lines arrive. Pass a dedicated blocking connection (default: the town's); ends when `signal` aborts.
+ */
+export async function* followTaskLog(
+  town: Town,
+  taskId: string,
+  opts: { after?: string; signal?: AbortSignal; blockMs?: number; connection?: Redis; untilDone?: boolean } = {},
+): AsyncGenerator<TaskLogEntry> {
+  const conn = opts.connection ?? town.blocking();
+  const key = town.keys.taskLog(taskId);
+  let cursor = opts.after ?? "0-0";
+  const block = opts.blockMs ?? 2_000;
+  while (!opts.signal?.aborted) {
+    let reply: [string, [string, string[]][]][] | null;
+    try {
+      reply = (await conn.xread("COUNT", 1000, "BLOCK", block, "STREAMS", key, cursor)) as typeof reply;
+    } catch (err) {
+      if (opts.signal?.aborted) return;
+      if (/Connection is closed/.test(String(err)) && conn.status === "end") return;
+      await new Promise((r) => setTimeout(r, 250));
+      continue;
+    }
+    if (!reply) {
+      if (opts.untilDone && DONE.has((await town.redis.hget(town.keys.task(taskId), "state")) ?? "")) {
+        // The run may have written its last lines between the read and the state check.
+        const rest = parse((await town.redis.xrange(key, `(${cursor}`, "+")) as [string, string[]][]);
+        yield* rest;
+        return;
+      }
+      continue;
+    }
+    for (const e of parse(reply[0]![1])) {
+      cursor = e.id;
+      yield e;
+    }
+  }
+}
