@@ -1,8 +1,14 @@
-/** Per-request context shared by every procedure. */
+import type { Town } from "@tinytown/core";
+
+/**
+ * Per-request context shared by every procedure. `town` is set when the caller injects one (tests, a CLI
+ * hosting the API in-process); otherwise `townProcedure` fills it with the process's town on first use.
+ */
 export interface Context {
   headers: Headers;
-  /** Display name of the person (or agent) making the call; shown as `createdBy` on what they change. */
+  /** Display name of the person (or agent) making the call; passed to core as `by` on every change. */
   actor: string;
+  town?: Town;
 }
 
 /** Cookie the dashboard sets when someone picks a display name. */
@@ -13,10 +19,10 @@ const MAX_ACTOR_LENGTH = 64;
 
 /**
  * Builds the context for one request. Transport-agnostic: the Next route handler, React Server Components
- * and tests all pass plain `Headers`.
+ * and tests all pass plain `Headers`; tests also pass their own `town`.
  */
-export function createContext(opts: { headers: Headers }): Context {
-  return { headers: opts.headers, actor: readActor(opts.headers) };
+export function createContext(opts: { headers: Headers; town?: Town }): Context {
+  return { headers: opts.headers, actor: readActor(opts.headers), ...(opts.town ? { town: opts.town } : {}) };
 }
 
 /** Reads the display name from the `tt_name` cookie; falls back to "anonymous" when missing or malformed. */
@@ -34,7 +40,6 @@ function readActor(headers: Headers): string {
     }
     value = value.trim();
     // Control characters would corrupt logs and event payloads.
-    // eslint-disable-next-line no-control-regex
     if (value.length === 0 || value.length > MAX_ACTOR_LENGTH || /[\u0000-\u001f\u007f]/.test(value)) {
       return DEFAULT_ACTOR;
     }

@@ -1,11 +1,19 @@
+import { agentRouter } from "./routers/agent";
 import { healthRouter } from "./routers/health";
+import { messageRouter } from "./routers/message";
+import { taskRouter } from "./routers/task";
+import { townRouter } from "./routers/town";
 import { createCallerFactory, createTRPCRouter } from "./trpc";
 
 export const appRouter = createTRPCRouter({
   health: healthRouter,
+  town: townRouter,
+  agent: agentRouter,
+  task: taskRouter,
+  message: messageRouter,
 });
 
 export type AppRouter = typeof appRouter;
 
-/** Calls procedures in-process (server components, tests): `createCaller(createContext({ headers }))`. */
+/** Calls procedures in-process (server components, tests): `createCaller(createContext({ headers, town }))`. */
 export const createCaller = createCallerFactory(appRouter);

@@ -1,8 +1,18 @@
-import { initTRPC } from "@trpc/server";
+import { initTRPC, TRPCError } from "@trpc/server";
+import type { TRPC_ERROR_CODE_KEY } from "@trpc/server/rpc";
 import superjson from "superjson";
 import { z, ZodError } from "zod";
 
+import { CoreError, type CoreErrorCode } from "@tinytown/core";
+
 import type { Context } from "./context";
+import { getTown } from "./town";
+
+/** What the web reads from `error.data.core`: the core error's code and its machine-readable facts. */
+export interface CoreErrorData {
+  code: CoreErrorCode;
+  details: Record<string, unknown>;
+}
 
 const t = initTRPC.context<Context>().create({
   transformer: superjson,
@@ -12,30 +22,79 @@ const t = initTRPC.context<Context>().create({
     ping: { enabled: true, intervalMs: 5_000 },
     client: { reconnectAfterInactivityMs: 15_000 },
   },
-  // Placeholder: exposes flattened zod issues so forms can show them next to their fields.
   errorFormatter: ({ shape, error }) => ({
     ...shape,
     data: {
       ...shape.data,
+      /** Set for every error that came from core (and for bad input, as VALIDATION); null otherwise. */
+      core: coreData(error.cause),
+      /** Flattened zod issues of bad input, so forms can show them next to their fields. */
       zodError: error.cause instanceof ZodError ? z.flattenError(error.cause) : null,
     },
   }),
 });
 
+const CODE_MAP: Record<CoreErrorCode, TRPC_ERROR_CODE_KEY> = {
+  VALIDATION: "BAD_REQUEST",
+  AMBIGUOUS: "BAD_REQUEST",
+  NOT_FOUND: "NOT_FOUND",
+  NOT_A_TOWN: "NOT_FOUND",
+  INVALID_STATE: "CONFLICT",
+  CONFLICT: "CONFLICT",
+  ALREADY_EXISTS: "CONFLICT",
+  REDIS_NOT_INSTALLED: "SERVICE_UNAVAILABLE",
+  REDIS_UNAVAILABLE: "SERVICE_UNAVAILABLE",
+  UNAUTHORIZED: "UNAUTHORIZED",
+  FORBIDDEN: "FORBIDDEN",
+  TIMEOUT: "TIMEOUT",
+  INTERNAL: "INTERNAL_SERVER_ERROR",
+};
+
 /**
- * The ONE place where errors raised below the API (core's `CoreError`, Redis failures, …) become tRPC errors.
+ * The ONE place where errors raised below the API become tRPC errors: core's `CoreError` by its code, bad
+ * input (zod) as BAD_REQUEST with a message naming each bad field, a lost Redis connection as
+ * SERVICE_UNAVAILABLE. The original error stays the `cause`, which the error formatter turns into `data.core`.
  *
- * `err` is what a procedure reported: a `TRPCError` whose `cause` is the value originally thrown (tRPC wraps
- * anything that is not already a `TRPCError` as INTERNAL_SERVER_ERROR). For now this rethrows it unchanged;
- * the mapping of `CoreError.code` → tRPC code (NOT_FOUND, CONFLICT, BAD_REQUEST, …) lands here.
+ * `err` is what a procedure reported: usually a `TRPCError` whose `cause` is the value originally thrown (tRPC
+ * wraps anything that is not a `TRPCError` as INTERNAL_SERVER_ERROR); subscriptions pass raw errors.
  */
 export function toTRPCError(err: unknown): never {
-  throw err;
+  const cause = err instanceof TRPCError && err.cause ? err.cause : err;
+  if (cause instanceof CoreError) {
+    throw new TRPCError({ code: CODE_MAP[cause.code] ?? "INTERNAL_SERVER_ERROR", message: cause.message, cause });
+  }
+  if (cause instanceof ZodError) {
+    throw new TRPCError({ code: "BAD_REQUEST", message: `invalid input: ${zodIssues(cause).join("; ")}`, cause });
+  }
+  if (isRedisConnectionError(cause)) {
+    const core = new CoreError("REDIS_UNAVAILABLE", `the town's Redis is unreachable (${(cause as Error).message}); try again in a moment`);
+    throw new TRPCError({ code: "SERVICE_UNAVAILABLE", message: core.message, cause: core });
+  }
+  if (err instanceof TRPCError) throw err;
+  throw new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: cause instanceof Error ? cause.message : String(cause), cause: cause instanceof Error ? cause : undefined });
+}
+
+/** "path: message" for each issue (the path is omitted for a top-level issue). */
+function zodIssues(err: ZodError): string[] {
+  return err.issues.map((i) => (i.path.length ? `${i.path.map(String).join(".")}: ${i.message}` : i.message));
+}
+
+function coreData(cause: unknown): CoreErrorData | null {
+  if (cause instanceof CoreError) return { code: cause.code, details: cause.details };
+  if (cause instanceof ZodError) return { code: "VALIDATION", details: { issues: zodIssues(cause) } };
+  return null;
+}
+
+/** ioredis gives up on a command (MaxRetriesPerRequestError) or finds its connection closed / refused. */
+function isRedisConnectionError(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  return err.name === "MaxRetriesPerRequestError" || /Connection is closed|ECONNREFUSED|ECONNRESET|ENOTFOUND|ETIMEDOUT/.test(err.message);
 }
 
 /**
  * Routes every failed query/mutation through {@link toTRPCError}. Subscriptions only pass through here while
- * they start: errors thrown later, while the generator is iterated, bypass middleware.
+ * they start: errors thrown later, while the generator is iterated, bypass middleware (so subscriptions catch
+ * and call `toTRPCError` themselves).
  */
 const mapErrors = t.middleware(async ({ next }) => {
   const result = await next();
@@ -48,3 +107,10 @@ export const createCallerFactory = t.createCallerFactory;
 
 /** Procedure open to anyone who can reach the server; the caller's name is in `ctx.actor`. */
 export const publicProcedure = t.procedure.use(mapErrors);
+
+/**
+ * Procedure that works on the town: `ctx.town` is the injected town (tests) or the process's lazily connected
+ * one. Connecting happens here, not in createContext, so a missing town or an unreachable Redis is mapped like
+ * any other error (NOT_FOUND / SERVICE_UNAVAILABLE) and procedures that need no town keep working.
+ */
+export const townProcedure = publicProcedure.use(async ({ ctx, next }) => next({ ctx: { town: ctx.town ?? (await getTown()) } }));

@@ -1,0 +1,110 @@
+/**
+ * Live streams of a town for subscriptions: ONE XREAD BLOCK loop per process on the town's event stream, and
+ * one per task whose log someone is watching, each on its own blocking connection and fanned out to every
+ * subscriber (see {@link Fanout}).
+ */
+import {
+  createRedis,
+  followEvents,
+  followTaskLog,
+  lastEventId,
+  readEvents,
+  readTaskLog,
+  type TaskLogEntry,
+  type Town,
+  type TownEvent,
+} from "@tinytown/core";
+
+import { Fanout, type FanoutOptions } from "./fanout";
+
+type BlockingRedis = ReturnType<typeof createRedis>;
+
+const EVENT_OPTIONS: FanoutOptions = { maxBuffer: 5_000, replayPage: 1_000, lingerMs: 10_000 };
+const LOG_OPTIONS: FanoutOptions = { maxBuffer: 5_000, replayPage: 1_000, lingerMs: 2_000 };
+
+interface TownHubs {
+  events: Fanout<TownEvent>;
+  logs: Map<string, Fanout<TaskLogEntry>>;
+}
+
+// On globalThis: Next gives each route bundle its own copy of this module, but a town needs one loop per process.
+const KEY = Symbol.for("tinytown.api.live");
+type LiveGlobal = typeof globalThis & { [KEY]?: WeakMap<Town, TownHubs> };
+
+function hubsOf(town: Town): TownHubs {
+  const g = globalThis as LiveGlobal;
+  const all = (g[KEY] ??= new WeakMap());
+  let hubs = all.get(town);
+  if (!hubs) all.set(town, (hubs = { events: eventFanout(town), logs: new Map() }));
+  return hubs;
+}
+
+/** The town's event stream, shared by every subscriber in this process. */
+export function eventHub(town: Town): Fanout<TownEvent> {
+  return hubsOf(town).events;
+}
+
+/** A task's output stream (by full task id), shared by everyone watching it; forgotten when nobody is. */
+export function taskLogHub(town: Town, taskId: string): Fanout<TaskLogEntry> {
+  const hubs = hubsOf(town);
+  let hub = hubs.logs.get(taskId);
+  if (!hub) {
+    const created: Fanout<TaskLogEntry> = new Fanout(taskLogSource(town, taskId), LOG_OPTIONS, () => {
+      if (hubs.logs.get(taskId) === created) hubs.logs.delete(taskId);
+    });
+    hubs.logs.set(taskId, (hub = created));
+  }
+  return hub;
+}
+
+/** Stops every live loop of the town and ends their subscribers (tests, shutdown). */
+export function closeLiveHubs(town: Town): void {
+  const g = globalThis as LiveGlobal;
+  const hubs = g[KEY]?.get(town);
+  if (!hubs) return;
+  g[KEY]?.delete(town);
+  hubs.events.close();
+  for (const hub of hubs.logs.values()) hub.close();
+}
+
+function eventFanout(town: Town): Fanout<TownEvent> {
+  return new Fanout<TownEvent>(
+    {
+      what: "town events",
+      endIsNormal: false,
+      head: () => lastEventId(town),
+      read: (after, count) => readEvents(town, { after, count }),
+      follow: (after, signal) => withConnection(town, "events", signal, (connection) => followEvents(town, { after, signal, connection })),
+    },
+    EVENT_OPTIONS,
+  );
+}
+
+function taskLogSource(town: Town, taskId: string) {
+  return {
+    what: "task log",
+    endIsNormal: true,
+    head: async () => (await readTaskLog(town, taskId, { count: 1 }))[0]?.id ?? "0-0",
+    read: (after: string, count: number) => readTaskLog(town, taskId, { after, count }),
+    follow: (after: string, signal: AbortSignal) =>
+      withConnection(town, `log:${taskId.slice(0, 8)}`, signal, (connection) => followTaskLog(town, taskId, { after, signal, connection, untilDone: true })),
+  };
+}
+
+/**
+ * Runs a follower on a dedicated blocking connection, so its XREAD BLOCK never queues behind (or in front of)
+ * anything else. Aborting disconnects at once instead of waiting for the current block to time out.
+ */
+async function* withConnection<T>(town: Town, name: string, signal: AbortSignal, follow: (conn: BlockingRedis) => AsyncGenerator<T>): AsyncGenerator<T> {
+  const conn = createRedis(town.redisUrl, { blocking: true, connectionName: `tt:${town.name}:api:${name}` });
+  // Reconnects are ioredis's job and the follower re-issues its read; without a listener ioredis logs each error.
+  conn.on("error", () => {});
+  const drop = () => conn.disconnect();
+  signal.addEventListener("abort", drop, { once: true });
+  try {
+    yield* follow(conn);
+  } finally {
+    signal.removeEventListener("abort", drop);
+    conn.disconnect();
+  }
+}

@@ -1,0 +1,9 @@
+/** Orders Redis stream ids (`<ms>-<seq>`): negative when `a` comes first, 0 when equal. */
+export function compareStreamIds(a: string, b: string): number {
+  const [am = "0", as = "0"] = a.split("-");
+  const [bm = "0", bs = "0"] = b.split("-");
+  return Number(am) - Number(bm) || Number(as) - Number(bs);
+}
+
+/** A full stream id, as a client may pass back to resume. */
+export const STREAM_ID = /^\d{1,20}-\d{1,20}$/;

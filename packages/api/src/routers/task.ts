@@ -1,0 +1,87 @@
+import { tracked, type TRPCRouterRecord } from "@trpc/server";
+import { z } from "zod";
+
+import { cancelTask, createTask, CreateTaskInput, getTask, listTasks, ListTasksInput, moveTask, retryTask, TaskState } from "@tinytown/core";
+
+import { taskLogHub } from "../live/hub";
+import { STREAM_ID } from "../live/stream-id";
+import { BOARD_COLUMNS, boardColumn } from "../services/board";
+import { MAX_LOG_PAGE, taskLogPage } from "../services/task-log";
+import { taskDetail } from "../services/task-detail";
+import { toTRPCError, townProcedure } from "../trpc";
+
+/** A task's id or unique id prefix. */
+export const TaskRef = z.string().trim().min(1, "give the task id").max(64);
+const Version = z.number().int().nonnegative();
+const LogId = z.string().regex(STREAM_ID, "a log position is a line id such as 1732412345678-0");
+
+export const TaskColumnInput = z.object({
+  column: z.enum(BOARD_COLUMNS),
+  /** `nextCursor` of the previous page; omit for the first page. */
+  cursor: z.number().int().nonnegative().optional(),
+  limit: z.number().int().positive().max(1000).default(200),
+});
+export type TaskColumnInput = z.infer<typeof TaskColumnInput>;
+
+export const TaskInput = z.object({ taskId: TaskRef });
+export type TaskInput = z.infer<typeof TaskInput>;
+
+export const CreateInput = CreateTaskInput.omit({ by: true });
+export type CreateInput = z.infer<typeof CreateInput>;
+
+export const MoveTarget = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("agent"), agent: z.string().trim().min(1, "name the agent to move the task to").max(128) }),
+  z.object({ kind: z.literal("backlog") }),
+  z.object({ kind: z.literal("cancelled") }),
+]);
+export type MoveTarget = z.infer<typeof MoveTarget>;
+export const MoveInput = z.object({ taskId: TaskRef, target: MoveTarget, expectedState: TaskState, expectedVersion: Version });
+export type MoveInput = z.infer<typeof MoveInput>;
+
+export const TaskChangeInput = z.object({ taskId: TaskRef, expectedVersion: Version.optional() });
+export type TaskChangeInput = z.infer<typeof TaskChangeInput>;
+
+export const TaskLogInput = z.object({ taskId: TaskRef, after: LogId.optional(), limit: z.number().int().positive().max(MAX_LOG_PAGE).default(500) });
+export type TaskLogInput = z.infer<typeof TaskLogInput>;
+
+export const TaskLogStreamInput = z.object({
+  taskId: TaskRef,
+  /** The id of the last line the client has (set by `httpSubscriptionLink` on reconnect); omit to start at the first line. */
+  lastEventId: LogId.nullish(),
+});
+export type TaskLogStreamInput = z.infer<typeof TaskLogStreamInput>;
+
+export const taskRouter = {
+  list: townProcedure.input(ListTasksInput).query(({ ctx, input }) => listTasks(ctx.town, input)),
+
+  /** One page of a board column, for infinite virtualised columns. */
+  column: townProcedure
+    .input(TaskColumnInput)
+    .query(({ ctx, input }) => boardColumn(ctx.town, { column: input.column, cursor: input.cursor ?? 0, limit: input.limit })),
+
+  get: townProcedure.input(TaskInput).query(({ ctx, input }) => taskDetail(ctx.town, input.taskId)),
+
+  create: townProcedure.input(CreateInput).mutation(({ ctx, input }) => createTask(ctx.town, { ...input, by: ctx.actor })),
+
+  /** A drag on the board; refused with CONFLICT (and the current state in `data.core.details`) when stale. */
+  move: townProcedure.input(MoveInput).mutation(({ ctx, input }) => moveTask(ctx.town, { ...input, by: ctx.actor })),
+
+  cancel: townProcedure.input(TaskChangeInput).mutation(({ ctx, input }) => cancelTask(ctx.town, { ...input, by: ctx.actor })),
+
+  retry: townProcedure.input(TaskChangeInput).mutation(({ ctx, input }) => retryTask(ctx.town, { ...input, by: ctx.actor })),
+
+  /** A page of the task's output: the latest lines, or the lines after `after`. */
+  log: townProcedure.input(TaskLogInput).query(({ ctx, input }) => taskLogPage(ctx.town, input)),
+
+  /** The task's output, live, from the start (or after `lastEventId`); ends once the task is over and its log is drained. */
+  logStream: townProcedure.input(TaskLogStreamInput).subscription(async function* ({ ctx, input, signal }) {
+    try {
+      const task = await getTask(ctx.town, input.taskId);
+      for await (const line of taskLogHub(ctx.town, task.id).subscribe({ after: input.lastEventId ?? "0-0", signal })) {
+        yield tracked(line.id, line);
+      }
+    } catch (err) {
+      toTRPCError(err);
+    }
+  }),
+} satisfies TRPCRouterRecord;
