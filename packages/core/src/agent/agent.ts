@@ -51,8 +51,8 @@ export const AGENT_TRANSITIONS = {
   ready: ["starting", "idle", "working"],
   /** a runner starts a task on the agent */
   work: ["idle"],
-  /** the task ended; back to idle (or stays paused/draining handled by caller) */
-  finish: ["working"],
+  /** the task ended: working → idle, paused stays paused, draining → stopped (the caller's patch says which) */
+  finish: ["working", "paused", "draining"],
   interrupt: ["starting", "idle", "working"],
   resume: ["paused"],
   close: ["starting", "idle", "working", "paused"],

@@ -111,6 +111,7 @@ export async function drain(town: Town, mailboxId: string, max = 100): Promise<M
 /**
  * Waits up to `timeoutMs` for the next message (0 = wait forever). Issues BZPOPMIN in slices of at most
  * 5 s on the town's blocking connection, so after a Redis restart the wait is re-issued instead of hanging.
+ * A given `connection` must be `readsOnly` (see createRedis), or a restart can lose a message.
  */
 export async function receive(town: Town, mailboxId: string, timeoutMs: number, opts: { signal?: AbortSignal; connection?: Redis } = {}): Promise<Message | null> {
   const conn = opts.connection ?? town.blocking();
@@ -119,6 +120,14 @@ export async function receive(town: Town, mailboxId: string, timeoutMs: number, 
   while (!opts.signal?.aborted) {
     const left = deadline - Date.now();
     if (left <= 0) return null;
+    // Never queue a BZPOPMIN while disconnected: the client-side guard would give up on it before the server
+    // does, and the message it then pops would be lost. Wait for the connection instead.
+    const status = conn.status;
+    if (status !== "ready") {
+      if (status === "end") throw new CoreError("REDIS_UNAVAILABLE", "the connection used by receive is closed");
+      await readyOrAfter(conn, Math.min(left, 1_000));
+      continue;
+    }
     const slice = Math.max(0.01, Math.min(left, 5_000) / 1000);
     let reply: [string, string, string] | null;
     try {
@@ -131,6 +140,19 @@ export async function receive(town: Town, mailboxId: string, timeoutMs: number, 
     if (reply) return decode(reply[1]);
   }
   return null;
+}
+
+/** Resolves when `conn` is ready, or after `ms`. */
+function readyOrAfter(conn: Redis, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      conn.off("ready", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    conn.once("ready", done);
+  });
 }
 
 /** The next `count` messages in the order they will be received, without taking them. */

@@ -33,6 +33,13 @@ export function redisOptionsFromUrl(url: string): RedisOptions {
 export interface ConnectOptions {
   /** For connections that issue blocking reads (BZPOPMIN, XREAD BLOCK, BullMQ workers). */
   blocking?: boolean;
+  /**
+   * Only blocking reads run on it (Town.blocking()): a read in flight when the connection drops is not resent
+   * on reconnect. A resent read keeps its old timeout and outlives the client-side guard, so a message it then
+   * pops would go to an already-settled command and be lost; dropped instead, the guard settles it and the
+   * caller re-issues. Not for connections that also run ordinary commands: those have no guard.
+   */
+  readsOnly?: boolean;
   connectionName?: string;
 }
 
@@ -52,6 +59,7 @@ export function createRedis(url: string, opts: ConnectOptions = {}): Redis {
     connectTimeout: 5_000,
     blockingTimeout: opts.blocking ? 2_000 : undefined,
     blockingTimeoutGrace: opts.blocking ? 1_000 : undefined,
+    autoResendUnfulfilledCommands: !opts.readsOnly,
     retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 2_000),
   });
 }

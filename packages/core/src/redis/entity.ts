@@ -17,7 +17,7 @@ export function encodeFields(obj: Record<string, unknown>, codec: Codec): { set:
   for (const [k, v] of Object.entries(obj)) {
     if (v === null || v === undefined) del.push(k);
     else if (codec.json.includes(k)) set[k] = JSON.stringify(v);
-    else set[k] = typeof v === "object" ? JSON.stringify(v) : String(v as string | number | boolean);
+    else set[k] = typeof v === "string" ? v : JSON.stringify(v);
   }
   return { set, del };
 }

@@ -41,7 +41,7 @@ function parse(entries: [string, string[]][]): TaskLogEntry[] {
 export async function readTaskLog(town: Town, taskId: string, opts: { after?: string; count?: number } = {}): Promise<TaskLogEntry[]> {
   const count = Math.min(Math.max(opts.count ?? 200, 1), TASK_LOG_MAX_LEN * 2);
   const key = town.keys.taskLog(taskId);
-  if (opts.after) return parse((await town.redis.xrange(key, `(${opts.after}`, "+", "COUNT", count)) as [string, string[]][]);
+  if (opts.after) return parse(await town.redis.xrange(key, `(${opts.after}`, "+", "COUNT", count));
   return parse(((await town.redis.xrevrange(key, "+", "-", "COUNT", count)) as [string, string[]][]).reverse());
 }
 
@@ -64,7 +64,7 @@ export async function* followTaskLog(
   while (!opts.signal?.aborted) {
     let reply: [string, [string, string[]][]][] | null;
     try {
-      reply = (await conn.xread("COUNT", 1000, "BLOCK", block, "STREAMS", key, cursor)) as typeof reply;
+      reply = await conn.xread("COUNT", 1000, "BLOCK", block, "STREAMS", key, cursor);
     } catch (err) {
       if (opts.signal?.aborted) return;
       if (/Connection is closed/.test(String(err)) && conn.status === "end") return;
@@ -74,7 +74,7 @@ export async function* followTaskLog(
     if (!reply) {
       if (opts.untilDone && DONE.has((await town.redis.hget(town.keys.task(taskId), "state")) ?? "")) {
         // The run may have written its last lines between the read and the state check.
-        const rest = parse((await town.redis.xrange(key, `(${cursor}`, "+")) as [string, string[]][]);
+        const rest = parse(await town.redis.xrange(key, `(${cursor}`, "+"));
         yield* rest;
         return;
       }

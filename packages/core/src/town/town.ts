@@ -112,7 +112,7 @@ export async function townOnRedis(opts: { name: string; url: string; config?: Pa
     redis,
     keys: townKeys(config.name, { hashTag: config.redis.cluster }),
     blocking() {
-      blocking ??= createRedis(opts.url, { blocking: true, connectionName: `tt:${opts.name}:blocking` });
+      blocking ??= createRedis(opts.url, { blocking: true, readsOnly: true, connectionName: `tt:${opts.name}:blocking` });
       return blocking;
     },
     async close() {

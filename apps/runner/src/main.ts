@@ -1,0 +1,38 @@
+/** Boot: parse the environment, connect to the town, start the runner, stop it cleanly on SIGTERM/SIGINT. */
+import { connectTown, isCoreError } from "@tinytown/core";
+import { parseEnv, USAGE } from "./env";
+import { createLogger } from "./log";
+import { startRunner } from "./runner";
+import { createShutdownManager } from "./shutdown";
+
+export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number | null> {
+  let parsed;
+  try {
+    parsed = parseEnv(argv, env);
+  } catch (err) {
+    process.stderr.write(`tt-runner: ${(err as Error).message}\n`);
+    return 2;
+  }
+  if (parsed.help) {
+    process.stdout.write(USAGE + "\n");
+    return 0;
+  }
+  let town;
+  try {
+    town = await connectTown({ env: { ...env, TT_TOWN_DIR: parsed.townDir } });
+  } catch (err) {
+    process.stderr.write(`tt-runner: ${isCoreError(err) ? err.message : String(err)}\n`);
+    return 1;
+  }
+  const log = createLogger(parsed.logLevel, "[runner]");
+  const runner = await startRunner(town, { id: parsed.runnerId, logLevel: parsed.logLevel });
+  const cfg = town.config.runner;
+  const shutdown = createShutdownManager({ timeoutMs: (cfg.shutdownGraceSec + cfg.killGraceSec) * 1000 + 15_000, log: (m) => log.warn(m) });
+  shutdown.register("runner", async (signal) => {
+    log.info(`${signal}: stopping runner ${runner.id}`);
+    await runner.stop();
+  });
+  shutdown.register("town", () => town.close());
+  log.info(`runner ${runner.id} serving town ${town.name}${town.dir ? ` (${town.dir})` : ""}`);
+  return null;
+}

@@ -1,0 +1,49 @@
+/**
+ * The prompt an agent gets: its pending messages (most urgent first, so the urgent message that interrupted
+ * the previous run comes first), the task, and how to report back with `tt`.
+ */
+import type { Agent, Message, Task, Town } from "@tinytown/core";
+
+function quoteExample(s: string) {
+  return `"${s}"`;
+}
+
+export function buildPrompt(input: { town: Town; agent: Agent; task: Task; messages: readonly Message[] }): string {
+  const { town, agent, task, messages } = input;
+  const parts: string[] = [];
+  if (messages.length > 0) {
+    parts.push("## Messages for you (most urgent first)");
+    for (const m of messages) {
+      const when = new Date(m.createdAt).toISOString();
+      parts.push(`- [${m.priority.toUpperCase()}] ${m.type} from ${m.from} at ${when}:`, indent(m.body));
+    }
+    parts.push("");
+  }
+  const meta = [`task ${task.id}`, `priority ${task.priority}`, `attempt ${task.attempts}`];
+  if (task.tags.length > 0) meta.push(`tags ${task.tags.join(", ")}`);
+  parts.push("## Your task", meta.join(" · "), task.description, "");
+  if (task.attempts > 1) {
+    parts.push(
+      "## Note",
+      `This task was started before and did not finish (${task.error ?? "interrupted"}). Check the working tree for work already done.`,
+      "",
+    );
+  }
+  parts.push(
+    "## Reporting back",
+    `You are agent "${agent.name}" in the Tinytown town "${town.name}". Report with the \`tt\` command:`,
+    `- done: tt task complete ${task.id} --result ${quoteExample("<one-line summary of what you did>")}`,
+    `- cannot finish: tt task fail ${task.id} --error ${quoteExample("<what went wrong>")}`,
+    `- to tell the humans something: tt send supervisor ${quoteExample("<message>")}`,
+    "If you exit without reporting, exit status 0 counts as done (the end of your output becomes the result) and any other status as failed.",
+    "",
+  );
+  return parts.join("\n");
+}
+
+function indent(text: string): string {
+  return text
+    .split("\n")
+    .map((l) => `  ${l}`)
+    .join("\n");
+}

@@ -1,0 +1,74 @@
+/** Test towns with the fixture agents as custom models, and small waiting helpers. */
+import { mkdtempSync, readFileSync, existsSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { townOnRedis, type ModelSpec, type Town, type TownConfig } from "@tinytown/core";
+import { testRedisUrl, uniqueTownName } from "@tinytown/core/testing";
+
+export const FIXTURES = fileURLToPath(new URL("./fixtures/", import.meta.url));
+export const RUNNER_BIN = fileURLToPath(new URL("../bin/tt-runner.mjs", import.meta.url));
+
+export interface FixtureTown {
+  town: Town;
+  dir: string;
+  fx: string;
+}
+
+/** A fixture model: this Node running test/fixtures/<script>, leaving evidence in `fx`. */
+export function fixtureModel(fx: string, script: string, extra: Partial<ModelSpec> = {}): ModelSpec {
+  return { command: process.execPath, args: [join(FIXTURES, script)], prompt: "stdin", ...extra, env: { FIXTURE_DIR: fx, ...extra.env } };
+}
+
+export async function fixtureTown(opts: { runner?: Partial<TownConfig["runner"]>; models?: (fx: string) => Record<string, ModelSpec> } = {}): Promise<FixtureTown> {
+  const dir = mkdtempSync(join(tmpdir(), "tt-runner-"));
+  const fx = join(dir, "fx");
+  const models: Record<string, ModelSpec> = {
+    ok: fixtureModel(fx, "ok.mjs"),
+    fail: fixtureModel(fx, "fail.mjs"),
+    hang: fixtureModel(fx, "hang.mjs"),
+    flood: fixtureModel(fx, "flood.mjs"),
+    "slow-start": fixtureModel(fx, "slow-start.mjs"),
+    interruptible: fixtureModel(fx, "interruptible.mjs"),
+    "slow-once": fixtureModel(fx, "slow-once.mjs"),
+    ...opts.models?.(fx),
+  };
+  const name = uniqueTownName("rn");
+  const runner = { taskTimeoutSec: 60, maxAttempts: 3, killGraceSec: 0.5, shutdownGraceSec: 0.5, ...opts.runner };
+  const config = { name, redis: { url: testRedisUrl() }, models, runner };
+  writeFileSync(join(dir, "tinytown.json"), JSON.stringify(config, null, 2));
+  const town = await townOnRedis({ name, url: testRedisUrl(), config: { models, runner: config.runner }, dir });
+  return { town, dir, fx };
+}
+
+export async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false> | T | null | undefined | false, ms = 15_000, every = 25): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > until) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, every));
+  }
+}
+
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    // A zombie is dead for our purposes.
+    try {
+      return !/^\S+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+    } catch {
+      return true;
+    }
+  } catch {
+    return false;
+  }
+}
+
+export function readJsonl<T = Record<string, unknown>>(file: string): T[] {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as T);
+}

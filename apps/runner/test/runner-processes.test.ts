@@ -1,0 +1,147 @@
+/**
+ * Runner processes (the built bin): graceful SIGTERM, several runners sharing one town, and a runner killed
+ * with SIGKILL mid-task.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { openSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, expect, test } from "vitest";
+import { countTasks, createTask, findAgent, getTask, listRunners, listTasks, spawnAgent, type Task } from "@tinytown/core";
+import { testRedisUrl } from "@tinytown/core/testing";
+import { fixtureModel, fixtureTown, pidAlive, readJsonl, RUNNER_BIN, waitFor, type FixtureTown } from "./helpers";
+
+let cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.reverse()) await c().catch(() => undefined);
+  cleanups = [];
+});
+
+async function town(opts: Parameters<typeof fixtureTown>[0] = {}): Promise<FixtureTown> {
+  const ft = await fixtureTown(opts);
+  cleanups.push(() => ft.town.close());
+  return ft;
+}
+
+function startRunnerProcess(ft: FixtureTown, id: string): ChildProcess {
+  const log = openSync(join(ft.dir, `runner-${id}.log`), "a");
+  const env: NodeJS.ProcessEnv = { ...process.env, REDIS_URL: testRedisUrl(), TT_RUNNER_ID: id, TT_LOG: "info" };
+  delete env.TT_TOWN_DIR;
+  const child = spawn(process.execPath, [RUNNER_BIN, "--town", ft.dir], { env, stdio: ["ignore", log, log] });
+  cleanups.push(async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill("SIGKILL");
+      await new Promise((r) => child.once("exit", r));
+    }
+  });
+  return child;
+}
+
+const exited = (c: ChildProcess) =>
+  new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    if (c.exitCode !== null || c.signalCode !== null) resolve({ code: c.exitCode, signal: c.signalCode });
+    else c.once("exit", (code, signal) => resolve({ code, signal }));
+  });
+
+const holder = (t: Task) => (t.updatedBy.startsWith("runner:") ? t.updatedBy.slice("runner:".length) : null);
+
+async function allTasks(ft: FixtureTown): Promise<Task[]> {
+  return (await listTasks(ft.town, { limit: 1000 })).items;
+}
+
+/** Every pid the fixtures recorded, across all their evidence files. */
+function recordedPids(fx: string): number[] {
+  const pids = new Set<number>();
+  for (const f of readdirSync(fx).filter((f) => f.endsWith(".jsonl"))) for (const r of readJsonl<{ pid?: number }>(join(fx, f))) if (r.pid) pids.add(r.pid);
+  return [...pids];
+}
+
+test("SIGTERM: a runner process stops taking work, requeues its running task, unregisters and exits 143", async () => {
+  const ft = await town({ runner: { shutdownGraceSec: 0.3, killGraceSec: 0.3 } });
+  const child = startRunnerProcess(ft, "term-1");
+  await spawnAgent(ft.town, { name: "worker", model: "interruptible" });
+  const task = await createTask(ft.town, { description: "a long job", assignTo: "worker" });
+  const run = await waitFor("running", () => readJsonl<{ pid: number }>(`${ft.fx}/prompts-${task.id}.jsonl`)[0]);
+  expect((await getTask(ft.town, task.id)).state).toBe("running");
+  expect((await listRunners(ft.town)).map((r) => r.id)).toContain("term-1");
+  child.kill("SIGTERM");
+  expect(await exited(child)).toEqual({ code: 143, signal: null });
+  expect(await getTask(ft.town, task.id)).toMatchObject({ state: "assigned", attempts: 1, error: "runner term-1 stopped" });
+  expect(pidAlive(run.pid)).toBe(false);
+  expect((await countTasks(ft.town)).running).toBe(0);
+  expect((await listRunners(ft.town)).map((r) => r.id)).not.toContain("term-1");
+  const agent = await findAgent(ft.town, "worker");
+  expect(agent).toMatchObject({ state: "idle", currentTask: null });
+});
+
+test("3 runner processes, 10 agents, 200 tasks: all complete once, never two at a time per agent", async () => {
+  const ft = await town();
+  const runners = ["multi-a", "multi-b", "multi-c"].map((id) => startRunnerProcess(ft, id));
+  const agents = [];
+  for (let i = 0; i < 10; i++) agents.push(await spawnAgent(ft.town, { name: `w${i}`, model: "ok" }));
+  const started = Date.now();
+  for (let i = 0; i < 200; i++) await createTask(ft.town, { description: `task ${i}`, assignTo: agents[i % 10]!.name });
+  await waitFor("200 completed", async () => (await countTasks(ft.town)).completed === 200, 60_000, 200);
+  const elapsed = Date.now() - started;
+
+  const tasks = await allTasks(ft);
+  expect(tasks.every((t) => t.state === "completed" && t.attempts === 1)).toBe(true);
+  const byRunner: Record<string, number> = {};
+  for (const t of tasks) byRunner[holder(t) ?? "?"] = (byRunner[holder(t) ?? "?"] ?? 0) + 1;
+  let overlaps = 0;
+  const starts = new Map<string, number>();
+  for (const a of agents) {
+    const recs = readJsonl<{ event: string; task: string; at: number; start?: number }>(`${ft.fx}/runs-${a.name}.jsonl`);
+    for (const r of recs.filter((r) => r.event === "start")) starts.set(r.task, (starts.get(r.task) ?? 0) + 1);
+    const spans = recs.filter((r) => r.event === "end").map((r) => [r.start!, r.at] as const).sort((x, y) => x[0] - y[0]);
+    expect(spans).toHaveLength(20);
+    for (let i = 1; i < spans.length; i++) if (spans[i]![0] < spans[i - 1]![1]) overlaps++;
+  }
+  expect(overlaps).toBe(0);
+  expect(starts.size).toBe(200);
+  expect([...starts.values()].every((n) => n === 1)).toBe(true);
+  // Which runner gets which agent is up to BullMQ (a worker that finishes a job fetches the next one of its queue).
+  expect(Object.keys(byRunner).every((r) => r.startsWith("multi-"))).toBe(true);
+  console.log(`multi-runner: 200 tasks on 10 agents by 3 runners in ${elapsed} ms; per runner ${JSON.stringify(byRunner)}; overlaps ${overlaps}`);
+  for (const c of runners) c.kill("SIGTERM");
+  await Promise.all(runners.map(exited));
+}, 90_000);
+
+test("kill -9 of a runner mid-task: another runner re-runs the task, nothing stays running, no orphans", async () => {
+  const ft = await town({ models: (fx) => ({ "slow-once": fixtureModel(fx, "slow-once.mjs", { env: { FIXTURE_FIRST_MS: "30000" } }) }) });
+  const procs = new Map(["kill-a", "kill-b", "kill-c"].map((id) => [id, startRunnerProcess(ft, id)]));
+  await spawnAgent(ft.town, { name: "slowpoke", model: "slow-once" });
+  for (let i = 0; i < 3; i++) await spawnAgent(ft.town, { name: `quick${i}`, model: "ok", by: "test" });
+  const slow = await createTask(ft.town, { description: "slow first time", assignTo: "slowpoke" });
+  for (let i = 0; i < 30; i++) await createTask(ft.town, { description: `quick ${i}`, assignTo: `quick${i % 3}` });
+  const first = await waitFor("slow task running", () => readJsonl<{ pid: number; first: boolean }>(`${ft.fx}/slow-once.jsonl`).find((r) => r.first));
+  const victim = holder(await getTask(ft.town, slow.id))!;
+  const killedAt = Date.now();
+  procs.get(victim)!.kill("SIGKILL");
+  await exited(procs.get(victim)!);
+
+  const done = await waitFor("slow task completed", async () => {
+    const t = await getTask(ft.town, slow.id);
+    return t.state === "completed" ? t : null;
+  }, 30_000, 100);
+  const recoveredMs = Date.now() - killedAt;
+  expect(done.attempts).toBe(2);
+  expect(holder(done)).not.toBe(victim);
+  await waitFor("everything completed", async () => (await countTasks(ft.town)).completed === 31, 30_000, 100).catch(async (err) => {
+    const left = (await allTasks(ft)).filter((t) => t.state !== "completed");
+    console.log(JSON.stringify(left.map((t) => ({ id: t.id.slice(0, 8), s: t.state, a: t.assignedTo?.slice(0, 8), v: t.version, by: t.updatedBy, e: t.error })), null, 1));
+    console.log(ft.dir);
+    throw err;
+  });
+  const counts = await countTasks(ft.town);
+  expect(counts).toMatchObject({ running: 0, assigned: 0, failed: 0, completed: 31 });
+  // The orphan of the killed run was killed by the runner that took the task over, long before its 30 s sleep ended.
+  expect(pidAlive(first.pid)).toBe(false);
+  const orphans = recordedPids(ft.fx).filter(pidAlive);
+  expect(orphans).toEqual([]);
+  const reruns = (await allTasks(ft)).filter((t) => t.attempts > 1).length;
+  const agents = await Promise.all(["slowpoke", "quick0", "quick1", "quick2"].map((n) => findAgent(ft.town, n)));
+  expect(agents.every((a) => a?.state === "idle" && a.currentTask === null)).toBe(true);
+  console.log(`kill -9: runner ${victim} killed; slow task re-run and completed ${recoveredMs} ms later; re-runs ${reruns}; orphans ${orphans.length}`);
+  for (const [id, c] of procs) if (id !== victim) c.kill("SIGTERM");
+  await Promise.all([...procs.values()].map(exited));
+}, 90_000);

@@ -1,0 +1,175 @@
+/**
+ * The managed Redis: `initTown` starts a daemonized redis-server in `.tt/` (unix socket, AOF); a SIGKILLed
+ * server comes back on the next `connectTown` with everything acknowledged before the kill.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, test } from "vitest";
+import { expectCoreError, sleep } from "../testing/inspect";
+import { spawnAgent, resolveAgent } from "../agent/agent.service";
+import { peek, sendMessage } from "../channel/channel";
+import { readEvents } from "../channel/events";
+import { createTask, getTask, startTask } from "../task/task.service";
+import { managedPaths, managedRedisPid } from "./managed-redis";
+import { townStatus } from "./status";
+import { connectTown, initTown, stopTown, type Town } from "./town";
+
+const dirs: string[] = [];
+const towns: Town[] = [];
+const pids = new Set<number>();
+
+function tempDir(prefix = "tt-town-"): string {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  dirs.push(d);
+  return d;
+}
+
+/** Keeps track of every town and managed server so that afterAll leaves nothing behind. */
+function track(town: Town): Town {
+  towns.push(town);
+  if (town.dir) {
+    const pid = managedRedisPid(town.dir);
+    if (pid) pids.add(pid);
+  }
+  return town;
+}
+
+/** Whether a process runs; a zombie (dead, not yet reaped by a lazy PID 1) counts as gone. */
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return false;
+  }
+};
+
+async function untilDead(pid: number, ms = 5_000) {
+  const until = Date.now() + ms;
+  while (alive(pid) && Date.now() < until) await sleep(20);
+  return !alive(pid);
+}
+
+afterAll(async () => {
+  await Promise.all(towns.map((t) => t.close().catch(() => undefined)));
+  for (const d of dirs) await stopTown(d).catch(() => false);
+  for (const pid of pids) {
+    if (alive(pid)) process.kill(pid, "SIGKILL");
+  }
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+describe("managed Redis", () => {
+  test("survives kill -9: connectTown restarts it and AOF brings everything back", async () => {
+    const dir = tempDir();
+    const town = track(await initTown({ dir, name: "crashy" }));
+    const paths = managedPaths(dir);
+    expect(town).toMatchObject({ name: "crashy", dir, managed: true });
+    expect(town.redisUrl).toBe(`unix://${paths.socket}`);
+    expect(existsSync(paths.socket)).toBe(true);
+    expect(readFileSync(join(dir, "tinytown.json"), "utf8")).toContain('"name": "crashy"');
+    expect(readFileSync(join(dir, ".tt", ".gitignore"), "utf8")).toBe("*\n");
+    const status = await townStatus(town);
+    expect(status.redis).toMatchObject({ managed: true, aof: true });
+    expect(await town.redis.config("GET", "appendfsync")).toEqual(["appendfsync", "everysec"]);
+
+    const agent = await spawnAgent(town, { name: "survivor", model: "claude" });
+    const task = await createTask(town, { description: "must not be lost", assignTo: "survivor", priority: "high" });
+    const running = await startTask(town, { taskId: task.id, agentId: agent.id, by: "runner:x" });
+    const msg = await sendMessage(town, { to: "survivor", body: "still there?", priority: "urgent" });
+    const events = await readEvents(town, { count: 1000 });
+
+    const pid = managedRedisPid(dir)!;
+    expect(pid).toBe(status.redis.pid);
+    process.kill(pid, "SIGKILL");
+    expect(await untilDead(pid)).toBe(true);
+    await town.close();
+
+    const again = track(await connectTown({ cwd: dir, env: {} }));
+    const newPid = managedRedisPid(dir)!;
+    expect(newPid).not.toBe(pid);
+    pids.add(newPid);
+    expect(await resolveAgent(again, "survivor")).toEqual(agent);
+    expect(await getTask(again, task.id)).toEqual(running);
+    expect(await peek(again, agent.id)).toEqual([msg]);
+    expect(await readEvents(again, { count: 1000 })).toEqual(events);
+    expect(await again.redis.hget(again.keys.meta, "name")).toBe("crashy");
+
+    // A second connect finds the running server and does not start another.
+    const third = track(await connectTown({ cwd: dir, env: {} }));
+    expect(managedRedisPid(dir)).toBe(newPid);
+    expect((await townStatus(third)).redis.pid).toBe(newPid);
+  });
+
+  test("stopTown stops the server (the process is gone); the data stays for the next start", async () => {
+    const dir = tempDir();
+    const town = track(await initTown({ dir, name: "stoppable" }));
+    await spawnAgent(town, { name: "keeper", model: "sim" });
+    const pid = managedRedisPid(dir)!;
+    pids.add(pid);
+    await town.close();
+    expect(await stopTown(dir)).toBe(true);
+    expect(alive(pid)).toBe(false);
+    expect(managedRedisPid(dir)).toBeNull();
+    expect(await stopTown(dir)).toBe(false);
+
+    const back = track(await connectTown({ cwd: dir, env: {} }));
+    expect((await resolveAgent(back, "keeper")).model).toBe("sim");
+  });
+
+  test("initTown twice without force → ALREADY_EXISTS; with force it rewrites the config", async () => {
+    const dir = tempDir();
+    track(await initTown({ dir, name: "once" }));
+    const err = await expectCoreError(() => initTown({ dir, name: "twice" }), "ALREADY_EXISTS");
+    expect(err.message).toContain(dir);
+    expect(readFileSync(join(dir, "tinytown.json"), "utf8")).toContain('"name": "once"');
+    const forced = track(await initTown({ dir, name: "twice", force: true }));
+    expect(forced.name).toBe("twice");
+  });
+
+  test("connectTown from a subdirectory finds the town; a plain directory → NOT_A_TOWN", async () => {
+    const dir = tempDir();
+    track(await initTown({ dir }));
+    const sub = join(dir, "src", "deep");
+    mkdirSync(sub, { recursive: true });
+    const found = track(await connectTown({ cwd: sub, env: {} }));
+    expect(found.dir).toBe(dir);
+    expect(found.name).toMatch(/^tt-town-/);
+
+    const plain = tempDir("tt-plain-");
+    const err = await expectCoreError(() => connectTown({ cwd: plain, env: {} }), "NOT_A_TOWN");
+    expect(err.message).toContain("tt init");
+  });
+
+  test("invalid town names → VALIDATION, nothing created", async () => {
+    const dir = tempDir();
+    await expectCoreError(() => initTown({ dir, name: "Bad Name!" }), "VALIDATION");
+    expect(existsSync(join(dir, "tinytown.json"))).toBe(false);
+    expect(existsSync(join(dir, ".tt"))).toBe(false);
+  });
+
+  test("a directory too deep for a unix socket falls back to a loopback TCP port", async () => {
+    let dir = tempDir();
+    while (Buffer.byteLength(join(dir, ".tt", "redis.sock")) <= 110) dir = join(dir, "a-rather-long-directory-name");
+    mkdirSync(dir, { recursive: true });
+    const town = track(await initTown({ dir, name: "deep" }));
+    const port = readFileSync(managedPaths(dir).portFile, "utf8").trim();
+    expect(town.redisUrl).toBe(`redis://127.0.0.1:${port}`);
+    expect(existsSync(managedPaths(dir).socket)).toBe(false);
+    await spawnAgent(town, { name: "deep-agent", model: "claude" });
+    const pid = managedRedisPid(dir)!;
+    pids.add(pid);
+    process.kill(pid, "SIGKILL");
+    expect(await untilDead(pid)).toBe(true);
+    await town.close();
+    const back = track(await connectTown({ cwd: dir, env: {} }));
+    expect(back.redisUrl).toMatch(/^redis:\/\/127\.0\.0\.1:\d+$/);
+    expect((await resolveAgent(back, "deep-agent")).name).toBe("deep-agent");
+    pids.add(managedRedisPid(dir)!);
+  });
+});
