@@ -36,7 +36,7 @@ import { handlePendingControl, onMessageSent } from "./messages";
 import { runTaskJob } from "./processors/run-task";
 import { LOG_FILE_MAX_BYTES } from "./process/task-output";
 import { recoverLostRun } from "./recover";
-import { commandOnPath } from "./path";
+import { commandOnPath } from "@tinytown/core";
 
 export interface RunnerOptions extends Partial<RunnerSettings> {
   /** Default: `<host>-<pid>-<random>`. */

@@ -24,3 +24,4 @@ export * from "./dispatch/dispatch";
 export * from "./task/task-log";
 export { takeMessage, takeMessages } from "./channel/take";
 export * from "./task/task-move";
+export * from "./models/command";

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { CoreError, findAgent, findTask, followEvents, followTaskLog, lastEventId, listTasks, readEvents, readTaskLog, type Agent, type TaskLogEntry, type Town, type TownEvent } from "@tinytown/core";
+import { CoreError, findAgent, findTask, followEvents, followTaskLog, listTasks, readEvents, readTaskLog, type Agent, type TaskLogEntry, type Town, type TownEvent } from "@tinytown/core";
 import type { Ctx } from "../context";
 import { cell, stateColour } from "../output";
 
@@ -22,7 +22,7 @@ export function registerEventCommands(program: Command, ctx: Ctx) {
   program
     .command("logs <agent-or-task>")
     .description("output of an agent's current (or latest) task, or of one task; -f follows it live")
-    .option("-f, --follow", "keep printing; for an agent, also follow its next tasks")
+    .option("-f, --follow", "keep printing until the task ends (for an idle agent: its next task)")
     .option("-n, --lines <n>", "how many past lines", "200")
     .action(async (ref: string, o: { follow?: boolean; lines: string }) => {
       const town = await ctx.town();
@@ -39,24 +39,20 @@ export function registerEventCommands(program: Command, ctx: Ctx) {
           return;
         }
         let taskId = await latestTaskOf(town, agent);
-        if (!taskId && !o.follow) return ctx.io.err(`${agent.name} has not run a task yet\n`);
-        let cursor = await lastEventId(town);
-        while (!abort.signal.aborted) {
-          if (taskId) {
-            if (!ctx.opts().json) ctx.io.out(paint("bold", `── task ${taskId.slice(0, 8)}\n`));
-            await printTaskLog(town, taskId, Number(o.lines), Boolean(o.follow), abort.signal);
-          }
-          if (!o.follow) return;
-          // Wait for the agent's next run (events, no polling).
-          taskId = null;
-          for await (const ev of followEvents(town, { after: cursor, signal: abort.signal })) {
-            cursor = ev.id;
+        if (!taskId && o.follow) {
+          // Nothing has run yet: wait for the agent's next run (events, no polling).
+          if (!ctx.opts().json) ctx.io.err(paint("dim", `waiting for ${agent.name} to start a task…\n`));
+          for await (const ev of followEvents(town, { signal: abort.signal })) {
             if (ev.type === "task.started" && ev.agentId === agent.id && typeof ev.taskId === "string") {
               taskId = ev.taskId;
               break;
             }
           }
         }
+        if (!taskId) return ctx.io.err(`${agent.name} has not run a task yet\n`);
+        if (!ctx.opts().json) ctx.io.out(paint("bold", `── task ${taskId.slice(0, 8)}\n`));
+        // Follows the task until it ends, like \`tail -f\` on a file that closes.
+        await printTaskLog(town, taskId, Number(o.lines), Boolean(o.follow), abort.signal);
       } finally {
         process.off("SIGINT", stop);
         process.off("SIGTERM", stop);

@@ -3,10 +3,10 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
-import { CoreError, initTown, listRunners, MODEL_PRESETS, modelNames, resolveModel, stopTown, townStatus, type Town } from "@tinytown/core";
+import { commandOnPath, CoreError, initTown, listRunners, MODEL_PRESETS, modelNames, resolveModel, stopTown, townStatus, type Town } from "@tinytown/core";
 import type { Ctx } from "../context";
 import { ago, table } from "../output";
-import { commandOnPath } from "../util";
+
 
 export function registerTownCommands(program: Command, ctx: Ctx) {
   const { paint } = ctx;

@@ -3,9 +3,10 @@
  * so text in the prompt is never re-interpreted), stdin or a prompt file, cwd relative to the town dir, and the
  * agent's environment.
  */
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { isAbsolute, join, resolve } from "node:path";
+import { delimiter, dirname, isAbsolute, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { ResolvedModel, Town } from "@tinytown/core";
 import { simCommand } from "../sim/sim";
 
@@ -53,9 +54,27 @@ export function buildLaunch(input: { town: Town; model: ResolvedModel; prompt: s
     TT_TASK: input.taskId,
     REDIS_URL: town.redisUrl,
   };
+  const tt = ttBinDir();
+  if (tt) env.PATH = [tt, env.PATH].filter(Boolean).join(delimiter);
   if (town.dir) env.TT_TOWN_DIR = town.dir;
   else delete env.TT_TOWN_DIR;
   return { command: base.command, args, cwd, env, stdin: model.prompt === "stdin" ? prompt : undefined, promptFile };
+}
+
+/**
+ * The directory of the checkout's `tt` command, so the prompt's `tt task complete …` works inside an agent
+ * process even where `tt` is not installed globally. Found relative to this file (bundled in dist/ or run
+ * from src/), or from TT_CLI_BIN_DIR.
+ */
+export function ttBinDir(): string | null {
+  if (process.env.TT_CLI_BIN_DIR) return process.env.TT_CLI_BIN_DIR;
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    const candidate = join(dir, "cli", "bin");
+    if (existsSync(join(candidate, "tt"))) return candidate;
+    dir = dirname(dir);
+  }
+  return null;
 }
 
 export function cleanupLaunch(l: Launch): void {

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { z } from "zod";
-import { resolveAgent } from "../agent/agent.service";
+import { findAgent, resolveAgent } from "../agent/agent.service";
 import { eventPlan, type EventType, type TownEvent } from "../channel/events";
 import { sendMessage } from "../channel/channel";
 import { CoreError, validationError } from "../errors";
@@ -314,15 +314,17 @@ export async function retryTask(town: Town, raw: TaskChangeInput): Promise<Task>
   });
 }
 
+/** Tells the humans' mailbox that a task ended, from the agent that ran it. */
 async function report(town: Town, t: Task, type: "task_done" | "task_failed", body: string): Promise<void> {
+  const agent = t.assignedTo ? await findAgent(town, t.assignedTo) : null;
   await sendMessage(town, {
     to: "supervisor",
-    from: t.updatedBy,
+    from: agent?.name ?? t.updatedBy,
     type,
     priority: type === "task_failed" ? "high" : "normal",
     body,
     correlationId: t.id,
-    data: { taskId: t.id, agentId: t.assignedTo, result: t.result, error: t.error },
+    data: { taskId: t.id, agentId: t.assignedTo, result: t.result, error: t.error, by: t.updatedBy },
   });
 }
 
