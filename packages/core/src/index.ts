@@ -25,3 +25,4 @@ export * from "./task/task-log";
 export { takeMessage, takeMessages } from "./channel/take";
 export * from "./task/task-move";
 export * from "./models/command";
+export * from "./town/throughput";

@@ -1,6 +1,6 @@
-import { countAgents, countTasks, readEvents, type AgentState, type TaskState, type Town, type TownEvent } from "@tinytown/core";
+import { countAgents, countTasks, readEvents, taskThroughput, type AgentState, type TaskState, type ThroughputBucket, type Town, type TownEvent } from "@tinytown/core";
 
-import { taskThroughput, type ThroughputBucket } from "./throughput";
+
 
 export interface TownOverview {
   tasks: Record<TaskState, number>;

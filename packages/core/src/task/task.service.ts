@@ -328,7 +328,8 @@ async function report(town: Town, t: Task, type: "task_done" | "task_failed", bo
   });
 }
 
-async function loadMany(town: Town, ids: string[]): Promise<Task[]> {
+/** Loads tasks by id in one pipeline, keeping the order; ids that no longer exist are skipped. */
+export async function getTasks(town: Town, ids: string[]): Promise<Task[]> {
   if (ids.length === 0) return [];
   const pipe = town.redis.pipeline();
   for (const id of ids) pipe.hgetall(town.keys.task(id));
@@ -351,7 +352,7 @@ export async function listTasks(town: Town, raw: ListTasksInput = {}): Promise<T
   if (input.agent) {
     const agent = await resolveAgent(town, input.agent);
     const ids = await town.redis.zrevrange(k.tasksByAgent(agent.id), 0, -1);
-    let tasks = await loadMany(town, ids);
+    let tasks = await getTasks(town, ids);
     if (input.state) tasks = tasks.filter((t) => t.state === input.state);
     return { items: tasks.slice(input.offset, input.offset + input.limit), total: tasks.length };
   }
@@ -360,7 +361,32 @@ export async function listTasks(town: Town, raw: ListTasksInput = {}): Promise<T
     town.redis.zrevrange(key, input.offset, input.offset + input.limit - 1),
     town.redis.zcard(key),
   ]);
-  return { items: await loadMany(town, ids), total };
+  return { items: await getTasks(town, ids), total };
+}
+
+/**
+ * A page over several states merged, newest change first (e.g. failed + cancelled on the board). Reads the top
+ * `offset + limit` of each state index, so a page costs O(offset + limit) whatever the number of tasks.
+ */
+export async function listTasksInStates(town: Town, states: TaskState[], opts: { offset?: number; limit?: number } = {}): Promise<TaskPage> {
+  const offset = opts.offset ?? 0;
+  const limit = Math.min(opts.limit ?? 50, 1000);
+  const pipe = town.redis.pipeline();
+  for (const s of states) {
+    pipe.zrevrange(town.keys.tasksByState(s), 0, offset + limit - 1, "WITHSCORES");
+    pipe.zcard(town.keys.tasksByState(s));
+  }
+  const rows = (await pipe.exec()) ?? [];
+  const scored: { id: string; score: number }[] = [];
+  let total = 0;
+  states.forEach((_, i) => {
+    const flat = (rows[2 * i]?.[1] ?? []) as string[];
+    for (let j = 0; j + 1 < flat.length; j += 2) scored.push({ id: flat[j]!, score: Number(flat[j + 1]) });
+    total += Number(rows[2 * i + 1]?.[1] ?? 0);
+  });
+  // The order ZREVRANGE gives on one key: score descending, then member descending.
+  scored.sort((a, b) => b.score - a.score || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+  return { items: await getTasks(town, scored.slice(offset, offset + limit).map((p) => p.id)), total };
 }
 
 export async function countTasks(town: Town): Promise<Record<TaskState, number>> {
@@ -378,7 +404,7 @@ export async function listBacklog(town: Town, opts: { offset?: number; limit?: n
     town.redis.zrange(town.keys.backlog, offset, String(offset + limit - 1)),
     town.redis.zcard(town.keys.backlog),
   ]);
-  return { items: await loadMany(town, ids), total };
+  return { items: await getTasks(town, ids), total };
 }
 
 /** Takes the first backlog task for an agent; null when the backlog is empty. Safe against racing claimers. */
