@@ -106,13 +106,13 @@ test("3 runner processes, 10 agents, 200 tasks: all complete once, never two at 
   await Promise.all(runners.map(exited));
 }, 90_000);
 
-test("kill -9 of a runner mid-task: another runner re-runs the task, nothing stays running, no orphans", async () => {
+test("kill -9 of one of 3 runners during a 200-task run on 10 agents: all complete, re-runs only as recorded attempts, no orphans", async () => {
   const ft = await town({ models: (fx) => ({ "slow-once": fixtureModel(fx, "slow-once.mjs", { env: { FIXTURE_FIRST_MS: "30000" } }) }) });
   const procs = new Map(["kill-a", "kill-b", "kill-c"].map((id) => [id, startRunnerProcess(ft, id)]));
   await spawnAgent(ft.town, { name: "slowpoke", model: "slow-once" });
-  for (let i = 0; i < 3; i++) await spawnAgent(ft.town, { name: `quick${i}`, model: "ok", by: "test" });
+  for (let i = 0; i < 9; i++) await spawnAgent(ft.town, { name: `quick${i}`, model: "ok", by: "test" });
   const slow = await createTask(ft.town, { description: "slow first time", assignTo: "slowpoke" });
-  for (let i = 0; i < 30; i++) await createTask(ft.town, { description: `quick ${i}`, assignTo: `quick${i % 3}` });
+  for (let i = 0; i < 199; i++) await createTask(ft.town, { description: `quick ${i}`, assignTo: `quick${i % 9}` });
   const first = await waitFor("slow task running", () => readJsonl<{ pid: number; first: boolean }>(`${ft.fx}/slow-once.jsonl`).find((r) => r.first));
   const victim = holder(await getTask(ft.town, slow.id))!;
   const killedAt = Date.now();
@@ -126,22 +126,33 @@ test("kill -9 of a runner mid-task: another runner re-runs the task, nothing sta
   const recoveredMs = Date.now() - killedAt;
   expect(done.attempts).toBe(2);
   expect(holder(done)).not.toBe(victim);
-  await waitFor("everything completed", async () => (await countTasks(ft.town)).completed === 31, 30_000, 100).catch(async (err) => {
+  await waitFor("everything completed", async () => (await countTasks(ft.town)).completed === 200, 60_000, 100).catch(async (err) => {
     const left = (await allTasks(ft)).filter((t) => t.state !== "completed");
     console.log(JSON.stringify(left.map((t) => ({ id: t.id.slice(0, 8), s: t.state, a: t.assignedTo?.slice(0, 8), v: t.version, by: t.updatedBy, e: t.error })), null, 1));
     console.log(ft.dir);
     throw err;
   });
   const counts = await countTasks(ft.town);
-  expect(counts).toMatchObject({ running: 0, assigned: 0, failed: 0, completed: 31 });
+  expect(counts).toMatchObject({ running: 0, assigned: 0, failed: 0, completed: 200 });
+  // Every start a fixture recorded is an attempt the town recorded: nothing ran twice without a crash attempt.
+  const starts = new Map<string, number>();
+  for (const f of readdirSync(ft.fx).filter((f) => f.startsWith("runs-")))
+    for (const r of readJsonl<{ event: string; task: string }>(join(ft.fx, f))) if (r.event === "start") starts.set(r.task, (starts.get(r.task) ?? 0) + 1);
+  const tasksNow = await allTasks(ft);
+  // (An attempt can be recorded on the killed runner before its process got going, so runs ≤ attempts.)
+  for (const t of tasksNow.filter((t) => t.assignedTo !== done.assignedTo)) {
+    expect(starts.get(t.id) ?? 0).toBeGreaterThanOrEqual(1);
+    expect(starts.get(t.id) ?? 0).toBeLessThanOrEqual(t.attempts);
+  }
+  const ranTwice = tasksNow.filter((t) => (starts.get(t.id) ?? 0) > 1).length;
   // The orphan of the killed run was killed by the runner that took the task over, long before its 30 s sleep ended.
   expect(pidAlive(first.pid)).toBe(false);
   const orphans = recordedPids(ft.fx).filter(pidAlive);
   expect(orphans).toEqual([]);
   const reruns = (await allTasks(ft)).filter((t) => t.attempts > 1).length;
-  const agents = await Promise.all(["slowpoke", "quick0", "quick1", "quick2"].map((n) => findAgent(ft.town, n)));
+  const agents = await Promise.all(["slowpoke", ...Array.from({ length: 9 }, (_, i) => `quick${i}`)].map((n) => findAgent(ft.town, n)));
   expect(agents.every((a) => a?.state === "idle" && a.currentTask === null)).toBe(true);
-  console.log(`kill -9: runner ${victim} killed; slow task re-run and completed ${recoveredMs} ms later; re-runs ${reruns}; orphans ${orphans.length}`);
+  console.log(`kill -9: runner ${victim} killed during 200 tasks on 10 agents; slow task re-run and completed ${recoveredMs} ms later; completed ${counts.completed}; tasks with a re-run attempt ${reruns}, of which ran twice ${ranTwice}; orphans ${orphans.length}`);
   for (const [id, c] of procs) if (id !== victim) c.kill("SIGTERM");
   await Promise.all([...procs.values()].map(exited));
 }, 90_000);

@@ -1,10 +1,13 @@
 import type { Metadata, Viewport } from "next";
+import { cookies } from "next/headers";
 
+import { AppShell } from "../components/app-shell";
+import { ACTOR_COOKIE } from "../lib/actor";
 import { TRPCReactProvider } from "../trpc/react";
 import "./globals.css";
 
 export const metadata: Metadata = {
-  title: "Tinytown",
+  title: { default: "Tinytown", template: "%s · Tinytown" },
   description: "Orchestrate AI coding agents through Redis.",
 };
 
@@ -15,11 +18,16 @@ export const viewport: Viewport = {
   ],
 };
 
-export default function RootLayout(props: { children: React.ReactNode }) {
+export default async function RootLayout(props: { children: React.ReactNode }) {
+  // Read on the server so the header shows the name (or asks for one) without a flash.
+  const raw = (await cookies()).get(ACTOR_COOKIE)?.value?.trim();
+  const actor = raw ? raw.slice(0, 64) : null;
   return (
     <html lang="en">
-      <body className="min-h-screen bg-white font-sans text-zinc-900 antialiased dark:bg-zinc-950 dark:text-zinc-100">
-        <TRPCReactProvider>{props.children}</TRPCReactProvider>
+      <body className="bg-white font-sans text-zinc-900 antialiased dark:bg-zinc-950 dark:text-zinc-100">
+        <TRPCReactProvider>
+          <AppShell actor={actor}>{props.children}</AppShell>
+        </TRPCReactProvider>
       </body>
     </html>
   );

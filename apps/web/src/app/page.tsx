@@ -1,11 +1,9 @@
-import { HealthPanel } from "../components/health-panel";
-import { HydrateClient, prefetch, trpc } from "../trpc/server";
+import type { Metadata } from "next";
 
-export default function HomePage() {
-  prefetch(trpc.health.ping.queryOptions());
-  return (
-    <HydrateClient>
-      <HealthPanel />
-    </HydrateClient>
-  );
+import { Board } from "../components/board/board";
+
+export const metadata: Metadata = { title: "Board" };
+
+export default function BoardPage() {
+  return <Board />;
 }

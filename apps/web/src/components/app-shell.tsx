@@ -1,0 +1,148 @@
+"use client";
+
+import Link from "next/link";
+import { usePathname, useRouter } from "next/navigation";
+import { createContext, useCallback, useContext, useMemo, useRef, useState } from "react";
+
+import { writeActorCookie } from "../lib/actor";
+import { CreateTaskDialog } from "./create-task-dialog";
+import { HelpDialog } from "./help-dialog";
+import { useHotkeys } from "./hotkeys";
+import { LiveIndicator } from "./live-indicator";
+import { LiveProvider, useLive } from "./live";
+import { NameDialog } from "./name-dialog";
+import { SpawnAgentDialog } from "./spawn-agent-dialog";
+import { ToastProvider } from "./ui/toast";
+
+interface Shell {
+  actor: string | null;
+  openCreate: () => void;
+  openSpawn: () => void;
+  openHelp: () => void;
+}
+const ShellContext = createContext<Shell | null>(null);
+
+export function useShell(): Shell {
+  const ctx = useContext(ShellContext);
+  if (!ctx) throw new Error("useShell outside AppShell");
+  return ctx;
+}
+
+const NAV = [
+  { href: "/", label: "Board" },
+  { href: "/overview", label: "Overview" },
+  { href: "/messages", label: "Messages" },
+] as const;
+
+/** Header, live connection, global dialogs and shortcuts around every page. `actor` is read from the cookie on the server. */
+export function AppShell(props: { actor: string | null; children: React.ReactNode }) {
+  return (
+    <ToastProvider>
+      <LiveProvider>
+        <ShellInner actor={props.actor}>{props.children}</ShellInner>
+      </LiveProvider>
+    </ToastProvider>
+  );
+}
+
+function ShellInner(props: { actor: string | null; children: React.ReactNode }) {
+  const router = useRouter();
+  const pathname = usePathname();
+  const live = useLive();
+  const [actor, setActor] = useState(props.actor);
+  const [dialog, setDialog] = useState<"create" | "spawn" | "help" | "name" | null>(props.actor ? null : "name");
+  const lastG = useRef(0);
+
+  const close = useCallback(() => setDialog(null), []);
+  const shell = useMemo<Shell>(
+    () => ({ actor, openCreate: () => setDialog("create"), openSpawn: () => setDialog("spawn"), openHelp: () => setDialog("help") }),
+    [actor],
+  );
+
+  const goTo = (href: string) => () => {
+    // "g" then a letter within a second, like Linear/GitHub.
+    if (Date.now() - lastG.current < 1000) {
+      lastG.current = 0;
+      router.push(href);
+    }
+  };
+  useHotkeys({
+    c: () => setDialog("create"),
+    a: () => setDialog("spawn"),
+    "?": () => setDialog("help"),
+    g: () => (lastG.current = Date.now()),
+    b: goTo("/"),
+    o: goTo("/overview"),
+    m: goTo("/messages"),
+  });
+
+  return (
+    <ShellContext.Provider value={shell}>
+      <div className="flex h-dvh flex-col">
+        <header className="flex h-12 shrink-0 items-center gap-3 border-b border-zinc-200 bg-white px-3 sm:gap-5 sm:px-4 dark:border-zinc-800 dark:bg-zinc-950">
+          <Link href="/" className="flex items-center gap-2 font-semibold tracking-tight">
+            <svg viewBox="0 0 20 20" className="size-5 text-indigo-600 dark:text-indigo-400" aria-hidden>
+              <rect x="2" y="9" width="4" height="9" rx="1" fill="currentColor" />
+              <rect x="8" y="4" width="4" height="14" rx="1" fill="currentColor" opacity=".75" />
+              <rect x="14" y="7" width="4" height="11" rx="1" fill="currentColor" opacity=".5" />
+            </svg>
+            <span className="hidden sm:inline">Tinytown</span>
+          </Link>
+          <nav className="flex items-center gap-0.5 text-sm" aria-label="Main">
+            {NAV.map((n) => {
+              const active = n.href === "/" ? pathname === "/" : pathname.startsWith(n.href);
+              return (
+                <Link
+                  key={n.href}
+                  href={n.href}
+                  aria-current={active ? "page" : undefined}
+                  className={`rounded-md px-2 py-1 ${active ? "bg-zinc-100 font-medium text-zinc-900 dark:bg-zinc-800 dark:text-zinc-100" : "text-zinc-600 hover:text-zinc-900 dark:text-zinc-400 dark:hover:text-zinc-100"}`}
+                >
+                  {n.label}
+                </Link>
+              );
+            })}
+          </nav>
+          <div className="ml-auto flex items-center gap-2 sm:gap-3">
+            <LiveIndicator status={live.status} />
+            <button type="button" className="icon-btn hidden sm:inline-flex" onClick={() => setDialog("help")} aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)">
+              <span className="text-sm font-semibold">?</span>
+            </button>
+            <button
+              type="button"
+              onClick={() => setDialog("name")}
+              className="flex max-w-36 items-center gap-1.5 rounded-md px-1.5 py-1 text-sm text-zinc-700 hover:bg-zinc-100 dark:text-zinc-300 dark:hover:bg-zinc-800"
+              title="Change your display name"
+              data-testid="actor"
+            >
+              <span aria-hidden className="flex size-6 shrink-0 items-center justify-center rounded-full bg-indigo-100 text-xs font-semibold text-indigo-700 uppercase dark:bg-indigo-950 dark:text-indigo-300">
+                {(actor ?? "?").slice(0, 1)}
+              </span>
+              <span className="hidden truncate sm:inline">{actor ?? "Pick a name"}</span>
+              <span className="sr-only sm:hidden">{actor ?? "Pick a name"}</span>
+            </button>
+          </div>
+        </header>
+        <div className="min-h-0 flex-1">{props.children}</div>
+      </div>
+      <CreateTaskDialog open={dialog === "create"} onClose={close} />
+      <SpawnAgentDialog open={dialog === "spawn"} onClose={close} />
+      <HelpDialog open={dialog === "help"} onClose={close} />
+      {dialog === "name" ? (
+        <NameDialog
+          open
+          initial={actor}
+          onClose={() => {
+            // The first visit needs a name; "anonymous" is used until one is picked.
+            setDialog(null);
+          }}
+          onSave={(name) => {
+            writeActorCookie(name);
+            setActor(name);
+            setDialog(null);
+          }}
+        />
+      ) : null}
+    </ShellContext.Provider>
+  );
+}

@@ -1,0 +1,53 @@
+"use client";
+
+import { useInfiniteQuery } from "@tanstack/react-query";
+import { useCallback, useMemo } from "react";
+
+import type { ColumnId } from "../../lib/board";
+import { useTRPC } from "../../trpc/react";
+import type { TaskCard } from "./types";
+
+/** Cards fetched per request; a column loads more as it is scrolled. */
+export const PAGE_SIZE = 200;
+
+export interface ColumnData {
+  items: TaskCard[];
+  total: number;
+  loading: boolean;
+  hasMore: boolean;
+  fetchMore: () => void;
+}
+
+/** One column's infinite query (task.column), flattened; duplicates across pages (a card moved while paging) are dropped. */
+export function useColumn(column: ColumnId): ColumnData {
+  const trpc = useTRPC();
+  const q = useInfiniteQuery(
+    trpc.task.column.infiniteQueryOptions(
+      { column, limit: PAGE_SIZE },
+      { getNextPageParam: (last) => last.nextCursor ?? undefined, staleTime: 60_000 },
+    ),
+  );
+  const items = useMemo(() => {
+    const seen = new Set<string>();
+    const out: TaskCard[] = [];
+    for (const page of q.data?.pages ?? []) {
+      for (const c of page.items) {
+        if (seen.has(c.id)) continue;
+        seen.add(c.id);
+        out.push(c);
+      }
+    }
+    return out;
+  }, [q.data]);
+  const { hasNextPage, isFetchingNextPage, fetchNextPage } = q;
+  const fetchMore = useCallback(() => {
+    if (hasNextPage && !isFetchingNextPage) void fetchNextPage();
+  }, [hasNextPage, isFetchingNextPage, fetchNextPage]);
+  return {
+    items,
+    total: q.data?.pages[0]?.total ?? 0,
+    loading: q.isPending || isFetchingNextPage,
+    hasMore: hasNextPage,
+    fetchMore,
+  };
+}
