@@ -43,7 +43,6 @@ export function LiveProvider(props: { children: React.ReactNode }) {
   const listeners = useRef(new Set<Listener>());
   const dirty = useRef<Dirty>(clean());
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
-  const settle = useRef<ReturnType<typeof setTimeout> | null>(null);
 
   const flush = useCallback(() => {
     timer.current = null;
@@ -104,13 +103,9 @@ export function LiveProvider(props: { children: React.ReactNode }) {
     trpc.town.events.subscriptionOptions(
       {},
       {
-        onStarted: () => {
-          mark((d) => (d.all = true));
-          // A fresh subscription (no lastEventId) starts "from now" once the server has subscribed, which can be a
-          // moment after the client sees the stream open: refetch once more so an event in that gap is not missed.
-          if (settle.current) clearTimeout(settle.current);
-          settle.current = setTimeout(() => mark((d) => (d.all = true)), 750);
-        },
+        // A fresh subscription begins with a `stream.ready` marker (handled in onEvent: refetch everything); after a
+        // reconnect the server replays from the last id, and a refetch here covers anything older than the stream's cap.
+        onStarted: () => mark((d) => (d.all = true)),
         onData: (tracked) => onEvent(tracked.data),
       },
     ),
@@ -119,7 +114,6 @@ export function LiveProvider(props: { children: React.ReactNode }) {
   useEffect(
     () => () => {
       if (timer.current) clearTimeout(timer.current);
-      if (settle.current) clearTimeout(settle.current);
     },
     [],
   );

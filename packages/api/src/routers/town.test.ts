@@ -2,7 +2,7 @@ import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import superjson from "superjson";
 import { afterAll, describe, expect, test } from "vitest";
 
-import { completeTask, createTask, failTask, spawnAgent, startTask, type TownEvent } from "@tinytown/core";
+import { completeTask, createTask, failTask, lastEventId, spawnAgent, startTask, type TownEvent } from "@tinytown/core";
 import { testTown } from "@tinytown/core/testing";
 
 import { closeLiveHubs, eventHub } from "../live/hub";
@@ -85,11 +85,12 @@ describe("town queries", () => {
 describe("town.events", () => {
   test("a subscriber receives a change made after subscribing, attributed to the person who made it", async () => {
     const sub = await subscribe();
-    // The hub's start cursor is fixed before the first item is requested: start iterating, then change.
-    const pending = take<TownEvent>(sub.iter, 1);
-    await new Promise((r) => setTimeout(r, 50));
+    // A fresh subscription first fixes its cursor and says so; a change made right after that marker is delivered.
+    const [ready] = await take<TownEvent>(sub.iter, 1);
+    expect(ready!.data.type).toBe("stream.ready");
+    expect(ready!.id).toBe(await lastEventId(town));
     const task = await callerFor(town, "bob").task.create({ description: "live one" });
-    const [ev] = await pending;
+    const [ev] = await take<TownEvent>(sub.iter, 1);
     expect(ev!.data).toMatchObject({ type: "task.created", taskId: task.id, by: "bob" });
     expect(ev!.id).toBe(ev!.data.id);
     await sub.stop();
@@ -132,6 +133,7 @@ describe("town.events", () => {
   test("two subscribers both receive every change from one shared loop, and abort ends each cleanly", async () => {
     const a = await subscribe(undefined, "a");
     const b = await subscribe(undefined, "b");
+    for (const s of [a, b]) expect((await take<TownEvent>(s.iter, 1))[0]!.data.type).toBe("stream.ready");
     const pa = take<TownEvent>(a.iter, 2);
     const pb = take<TownEvent>(b.iter, 2);
     await new Promise((r) => setTimeout(r, 50));

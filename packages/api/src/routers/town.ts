@@ -1,7 +1,7 @@
 import { tracked, type TRPCRouterRecord } from "@trpc/server";
 import { z } from "zod";
 
-import { townStatus } from "@tinytown/core";
+import { lastEventId, townStatus, type TownEvent } from "@tinytown/core";
 
 import { eventHub } from "../live/hub";
 import { STREAM_ID } from "../live/stream-id";
@@ -32,7 +32,14 @@ export const townRouter = {
    */
   events: townProcedure.input(TownEventsInput).subscription(async function* ({ ctx, input, signal }) {
     try {
-      for await (const event of eventHub(ctx.town).subscribe({ after: input?.lastEventId ?? undefined, signal })) {
+      // A fresh subscription fixes "now" here, before anything else, and tells the client: whatever it loads after
+      // this marker is at least as new as the cursor, and every later change arrives as an event. No gap.
+      let after = input?.lastEventId ?? undefined;
+      if (!after) {
+        after = await lastEventId(ctx.town);
+        yield tracked(after, { id: after, type: "stream.ready", at: Date.now(), by: "server" } satisfies TownEvent);
+      }
+      for await (const event of eventHub(ctx.town).subscribe({ after, signal })) {
         yield tracked(event.id, event);
       }
     } catch (err) {

@@ -20,6 +20,8 @@ export const EVENT_TYPES = [
   "task.cancelled",
   "task.retried",
   "message.sent",
+  /** Sent by a live transport when a subscription starts from now: refetch, then apply the events that follow. */
+  "stream.ready",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
