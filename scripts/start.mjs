@@ -13,11 +13,13 @@ const env = { ...process.env, TT_TOWN_DIR: townDir, NEXT_TELEMETRY_DISABLED: "1"
 
 const ttSync = (...args) => spawnSync(process.execPath, [tt, "--town", townDir, ...args], { stdio: "inherit", env });
 
+const ttQuiet = (...args) => spawnSync(process.execPath, [tt, "--town", townDir, ...args], { stdio: ["ignore", "ignore", "inherit"], env });
 if (!existsSync(join(townDir, "tinytown.json"))) {
-  if (ttSync("init", "tinytown").status !== 0) process.exit(1);
+  if (ttQuiet("init", "tinytown").status !== 0) process.exit(1);
+  console.log(`Created the town "tinytown" in ${townDir} (tinytown.json; data in .tt/, git-ignored).`);
 }
-// Starts (or verifies) the managed Redis and shows where things stand.
-if (ttSync("status").status !== 0) process.exit(1);
+// Starts (or verifies) the town's managed Redis before the runner and the dashboard connect to it.
+if (ttQuiet("status").status !== 0) process.exit(1);
 
 const children = new Map();
 let stopping = false;
@@ -51,12 +53,34 @@ if (existsSync(runnerBin)) launch("runner", process.execPath, [runnerBin, "--tow
 
 const webDir = join(root, "apps/web");
 const nextBin = join(webDir, "node_modules/next/dist/bin/next");
-if (existsSync(join(webDir, ".next")) && existsSync(nextBin)) {
-  launch("web", process.execPath, [nextBin, "start", "-H", host, "-p", port], { cwd: webDir });
-  console.log(`\n  Dashboard: \x1b[1mhttp://${host}:${port}\x1b[0m`);
+const url = `http://${host}:${port}`;
+const web = existsSync(join(webDir, ".next")) && existsSync(nextBin);
+if (web) launch("web", process.execPath, [nextBin, "start", "-H", host, "-p", port], { cwd: webDir });
+
+/** Waits (bounded) until the runner has registered and the dashboard answers, then shows where things stand. */
+async function ready() {
+  const until = Date.now() + 60_000;
+  let runnerUp = false;
+  let webUp = !web;
+  while (Date.now() < until && !(runnerUp && webUp)) {
+    if (!runnerUp) {
+      const r = spawnSync(process.execPath, [tt, "--town", townDir, "--json", "status"], { encoding: "utf8", env });
+      try {
+        runnerUp = JSON.parse(r.stdout).runners.some((x) => x.alive);
+      } catch {
+        runnerUp = false;
+      }
+    }
+    if (!webUp) webUp = await fetch(url).then((r) => r.status < 500, () => false);
+    if (!(runnerUp && webUp)) await new Promise((r) => setTimeout(r, 250));
+  }
+  console.log("");
+  ttSync("status");
+  if (web) console.log(`  Dashboard: \x1b[1m${url}\x1b[0m${webUp ? "" : "  (not answering yet: see the [web] lines above)"}`);
+  console.log(`  CLI:       tt spawn worker-1 --model sim · tt assign worker-1 "Add a health check" · tt logs worker-1 -f`);
+  console.log("  Ctrl-C stops the runner and the dashboard (the town's data stays in .tt/).\n");
 }
-console.log(`  CLI:       tt status · tt spawn worker-1 --model sim · tt assign worker-1 "Add a health check"`);
-console.log("  Ctrl-C stops the runner and the dashboard (the town's data stays in .tt/).\n");
+void ready();
 
 async function shutdown(signal) {
   if (stopping) return;
@@ -72,4 +96,3 @@ async function shutdown(signal) {
 }
 process.on("SIGINT", () => void shutdown("SIGINT"));
 process.on("SIGTERM", () => void shutdown("SIGTERM"));
-if (children.size === 0) console.log("  (runner and dashboard are not built yet; the town and its Redis are up)");
