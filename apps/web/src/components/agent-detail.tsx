@@ -11,6 +11,7 @@ import { LogView } from "./log-view";
 import { MessageList } from "./message-list";
 import { PageError, PageSkeleton } from "./task-detail";
 import { AgentStateBadge, ModelBadge, PriorityIcon, TaskStateBadge } from "./ui/badges";
+import { Fact } from "./ui/fields";
 
 /** An agent's page: state and actions, its current task with live output, its inbox and its task history. */
 export function AgentDetail(props: { name: string }) {
@@ -122,15 +123,6 @@ export function AgentDetail(props: { name: string }) {
           </div>
         )}
       </section>
-    </div>
-  );
-}
-
-function Fact(props: { label: string; children: React.ReactNode }) {
-  return (
-    <div className="panel min-w-0 px-3 py-2">
-      <dt className="text-[11px] font-medium text-zinc-500 uppercase">{props.label}</dt>
-      <dd className="mt-0.5 truncate">{props.children}</dd>
     </div>
   );
 }

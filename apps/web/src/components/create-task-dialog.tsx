@@ -11,6 +11,7 @@ import { apiFailure } from "../lib/errors";
 import { useTRPC } from "../trpc/react";
 import { Dialog, Field } from "./ui/dialog";
 import { useToast } from "./ui/toast";
+import { EnumSelect } from "./ui/fields";
 
 /** Splits "ui, backend  api" into tags; the server validates each one. */
 const parseTags = (s: string) => [...new Set(s.split(/[\s,]+/).map((t) => t.trim().toLowerCase()).filter(Boolean))];
@@ -74,13 +75,7 @@ function CreateTaskForm(props: { onClose: () => void }) {
         </Field>
         <div className="grid grid-cols-2 gap-3">
           <Field label="Priority" htmlFor="task-priority">
-            <select id="task-priority" className="input" value={priority} onChange={(e) => setPriority(e.target.value as Priority)}>
-              {PRIORITIES.map((p) => (
-                <option key={p} value={p}>
-                  {p}
-                </option>
-              ))}
-            </select>
+            <EnumSelect id="task-priority" value={priority} options={PRIORITIES} onChange={setPriority} />
           </Field>
           <Field label="Assign to (optional)" htmlFor="task-agent">
             <select id="task-agent" className="input" value={agent} onChange={(e) => setAgent(e.target.value)}>

@@ -13,6 +13,7 @@ import { MessageList } from "./message-list";
 import { AgentStateDot } from "./ui/badges";
 import { Field } from "./ui/dialog";
 import { useToast } from "./ui/toast";
+import { EnumSelect } from "./ui/fields";
 
 const SUPERVISOR = "supervisor";
 
@@ -113,22 +114,10 @@ function SendForm(props: { agents: string[] }) {
       </Field>
       <div className="grid grid-cols-2 gap-3">
         <Field label="Type" htmlFor="msg-type">
-          <select id="msg-type" className="input" value={type} onChange={(e) => setType(e.target.value as MessageType)}>
-            {MESSAGE_TYPES.map((t) => (
-              <option key={t} value={t}>
-                {t}
-              </option>
-            ))}
-          </select>
+          <EnumSelect id="msg-type" value={type} options={MESSAGE_TYPES} onChange={setType} />
         </Field>
         <Field label="Priority" htmlFor="msg-priority">
-          <select id="msg-priority" className="input" value={priority} onChange={(e) => setPriority(e.target.value as Priority)}>
-            {PRIORITIES.map((p) => (
-              <option key={p} value={p}>
-                {p}
-              </option>
-            ))}
-          </select>
+          <EnumSelect id="msg-priority" value={priority} options={PRIORITIES} onChange={setPriority} />
         </Field>
       </div>
       <Field label="Message" htmlFor="msg-body" error={error} hint={priority === "urgent" ? "Urgent interrupts a working agent; its task goes back to the front of its queue." : undefined}>

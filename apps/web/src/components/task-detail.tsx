@@ -11,6 +11,7 @@ import { useTRPC } from "../trpc/react";
 import { LogView } from "./log-view";
 import { PriorityIcon, Tag, TaskStateBadge } from "./ui/badges";
 import { useToast } from "./ui/toast";
+import { Fact } from "./ui/fields";
 
 /** The task page: description, state history (who, what, when), attempts, output, result or error. */
 export function TaskDetail(props: { taskId: string }) {
@@ -111,14 +112,6 @@ export function TaskDetail(props: { taskId: string }) {
   );
 }
 
-function Fact(props: { label: string; children: React.ReactNode }) {
-  return (
-    <div className="panel min-w-0 px-3 py-2">
-      <dt className="text-[11px] font-medium text-zinc-500 uppercase">{props.label}</dt>
-      <dd className="mt-0.5 truncate">{props.children}</dd>
-    </div>
-  );
-}
 
 const VERB: Record<string, string> = {
   "task.created": "created it",
