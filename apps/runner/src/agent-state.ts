@@ -1,7 +1,7 @@
 /**
  * Agent changes the runner makes around a run, each version-checked and re-read on a concurrent change.
  */
-import { changeAgent, findAgent, isCoreError, type Agent } from "@tinytown/core";
+import { changeAgent, findAgent, isCoreError, releaseAgentTasks, type Agent } from "@tinytown/core";
 import type { RunnerContext } from "./context";
 
 /** Marks the agent working on `taskId`, hosted by this runner. Throws INVALID_STATE when it cannot take work. */
@@ -36,7 +36,7 @@ export async function finishAgent(ctx: RunnerContext, agentId: string, taskId: s
     const a = await findAgent(ctx.town, agentId);
     if (!a || a.currentTask !== taskId || !["working", "paused", "draining"].includes(a.state)) return;
     try {
-      await changeAgent(ctx.town, agentId, {
+      const next = await changeAgent(ctx.town, agentId, {
         action: "finish",
         by: ctx.by,
         expectedVersion: a.version,
@@ -47,6 +47,10 @@ export async function finishAgent(ctx: RunnerContext, agentId: string, taskId: s
           tasksFailed: cur.tasksFailed + (outcome === "failed" ? 1 : 0),
         }),
       });
+      // A drained agent has stopped: what was still queued for it goes back to the backlog.
+      if (a.state === "draining" && next.state === "stopped") {
+        await releaseAgentTasks(ctx.town, agentId, { reason: `agent ${a.name} was closed`, by: ctx.by });
+      }
       return;
     } catch (err) {
       if (isCoreError(err, "CONFLICT") || isCoreError(err, "INVALID_STATE")) continue;

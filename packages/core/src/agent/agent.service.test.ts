@@ -9,7 +9,6 @@ import type { Town } from "../town/town";
 import { AGENT_STATES, type Agent, type AgentState } from "./agent";
 import {
   changeAgent,
-  closeAgent,
   countAgents,
   failAgent,
   findAgent,
@@ -23,7 +22,7 @@ import {
   resumeAgent,
   spawnAgent,
 } from "./agent.service";
-import { stopAgent } from "./agent-ops";
+import { closeAgent, stopAgent } from "./agent-ops";
 
 let town: Town;
 beforeAll(async () => {

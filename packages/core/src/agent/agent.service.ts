@@ -177,9 +177,6 @@ export const interruptAgent = (town: Town, ref: string, actor?: string, opts: { 
 export const resumeAgent = (town: Town, ref: string, actor?: string) =>
   changeAgent(town, ref, { action: "resume", by: by(actor), patch: (a) => ({ state: a.runner ? (a.currentTask ? "working" : "idle") : "starting" }) });
 
-/** Close: finish the current task, then stop. An agent with nothing running stops at once. */
-export const closeAgent = (town: Town, ref: string, actor?: string) =>
-  changeAgent(town, ref, { action: "close", by: by(actor), patch: (a) => ({ state: a.currentTask ? "draining" : "stopped" }) });
 
 /** Stop now. The runner hosting it kills its process; its tasks are handled by the caller's choice. */
 export const killAgent = (town: Town, ref: string, actor?: string) =>
