@@ -150,4 +150,17 @@ describe("commands", () => {
     expect(r.err).toMatch(/still busy after 1 s/);
     expect(Date.now() - started).toBeLessThan(5000);
   });
+
+  test("queue: list, promote, pause and resume", async () => {
+    await tt(dir, ["spawn", "qa", "--model", "sim"]);
+    const low = JSON.parse((await tt(dir, ["--json", "assign", "qa", "later", "--priority", "low"])).out) as { id: string };
+    await tt(dir, ["assign", "qa", "sooner"]);
+    const rows = JSON.parse((await tt(dir, ["--json", "queue"])).out) as { agent: string; counts: { prioritized: number } }[];
+    expect(rows.find((r) => r.agent === "qa")?.counts.prioritized).toBe(2);
+    expect((await tt(dir, ["queue", "promote", low.id.slice(0, 8)])).out).toMatch(/is next in its agent's queue/);
+    expect((await tt(dir, ["queue", "pause", "qa"])).out).toMatch(/qa's queue is paused/);
+    expect((await tt(dir, ["queue", "pause", "qa"])).err).toMatch(/cannot interrupt agent qa: it is paused/);
+    expect((await tt(dir, ["queue", "resume", "qa"])).code).toBe(0);
+    expect((await tt(dir, ["queue", "promote", "ffffffff"])).code).toBe(3);
+  });
 });

@@ -8,6 +8,7 @@ import { registerAgentCommands } from "./commands/agent";
 import { registerTaskCommands } from "./commands/task";
 import { registerMessageCommands } from "./commands/message";
 import { registerEventCommands } from "./commands/events";
+import { registerQueueCommands } from "./commands/queue";
 
 export const VERSION = "0.1.0";
 
@@ -25,6 +26,7 @@ export function createProgram(ctx: Ctx): Command {
   registerTaskCommands(program, ctx);
   registerMessageCommands(program, ctx);
   registerEventCommands(program, ctx);
+  registerQueueCommands(program, ctx);
   return program;
 }
 

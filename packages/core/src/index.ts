@@ -26,3 +26,4 @@ export { takeMessage, takeMessages } from "./channel/take";
 export * from "./task/task-move";
 export * from "./models/command";
 export * from "./town/throughput";
+export * from "./dispatch/queue-ops";
