@@ -3,7 +3,7 @@
  * `run`): runner, host, pid. A runner killed with SIGKILL leaves its agent process behind (it leads its own
  * process group); the runner that takes the task over kills it when it is on the same host.
  */
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import type { RunnerContext } from "./context";
 
 export interface RunRecord {
@@ -43,20 +43,52 @@ function isAgentProcessOf(pid: number, taskId: string): boolean {
   }
 }
 
-/** Kills the process tree a lost runner left for `taskId`, when it runs on this host. Returns its pid if killed. */
-export async function killOrphan(ctx: RunnerContext, agentId: string, taskId: string): Promise<number | null> {
-  const rec = await readRunRecord(ctx, agentId);
-  if (!rec || rec.taskId !== taskId || rec.host !== ctx.host || rec.runner === ctx.id) return null;
-  if (!isAgentProcessOf(rec.pid, taskId)) return null;
+/**
+ * Processes on this host that another runner started for `taskId` (by TT_TASK and TT_RUNNER in their
+ * environment). Covers a runner killed after spawning but before it could write the run record.
+ */
+function leftoverProcesses(taskId: string, notRunner: string): number[] {
+  let pids: string[];
   try {
-    process.kill(-rec.pid, "SIGKILL");
+    pids = readdirSync("/proc").filter((d) => /^\d+$/.test(d));
   } catch {
+    return [];
+  }
+  const out: number[] = [];
+  for (const d of pids) {
     try {
-      process.kill(rec.pid, "SIGKILL");
+      const env = readFileSync(`/proc/${d}/environ`, "utf8").split("\0");
+      if (env.includes(`TT_TASK=${taskId}`) && env.some((e) => e.startsWith("TT_RUNNER=") && e !== `TT_RUNNER=${notRunner}`)) out.push(Number(d));
     } catch {
-      return null;
+      /* gone, or not ours to read */
     }
   }
-  ctx.log.warn(`killed the process ${rec.pid} that lost runner ${rec.runner} left running task ${taskId.slice(0, 8)}`);
-  return rec.pid;
+  return out;
+}
+
+function killTree(pid: number): boolean {
+  try {
+    process.kill(-pid, "SIGKILL");
+    return true;
+  } catch {
+    try {
+      process.kill(pid, "SIGKILL");
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+/**
+ * Kills the process tree a lost runner left for `taskId` on this host: the one in the run record, or — when the
+ * runner died before writing it — any process of that task another runner started. Returns the pids killed.
+ */
+export async function killOrphan(ctx: RunnerContext, agentId: string, taskId: string): Promise<number[]> {
+  const rec = await readRunRecord(ctx, agentId);
+  const recorded = rec && rec.taskId === taskId && rec.host === ctx.host && rec.runner !== ctx.id && isAgentProcessOf(rec.pid, taskId) ? [rec.pid] : [];
+  const pids = recorded.length ? recorded : leftoverProcesses(taskId, ctx.id);
+  const killed = pids.filter(killTree);
+  for (const pid of killed) ctx.log.warn(`killed the process ${pid} a lost runner left running task ${taskId.slice(0, 8)}`);
+  return killed;
 }

@@ -29,7 +29,7 @@ export function logFile(town: Town, taskId: string): string {
   return join(stateDir(town), "logs", `${taskId}.log`);
 }
 
-export function buildLaunch(input: { town: Town; model: ResolvedModel; prompt: string; agentName: string; agentId: string; taskId: string; attempt: number }): Launch {
+export function buildLaunch(input: { town: Town; model: ResolvedModel; prompt: string; agentName: string; agentId: string; taskId: string; attempt: number; runnerId: string }): Launch {
   const { town, model, prompt } = input;
   const base = model.kind === "simulated" ? simCommand() : { command: model.command, args: model.args };
   let promptFile: string | undefined;
@@ -52,6 +52,8 @@ export function buildLaunch(input: { town: Town; model: ResolvedModel; prompt: s
     TT_AGENT: input.agentName,
     TT_AGENT_ID: input.agentId,
     TT_TASK: input.taskId,
+    // Which runner started it: a runner taking over a lost run finds the leftover process by these two.
+    TT_RUNNER: input.runnerId,
     REDIS_URL: town.redisUrl,
   };
   const tt = ttBinDir();

@@ -103,7 +103,7 @@ async function execute(ctx: RunnerContext, run: ActiveRun, job: Job<RunJobData>)
   const messages = await promptMessages(ctx, run.agentId);
   for (const m of messages) run.promptMessageIds.add(m.id);
   const prompt = buildPrompt({ town, agent, task, messages });
-  const launch = buildLaunch({ town, model, prompt, agentName: agent.name, agentId: agent.id, taskId: task.id, attempt: task.attempts });
+  const launch = buildLaunch({ town, model, prompt, agentName: agent.name, agentId: agent.id, taskId: task.id, attempt: task.attempts, runnerId: ctx.id });
   if (!existsSync(launch.cwd)) {
     cleanupLaunch(launch);
     const reason = `model \`${model.name}\`: working directory ${launch.cwd} does not exist`;
