@@ -34,6 +34,8 @@ if ! command -v pnpm >/dev/null 2>&1 || [ "$(pnpm --version 2>/dev/null)" != "$P
 fi
 
 apt_install redis-server redis-server
+# redis-cli (Debian: redis-tools, a dependency of redis-server) builds the test Redis Cluster.
+apt_install redis-cli redis-tools
 if [ "$want_browser" = 1 ]; then apt_install chromium chromium; fi
 
 # Install only when the lockfile or a manifest changed since the last install.

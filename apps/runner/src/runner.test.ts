@@ -54,7 +54,8 @@ describe("runs tasks end to end", () => {
     expect((await findAgent(ft.town, agent.id))?.runner).toBe(ft.runner.id);
     const task = await createTask(ft.town, { description: "Add a --verbose flag to the CLI", assignTo: "simmy" });
     await waitTask(ft, task.id, (t) => t.state === "running");
-    expect((await findAgent(ft.town, agent.id))?.state).toBe("working");
+    // The runner starts the task, then marks the agent working: two steps, so a read can fall between them.
+    await waitFor("agent working", async () => (await findAgent(ft.town, agent.id))?.state === "working");
     const done = await waitTask(ft, task.id);
     expect(done.state).toBe("completed");
     expect(done.result).toContain("Simulated: done — Add a --verbose flag to the CLI");

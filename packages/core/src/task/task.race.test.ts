@@ -9,6 +9,7 @@ import { spawnAgent } from "../agent/agent.service";
 import { readEvents } from "../channel/events";
 import { isCoreError } from "../errors";
 import { townOnRedis, type Town } from "../town/town";
+import { nodeFor } from "../redis/connection";
 import type { Agent } from "../agent/agent";
 import { assignTask, cancelTask, claimTask, createTask, getTask } from "./task.service";
 import type { Task } from "./task";
@@ -21,7 +22,8 @@ let agents: Agent[];
 beforeAll(async () => {
   town = await testTown({}, "race");
   racers = await Promise.all(Array.from({ length: RACERS }, () => townOnRedis({ name: town.name, url: testRedisUrl() })));
-  const ids = new Set(await Promise.all(racers.map(async (r) => r.redis.client("ID"))));
+  // CLIENT ID of the node holding the town (on a Cluster, ids are per node).
+  const ids = new Set(await Promise.all(racers.map(async (r) => nodeFor(r.redis, r.keys.meta).client("ID"))));
   expect(ids.size).toBe(RACERS); // really 50 connections
   agents = [];
   for (let i = 0; i < RACERS; i++) agents.push(await spawnAgent(town, { name: `racer-${i}`, model: "claude" }));

@@ -2,7 +2,8 @@
  * Test-only views of a town's raw Redis state: a full dump of its keys (to prove that a refused change wrote
  * nothing) and a check that the task indexes agree with the task hashes. SCAN lives here, never in product code.
  */
-import type { Redis } from "ioredis";
+import type { Cluster, Redis } from "ioredis";
+import { isCluster } from "../redis/connection";
 import { expect } from "vitest";
 import { TASK_STATES, priorityRank, type Task } from "../task/task";
 import { getTask } from "../task/task.service";
@@ -13,15 +14,18 @@ import { CoreError, type CoreErrorCode } from "../errors";
 
 const escapeGlob = (s: string) => s.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
 
-/** All keys matching a glob, via SCAN. */
+/** All keys matching a glob, via SCAN (of every master on a Cluster: SCAN is a per-node command). */
 export async function scanKeys(redis: Redis, match: string): Promise<string[]> {
   const out = new Set<string>();
-  let cursor = "0";
-  do {
-    const [next, keys] = await redis.scan(cursor, "MATCH", match, "COUNT", 1000);
-    cursor = next;
-    for (const k of keys) out.add(k);
-  } while (cursor !== "0");
+  const nodes = isCluster(redis) ? (redis as unknown as Cluster).nodes("master") : [redis];
+  for (const node of nodes) {
+    let cursor = "0";
+    do {
+      const [next, keys] = await node.scan(cursor, "MATCH", match, "COUNT", 1000);
+      cursor = next;
+      for (const k of keys) out.add(k);
+    } while (cursor !== "0");
+  }
   return [...out].sort();
 }
 

@@ -20,7 +20,12 @@ export const TownConfig = z
       .object({
         /** An external Redis; when set (or REDIS_URL is), the town never starts its own. */
         url: z.string().optional(),
-        /** Use Redis Cluster hash tags in keys (`tt:{town}:…`). */
+        /**
+         * Redis Cluster: keys get a hash tag (`tt:{town}:…`) so that the whole town lives in one slot, and when
+         * `url` points at a cluster-enabled node the town connects with a Cluster client. A
+         * `redis+cluster://host:port[,host:port…]` URL (config or REDIS_URL) implies this. On a single server it
+         * only changes the key names (a keyspace ready to move to a cluster).
+         */
         cluster: z.boolean().default(false),
       })
       .strict()

@@ -1,7 +1,7 @@
 import { countAgents, listAgents } from "../agent/agent.service";
 import type { Agent, AgentState } from "../agent/agent";
 import { inboxLength } from "../channel/channel";
-import { describeRedisUrl } from "../redis/connection";
+import { describeRedisUrl, nodeFor } from "../redis/connection";
 import { SUPERVISOR } from "../redis/keys";
 import { countTasks } from "../task/task.service";
 import type { TaskState } from "../task/task";
@@ -45,10 +45,12 @@ export async function listRunners(town: Town): Promise<RunnerInfo[]> {
 }
 
 export async function townStatus(town: Town): Promise<TownStatus> {
+  // INFO is a node command: on a Cluster, ask the node that holds the town's slot.
+  const node = nodeFor(town.redis, town.keys.meta);
   const [info, persistence, memory, agents, tasks, backlog, supervisorInbox, runners, agentList] = await Promise.all([
-    town.redis.info("server"),
-    town.redis.info("persistence"),
-    town.redis.info("memory"),
+    node.info("server"),
+    node.info("persistence"),
+    node.info("memory"),
     countAgents(town),
     countTasks(town),
     town.redis.zcard(town.keys.backlog),

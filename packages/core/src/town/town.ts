@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import type { Redis } from "ioredis";
 import { CoreError } from "../errors";
-import { createRedis, describeRedisUrl, waitReady } from "../redis/connection";
+import { createRedis, describeRedisUrl, isClusterUrl, waitReady } from "../redis/connection";
 import { townKeys, type TownKeys } from "../redis/keys";
 import { CONFIG_FILE, findTownDir, parseConfig, readConfig, STATE_DIR, type TownConfig, type TownConfigInput, TownName } from "./config";
 import { ensureManagedRedis, stopManagedRedis } from "./managed-redis";
@@ -95,24 +95,27 @@ async function openTown(dir: string | null, config: TownConfig, opts: { env: Rec
 /** Builds a Town on an already-running Redis (also used by tests with unique town names). */
 export async function townOnRedis(opts: { name: string; url: string; config?: Partial<TownConfigInput>; dir?: string | null; managed?: boolean }): Promise<Town> {
   const config = parseConfig({ ...opts.config, name: opts.name });
-  const redis = createRedis(opts.url, { connectionName: `tt:${opts.name}` });
-  try {
-    await waitReady(redis, describeRedisUrl(opts.url));
-  } catch (err) {
+  let url = opts.url;
+  let redis = await connect(url, opts.name);
+  if (config.redis.cluster && /^rediss?:\/\//.test(url) && /^cluster_enabled:1/m.test(await redis.info("cluster").catch(() => ""))) {
+    // `redis.cluster: true` with a plain URL of a cluster node: reconnect as a Cluster client, and hand the
+    // cluster URL on (runners, agents' REDIS_URL) so that every connection made from town.redisUrl is one too.
     redis.disconnect();
-    throw err;
+    url = url.replace(/^redis(s?):\/\//, "redis$1+cluster://");
+    redis = await connect(url, opts.name);
   }
   let blocking: Redis | null = null;
   const town: Town = {
     name: config.name,
     dir: opts.dir ?? null,
     config,
-    redisUrl: opts.url,
+    redisUrl: url,
     managed: opts.managed ?? false,
     redis,
-    keys: townKeys(config.name, { hashTag: config.redis.cluster }),
+    // A cluster URL implies hash tags: without them a town's keys would spread over slots and its scripts fail.
+    keys: townKeys(config.name, { hashTag: config.redis.cluster || isClusterUrl(url) }),
     blocking() {
-      blocking ??= createRedis(opts.url, { blocking: true, readsOnly: true, connectionName: `tt:${opts.name}:blocking` });
+      blocking ??= createRedis(url, { blocking: true, readsOnly: true, connectionName: `tt:${opts.name}:blocking` });
       return blocking;
     },
     async close() {
@@ -122,6 +125,17 @@ export async function townOnRedis(opts: { name: string; url: string; config?: Pa
     },
   };
   return town;
+}
+
+async function connect(url: string, name: string): Promise<Redis> {
+  const redis = createRedis(url, { connectionName: `tt:${name}` });
+  try {
+    await waitReady(redis, describeRedisUrl(url));
+  } catch (err) {
+    redis.disconnect();
+    throw err;
+  }
+  return redis;
 }
 
 /** Stops the town's managed Redis (its data stays in `.tt/data`). */
