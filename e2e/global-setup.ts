@@ -59,7 +59,9 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   const webLog = join(townDir, "web.log");
   const web = spawn(process.execPath, [NEXT, "start", "-H", "127.0.0.1", "-p", String(port)], {
     cwd: WEB,
-    env: { ...env, PORT: String(port), NODE_ENV: "production" },
+    // HOSTNAME says where the server listens: loopback, so with no users the dashboard stays open (e2e/auth.spec.ts
+    // starts its own server for sign-in).
+    env: { ...env, PORT: String(port), HOSTNAME: "127.0.0.1", NODE_ENV: "production" },
     stdio: ["ignore", openSync(webLog, "a"), openSync(webLog, "a")],
   });
   children.push(web);

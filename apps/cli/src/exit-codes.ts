@@ -25,7 +25,8 @@ export const EXIT_HELP = `Exit codes:
   3  not found (agent, task, or no town here)
   4  refused: illegal state change, stale version, name taken
   5  Redis not installed or unreachable
-  6  timed out (tt wait)`;
+  6  timed out (tt wait)
+  7  not signed in or not allowed`;
 
 export function exitCodeFor(err: unknown): number {
   if (err instanceof CoreError) return EXIT[err.code];

@@ -9,6 +9,8 @@ export interface IO {
   isTTY: boolean;
   env: Record<string, string | undefined>;
   cwd: string;
+  /** All of stdin (tests inject it; the real CLI reads process.stdin). */
+  stdin?: () => Promise<string>;
 }
 
 export function processIO(): IO {

@@ -8,6 +8,8 @@ import { registerAgentCommands } from "./commands/agent";
 import { registerTaskCommands } from "./commands/task";
 import { registerMessageCommands } from "./commands/message";
 import { registerEventCommands } from "./commands/events";
+import { registerUserCommands } from "./commands/user";
+import { registerTokenCommands } from "./commands/token";
 import { registerQueueCommands } from "./commands/queue";
 
 export const VERSION = "0.1.0";
@@ -26,6 +28,8 @@ export function createProgram(ctx: Ctx): Command {
   registerTaskCommands(program, ctx);
   registerMessageCommands(program, ctx);
   registerEventCommands(program, ctx);
+  registerUserCommands(program, ctx);
+  registerTokenCommands(program, ctx);
   registerQueueCommands(program, ctx);
   return program;
 }

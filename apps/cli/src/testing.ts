@@ -13,10 +13,17 @@ export interface Result {
 }
 
 /** Runs `tt` in-process against `dir` and captures its output. */
-export async function tt(dir: string, args: string[], env: Record<string, string | undefined> = {}): Promise<Result> {
+export async function tt(dir: string, args: string[], env: Record<string, string | undefined> = {}, stdin?: string): Promise<Result> {
   let out = "";
   let err = "";
-  const io: IO = { out: (s) => void (out += s), err: (s) => void (err += s), isTTY: false, env: { PATH: process.env.PATH, ...env }, cwd: dir };
+  const io: IO = {
+    out: (s) => void (out += s),
+    err: (s) => void (err += s),
+    isTTY: false,
+    env: { PATH: process.env.PATH, ...env },
+    cwd: dir,
+    ...(stdin !== undefined ? { stdin: () => Promise.resolve(stdin) } : {}),
+  };
   const code = await run(args, io);
   return { code, out, err };
 }

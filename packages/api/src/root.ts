@@ -1,4 +1,5 @@
 import { agentRouter } from "./routers/agent";
+import { authRouter } from "./routers/auth";
 import { healthRouter } from "./routers/health";
 import { messageRouter } from "./routers/message";
 import { taskRouter } from "./routers/task";
@@ -7,6 +8,7 @@ import { createCallerFactory, createTRPCRouter } from "./trpc";
 
 export const appRouter = createTRPCRouter({
   health: healthRouter,
+  auth: authRouter,
   town: townRouter,
   agent: agentRouter,
   task: taskRouter,

@@ -3,8 +3,9 @@ import type { TRPC_ERROR_CODE_KEY } from "@trpc/server/rpc";
 import superjson from "superjson";
 import { z, ZodError } from "zod";
 
-import { CoreError, type CoreErrorCode } from "@tinytown/core";
+import { actorOf, assertCan, CoreError, type Action, type CoreErrorCode, type Principal } from "@tinytown/core";
 
+import { assertSameOrigin, requirePrincipal } from "./auth";
 import type { Context } from "./context";
 import { getTown } from "./town";
 
@@ -105,12 +106,67 @@ const mapErrors = t.middleware(async ({ next }) => {
 export const createTRPCRouter = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
-/** Procedure open to anyone who can reach the server; the caller's name is in `ctx.actor`. */
-export const publicProcedure = t.procedure.use(mapErrors);
+/**
+ * Changes that arrive over HTTP must come from a page of this server (or carry a token): a form posted from
+ * another site fails here, before any procedure runs. In-process callers (server components, tests) are exempt.
+ */
+const sameOriginChanges = t.middleware(({ ctx, type, next }) => {
+  if (type === "mutation" && ctx.transport === "http") assertSameOrigin(ctx.headers);
+  return next();
+});
+
+/**
+ * Procedure open to anyone who can reach the server (only `health.ping`, `auth.login` and `auth.me` use it
+ * directly; everything else needs a role procedure below).
+ */
+export const publicProcedure = t.procedure.use(mapErrors).use(sameOriginChanges);
 
 /**
  * Procedure that works on the town: `ctx.town` is the injected town (tests) or the process's lazily connected
  * one. Connecting happens here, not in createContext, so a missing town or an unreachable Redis is mapped like
  * any other error (NOT_FOUND / SERVICE_UNAVAILABLE) and procedures that need no town keep working.
  */
-export const townProcedure = publicProcedure.use(async ({ ctx, next }) => next({ ctx: { town: ctx.town ?? (await getTown()) } }));
+export const townProcedure = publicProcedure.use(async ({ ctx, type, next }) => {
+  const town = ctx.town ?? (await getTown());
+  // While the connection is down, answer 503 at once (and send nothing) instead of queueing behind reconnects.
+  if (town.redis.status !== "ready") throw new CoreError("REDIS_UNAVAILABLE", `the town's Redis is unreachable (connection ${town.redis.status}); try again in a moment`);
+  const run = next({ ctx: { town } });
+  return type === "subscription" ? run : withRedisDeadline(run);
+});
+
+/** How long a query or mutation may wait on a Redis that does not answer (paused, overloaded) before a 503. */
+const REDIS_DEADLINE_MS = 3_000;
+
+function withRedisDeadline<T>(run: Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      reject(
+        new CoreError(
+          "REDIS_UNAVAILABLE",
+          `the town's Redis did not answer within ${REDIS_DEADLINE_MS / 1000} s (paused or overloaded); a change may still be applied when it answers, so check before retrying`,
+        ),
+      );
+    }, REDIS_DEADLINE_MS);
+  });
+  return Promise.race([run, deadline]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * A procedure that needs `action`: resolves the caller (session, token, or open access), refuses with
+ * UNAUTHORIZED / FORBIDDEN, and makes the principal the actor recorded on every change.
+ */
+function allowed(action: Action) {
+  return townProcedure.use(async ({ ctx, next }) => {
+    const principal: Principal = await requirePrincipal(ctx.town, { headers: ctx.headers, exposed: ctx.exposed, displayName: ctx.actor });
+    assertCan(principal, action);
+    return next({ ctx: { principal, actor: actorOf(principal) } });
+  });
+}
+
+/** Reads: any signed-in role (viewer and up). */
+export const viewerProcedure = allowed("read");
+/** Creating, moving, cancelling, retrying tasks and sending messages: operator and up. */
+export const operatorProcedure = allowed("task.write");
+/** Managing agents, users and settings: admin only. */
+export const adminProcedure = allowed("agent.manage");

@@ -1,7 +1,7 @@
 export * from "./errors";
 export * from "./redis/keys";
 export { applyPlan, type WritePlan, type PlanResult } from "./redis/atomic";
-export { createRedis, redisOptionsFromUrl, waitReady, describeRedisUrl } from "./redis/connection";
+export { createRedis, redisOptionsFromUrl, waitReady, describeRedisUrl, isClusterUrl, isCluster, nodeFor, keySlot, clusterOptionsFromUrl } from "./redis/connection";
 
 export * from "./town/config";
 export * from "./town/town";
@@ -26,4 +26,5 @@ export { takeMessage, takeMessages } from "./channel/take";
 export * from "./task/task-move";
 export * from "./models/command";
 export * from "./town/throughput";
+export * from "./auth/index";
 export * from "./dispatch/queue-ops";

@@ -1,8 +1,9 @@
 import type { Metadata, Viewport } from "next";
 import { cookies } from "next/headers";
 
-import { AppShell } from "../components/app-shell";
+import { AppShell, type ShellAuth } from "../components/app-shell";
 import { ACTOR_COOKIE } from "../lib/actor";
+import { getCaller } from "../trpc/server";
 import { TRPCReactProvider } from "../trpc/react";
 import "./globals.css";
 
@@ -18,15 +19,35 @@ export const viewport: Viewport = {
   ],
 };
 
+/** Who is here: signed in, open access, or nobody yet (then only the sign-in page renders, without the shell). */
+async function shellAuth(): Promise<ShellAuth | null> {
+  try {
+    const me = await (await getCaller()).auth.me();
+    if (!me.principal) return null;
+    if (me.principal.kind === "open") return { mode: "open" };
+    return { mode: "signed-in", name: me.principal.kind === "token" ? `token:${me.principal.name}` : me.principal.name, role: me.principal.role };
+  } catch {
+    // No town or no Redis: pages show their own errors; keep the open-access shell.
+    return { mode: "open" };
+  }
+}
+
 export default async function RootLayout(props: { children: React.ReactNode }) {
   // Read on the server so the header shows the name (or asks for one) without a flash.
   const raw = (await cookies()).get(ACTOR_COOKIE)?.value?.trim();
   const actor = raw ? raw.slice(0, 64) : null;
+  const auth = await shellAuth();
   return (
     <html lang="en">
       <body className="bg-white font-sans text-zinc-900 antialiased dark:bg-zinc-950 dark:text-zinc-100">
         <TRPCReactProvider>
-          <AppShell actor={actor}>{props.children}</AppShell>
+          {auth ? (
+            <AppShell actor={auth.mode === "signed-in" ? auth.name : actor} auth={auth}>
+              {props.children}
+            </AppShell>
+          ) : (
+            props.children
+          )}
         </TRPCReactProvider>
       </body>
     </html>

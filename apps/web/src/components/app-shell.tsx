@@ -4,7 +4,10 @@ import Link from "next/link";
 import { usePathname, useRouter } from "next/navigation";
 import { createContext, useCallback, useContext, useMemo, useRef, useState } from "react";
 
+import { useMutation } from "@tanstack/react-query";
+
 import { writeActorCookie } from "../lib/actor";
+import { useTRPC } from "../trpc/react";
 import { CreateTaskDialog } from "./create-task-dialog";
 import { HelpDialog } from "./help-dialog";
 import { useHotkeys } from "./hotkeys";
@@ -32,25 +35,32 @@ const NAV = [
   { href: "/", label: "Board" },
   { href: "/overview", label: "Overview" },
   { href: "/messages", label: "Messages" },
+  { href: "/audit", label: "Audit" },
 ] as const;
 
+/** How the viewer got in: open access (loopback, no users; a display name) or signed in as a user or token. */
+export type ShellAuth = { mode: "open" } | { mode: "signed-in"; name: string; role: string };
+
 /** Header, live connection, global dialogs and shortcuts around every page. `actor` is read from the cookie on the server. */
-export function AppShell(props: { actor: string | null; children: React.ReactNode }) {
+export function AppShell(props: { actor: string | null; auth?: ShellAuth; children: React.ReactNode }) {
   return (
     <ToastProvider>
       <LiveProvider>
-        <ShellInner actor={props.actor}>{props.children}</ShellInner>
+        <ShellInner actor={props.actor} auth={props.auth ?? { mode: "open" }}>
+          {props.children}
+        </ShellInner>
       </LiveProvider>
     </ToastProvider>
   );
 }
 
-function ShellInner(props: { actor: string | null; children: React.ReactNode }) {
+function ShellInner(props: { actor: string | null; auth: ShellAuth; children: React.ReactNode }) {
   const router = useRouter();
+  const signedIn = props.auth.mode === "signed-in";
   const pathname = usePathname();
   const live = useLive();
   const [actor, setActor] = useState(props.actor);
-  const [dialog, setDialog] = useState<"create" | "spawn" | "help" | "name" | null>(props.actor ? null : "name");
+  const [dialog, setDialog] = useState<"create" | "spawn" | "help" | "name" | null>(props.actor || signedIn ? null : "name");
   const lastG = useRef(0);
 
   const close = useCallback(() => setDialog(null), []);
@@ -74,6 +84,7 @@ function ShellInner(props: { actor: string | null; children: React.ReactNode }) 
     b: goTo("/"),
     o: goTo("/overview"),
     m: goTo("/messages"),
+    u: goTo("/audit"),
   });
 
   return (
@@ -108,19 +119,32 @@ function ShellInner(props: { actor: string | null; children: React.ReactNode }) 
             <button type="button" className="icon-btn hidden sm:inline-flex" onClick={() => setDialog("help")} aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)">
               <span className="text-sm font-semibold">?</span>
             </button>
-            <button
-              type="button"
-              onClick={() => setDialog("name")}
-              className="flex max-w-36 items-center gap-1.5 rounded-md px-1.5 py-1 text-sm text-zinc-700 hover:bg-zinc-100 dark:text-zinc-300 dark:hover:bg-zinc-800"
-              title="Change your display name"
-              data-testid="actor"
-            >
-              <span aria-hidden className="flex size-6 shrink-0 items-center justify-center rounded-full bg-indigo-100 text-xs font-semibold text-indigo-700 uppercase dark:bg-indigo-950 dark:text-indigo-300">
-                {(actor ?? "?").slice(0, 1)}
-              </span>
-              <span className="hidden truncate sm:inline">{actor ?? "Pick a name"}</span>
-              <span className="sr-only sm:hidden">{actor ?? "Pick a name"}</span>
-            </button>
+            {props.auth.mode === "signed-in" ? (
+              <SignedIn name={props.auth.name} role={props.auth.role} />
+            ) : (
+              <>
+                <span
+                  className="hidden rounded-md bg-amber-50 px-2 py-0.5 text-xs text-amber-800 lg:inline dark:bg-amber-950 dark:text-amber-300"
+                  title="Anyone who can reach this address can use the dashboard. Add a user (tt user add <name> --role admin) to require sign-in."
+                  data-testid="open-access"
+                >
+                  Open access: no users configured (loopback only)
+                </span>
+              <button
+                type="button"
+                onClick={() => setDialog("name")}
+                className="flex max-w-36 items-center gap-1.5 rounded-md px-1.5 py-1 text-sm text-zinc-700 hover:bg-zinc-100 dark:text-zinc-300 dark:hover:bg-zinc-800"
+                title="Change your display name"
+                data-testid="actor"
+              >
+                <span aria-hidden className="flex size-6 shrink-0 items-center justify-center rounded-full bg-indigo-100 text-xs font-semibold text-indigo-700 uppercase dark:bg-indigo-950 dark:text-indigo-300">
+                  {(actor ?? "?").slice(0, 1)}
+                </span>
+                <span className="hidden truncate sm:inline">{actor ?? "Pick a name"}</span>
+                <span className="sr-only sm:hidden">{actor ?? "Pick a name"}</span>
+              </button>
+              </>
+            )}
           </div>
         </header>
         <div className="min-h-0 flex-1">{props.children}</div>
@@ -144,5 +168,32 @@ function ShellInner(props: { actor: string | null; children: React.ReactNode }) 
         />
       ) : null}
     </ShellContext.Provider>
+  );
+}
+
+/** The signed-in user, their role, and sign-out (this browser, or every session of the user). */
+function SignedIn(props: { name: string; role: string }) {
+  const trpc = useTRPC();
+  const toLogin = () => window.location.assign("/login");
+  const logout = useMutation(trpc.auth.logout.mutationOptions({ onSettled: toLogin }));
+  const everywhere = useMutation(trpc.auth.logoutEverywhere.mutationOptions({ onSettled: toLogin }));
+  return (
+    <div className="flex items-center gap-2 text-sm" data-testid="signed-in">
+      <span aria-hidden className="flex size-6 shrink-0 items-center justify-center rounded-full bg-indigo-100 text-xs font-semibold text-indigo-700 uppercase dark:bg-indigo-950 dark:text-indigo-300">
+        {props.name.slice(0, 1)}
+      </span>
+      <span className="hidden max-w-36 truncate sm:inline" data-testid="actor">
+        {props.name}
+      </span>
+      <span className="badge bg-zinc-100 text-zinc-600 dark:bg-zinc-800 dark:text-zinc-300">{props.role}</span>
+      <button type="button" className="btn" onClick={() => logout.mutate()} disabled={logout.isPending}>
+        Sign out
+      </button>
+      {props.name.startsWith("token:") ? null : (
+        <button type="button" className="hidden text-xs text-zinc-500 underline-offset-2 hover:underline md:inline" onClick={() => everywhere.mutate()} title="End every session of this user, on every device">
+          everywhere
+        </button>
+      )}
+    </div>
   );
 }

@@ -4,6 +4,7 @@ import { QueryClientProvider, type QueryClient } from "@tanstack/react-query";
 import {
   createTRPCClient,
   httpBatchStreamLink,
+  httpLink,
   httpSubscriptionLink,
   loggerLink,
   splitLink,
@@ -48,10 +49,15 @@ export function TRPCReactProvider(props: { children: React.ReactNode }) {
           condition: (op) => op.type === "subscription",
           // Server-sent events; reconnects on its own and resumes from the last tracked id.
           true: httpSubscriptionLink({ url, transformer: superjson }),
-          false: httpBatchStreamLink({
-            url,
-            transformer: superjson,
-            headers: () => ({ "x-trpc-source": "nextjs-react" }),
+          // Sign-in and sign-out set a cookie: they need a plain response (a streamed one has sent its headers already).
+          false: splitLink({
+            condition: (op) => op.path.startsWith("auth."),
+            true: httpLink({ url, transformer: superjson, headers: () => ({ "x-trpc-source": "nextjs-react" }) }),
+            false: httpBatchStreamLink({
+              url,
+              transformer: superjson,
+              headers: () => ({ "x-trpc-source": "nextjs-react" }),
+            }),
           }),
         }),
       ],

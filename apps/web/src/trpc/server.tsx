@@ -6,13 +6,14 @@ import { cache } from "react";
 
 import { appRouter, createCaller, createContext, type AppRouter } from "@tinytown/api";
 
+import { exposed } from "../server/access";
 import { createQueryClient } from "./query-client";
 
-/** Context for calls made while rendering: the incoming request's headers (and so its `tt_name` cookie). */
+/** Context for calls made while rendering: the incoming request's headers (and so its session / `tt_name` cookie). */
 const createRscContext = cache(async () => {
   const heads = new Headers(await headers());
   heads.set("x-trpc-source", "rsc");
-  return createContext({ headers: heads });
+  return createContext({ headers: heads, exposed });
 });
 
 /** One QueryClient per request, shared by every server component that prefetches. */

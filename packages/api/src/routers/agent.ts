@@ -4,7 +4,7 @@ import { z } from "zod";
 import { closeAgent, interruptAgent, listAgents, restartAgent, resumeAgent, spawnAgent, SpawnAgentInput, stopAgent } from "@tinytown/core";
 
 import { agentDetail } from "../services/agent-detail";
-import { townProcedure } from "../trpc";
+import { adminProcedure, viewerProcedure } from "../trpc";
 
 /** An agent's name, id or unique id prefix. */
 export const AgentRef = z.string().trim().min(1, "name the agent (its name or id)").max(128);
@@ -19,25 +19,25 @@ export const InterruptAgentInput = z.object({ agent: AgentRef, now: z.boolean().
 export type InterruptAgentInput = z.infer<typeof InterruptAgentInput>;
 
 export const agentRouter = {
-  list: townProcedure.query(({ ctx }) => listAgents(ctx.town)),
+  list: viewerProcedure.query(({ ctx }) => listAgents(ctx.town)),
 
   /** One agent with its tasks (newest first, ≤100) and its inbox (peeked, in read order). */
-  get: townProcedure.input(AgentInput).query(({ ctx, input }) => agentDetail(ctx.town, input.agent)),
+  get: viewerProcedure.input(AgentInput).query(({ ctx, input }) => agentDetail(ctx.town, input.agent)),
 
-  spawn: townProcedure.input(SpawnInput).mutation(({ ctx, input }) => spawnAgent(ctx.town, { ...input, by: ctx.actor })),
+  spawn: adminProcedure.input(SpawnInput).mutation(({ ctx, input }) => spawnAgent(ctx.town, { ...input, by: ctx.actor })),
 
   /** Stops the agent now; its unfinished tasks go back to the backlog (`requeue`) or are cancelled. */
-  kill: townProcedure.input(KillAgentInput).mutation(({ ctx, input }) => stopAgent(ctx.town, input.agent, { tasks: input.tasks, by: ctx.actor })),
+  kill: adminProcedure.input(KillAgentInput).mutation(({ ctx, input }) => stopAgent(ctx.town, input.agent, { tasks: input.tasks, by: ctx.actor })),
 
   /** Pauses the agent; with `now`, its current run is stopped and the task requeued. */
-  interrupt: townProcedure
+  interrupt: adminProcedure
     .input(InterruptAgentInput)
     .mutation(({ ctx, input }) => interruptAgent(ctx.town, input.agent, ctx.actor, { now: input.now })),
 
-  resume: townProcedure.input(AgentInput).mutation(({ ctx, input }) => resumeAgent(ctx.town, input.agent, ctx.actor)),
+  resume: adminProcedure.input(AgentInput).mutation(({ ctx, input }) => resumeAgent(ctx.town, input.agent, ctx.actor)),
 
   /** Finish the current task, then stop. */
-  close: townProcedure.input(AgentInput).mutation(({ ctx, input }) => closeAgent(ctx.town, input.agent, ctx.actor)),
+  close: adminProcedure.input(AgentInput).mutation(({ ctx, input }) => closeAgent(ctx.town, input.agent, ctx.actor)),
 
-  restart: townProcedure.input(AgentInput).mutation(({ ctx, input }) => restartAgent(ctx.town, input.agent, ctx.actor)),
+  restart: adminProcedure.input(AgentInput).mutation(({ ctx, input }) => restartAgent(ctx.town, input.agent, ctx.actor)),
 } satisfies TRPCRouterRecord;

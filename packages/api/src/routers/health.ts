@@ -1,7 +1,7 @@
 import { tracked, type TRPCRouterRecord } from "@trpc/server";
 import { z } from "zod";
 
-import { publicProcedure } from "../trpc";
+import { publicProcedure, viewerProcedure } from "../trpc";
 
 const TICK_INTERVAL_MS = 1000;
 
@@ -18,7 +18,7 @@ export const healthRouter = {
   ping: publicProcedure.query(() => ({ ok: true as const, at: new Date() })),
 
   /** One tracked event per second, numbered from 0; resumes after `lastEventId` when the client reconnects. */
-  ticks: publicProcedure.input(TicksInput).subscription(async function* ({ input, signal }) {
+  ticks: viewerProcedure.input(TicksInput).subscription(async function* ({ input, signal }) {
     let i = input?.lastEventId == null ? 0 : Number(input.lastEventId) + 1;
     while (!signal?.aborted) {
       yield tracked(String(i), { i });

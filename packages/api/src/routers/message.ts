@@ -4,7 +4,7 @@ import { z } from "zod";
 import { sendMessage, SendMessageInput } from "@tinytown/core";
 
 import { peekMailbox } from "../services/inbox";
-import { townProcedure } from "../trpc";
+import { operatorProcedure, viewerProcedure } from "../trpc";
 
 export const SendInput = SendMessageInput.pick({ to: true, body: true, priority: true, type: true }).extend({
   /** Sender shown to the agent; the person sending is recorded in `data.by` either way. */
@@ -20,10 +20,10 @@ export const InboxInput = z.object({
 export type InboxInput = z.infer<typeof InboxInput>;
 
 export const messageRouter = {
-  send: townProcedure
+  send: operatorProcedure
     .input(SendInput)
     .mutation(({ ctx, input }) => sendMessage(ctx.town, { ...input, from: input.from ?? "supervisor", data: { by: ctx.actor } })),
 
   /** The next messages of a mailbox, in the order they will be read, without taking them. */
-  inbox: townProcedure.input(InboxInput).query(({ ctx, input }) => peekMailbox(ctx.town, input.mailbox, input.limit)),
+  inbox: viewerProcedure.input(InboxInput).query(({ ctx, input }) => peekMailbox(ctx.town, input.mailbox, input.limit)),
 } satisfies TRPCRouterRecord;

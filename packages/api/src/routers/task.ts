@@ -8,7 +8,7 @@ import { STREAM_ID } from "../live/stream-id";
 import { BOARD_COLUMNS, boardColumn } from "../services/board";
 import { MAX_LOG_PAGE, taskLogPage } from "../services/task-log";
 import { taskDetail } from "../services/task-detail";
-import { toTRPCError, townProcedure } from "../trpc";
+import { operatorProcedure, toTRPCError, viewerProcedure } from "../trpc";
 
 /** A task's id or unique id prefix. */
 export const TaskRef = z.string().trim().min(1, "give the task id").max(64);
@@ -52,29 +52,29 @@ export const TaskLogStreamInput = z.object({
 export type TaskLogStreamInput = z.infer<typeof TaskLogStreamInput>;
 
 export const taskRouter = {
-  list: townProcedure.input(ListTasksInput).query(({ ctx, input }) => listTasks(ctx.town, input)),
+  list: viewerProcedure.input(ListTasksInput).query(({ ctx, input }) => listTasks(ctx.town, input)),
 
   /** One page of a board column, for infinite virtualised columns. */
-  column: townProcedure
+  column: viewerProcedure
     .input(TaskColumnInput)
     .query(({ ctx, input }) => boardColumn(ctx.town, { column: input.column, cursor: input.cursor ?? 0, limit: input.limit })),
 
-  get: townProcedure.input(TaskInput).query(({ ctx, input }) => taskDetail(ctx.town, input.taskId)),
+  get: viewerProcedure.input(TaskInput).query(({ ctx, input }) => taskDetail(ctx.town, input.taskId)),
 
-  create: townProcedure.input(CreateInput).mutation(({ ctx, input }) => createTask(ctx.town, { ...input, by: ctx.actor })),
+  create: operatorProcedure.input(CreateInput).mutation(({ ctx, input }) => createTask(ctx.town, { ...input, by: ctx.actor })),
 
   /** A drag on the board; refused with CONFLICT (and the current state in `data.core.details`) when stale. */
-  move: townProcedure.input(MoveInput).mutation(({ ctx, input }) => moveTask(ctx.town, { ...input, by: ctx.actor })),
+  move: operatorProcedure.input(MoveInput).mutation(({ ctx, input }) => moveTask(ctx.town, { ...input, by: ctx.actor })),
 
-  cancel: townProcedure.input(TaskChangeInput).mutation(({ ctx, input }) => cancelTask(ctx.town, { ...input, by: ctx.actor })),
+  cancel: operatorProcedure.input(TaskChangeInput).mutation(({ ctx, input }) => cancelTask(ctx.town, { ...input, by: ctx.actor })),
 
-  retry: townProcedure.input(TaskChangeInput).mutation(({ ctx, input }) => retryTask(ctx.town, { ...input, by: ctx.actor })),
+  retry: operatorProcedure.input(TaskChangeInput).mutation(({ ctx, input }) => retryTask(ctx.town, { ...input, by: ctx.actor })),
 
   /** A page of the task's output: the latest lines, or the lines after `after`. */
-  log: townProcedure.input(TaskLogInput).query(({ ctx, input }) => taskLogPage(ctx.town, input)),
+  log: viewerProcedure.input(TaskLogInput).query(({ ctx, input }) => taskLogPage(ctx.town, input)),
 
   /** The task's output, live, from the start (or after `lastEventId`); ends once the task is over and its log is drained. */
-  logStream: townProcedure.input(TaskLogStreamInput).subscription(async function* ({ ctx, input, signal }) {
+  logStream: viewerProcedure.input(TaskLogStreamInput).subscription(async function* ({ ctx, input, signal }) {
     try {
       const task = await getTask(ctx.town, input.taskId);
       for await (const line of taskLogHub(ctx.town, task.id).subscribe({ after: input.lastEventId ?? "0-0", signal })) {

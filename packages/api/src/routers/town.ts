@@ -1,13 +1,13 @@
 import { tracked, type TRPCRouterRecord } from "@trpc/server";
 import { z } from "zod";
 
-import { lastEventId, townStatus, type TownEvent } from "@tinytown/core";
+import { auditLog, lastEventId, townStatus, type TownEvent } from "@tinytown/core";
 
 import { eventHub } from "../live/hub";
 import { STREAM_ID } from "../live/stream-id";
 import { listModels } from "../services/models";
 import { townOverview } from "../services/overview";
-import { toTRPCError, townProcedure } from "../trpc";
+import { toTRPCError, viewerProcedure } from "../trpc";
 
 export const TownEventsInput = z
   .object({
@@ -17,20 +17,34 @@ export const TownEventsInput = z
   .optional();
 export type TownEventsInput = z.infer<typeof TownEventsInput>;
 
+export const AuditInput = z.object({
+  /** Only what this actor did: a user name, "token:<name>", an agent name or "runner:<id>". */
+  by: z.string().trim().max(128).optional(),
+  /** Only events whose type starts with this, e.g. "task." or "agent.spawned". */
+  type: z.string().trim().max(64).optional(),
+  /** The `next` of the previous page. */
+  before: z.string().regex(STREAM_ID, "before must be an event id such as 1732412345678-0").optional(),
+  limit: z.number().int().positive().max(500).default(100),
+});
+export type AuditInput = z.infer<typeof AuditInput>;
+
 export const townRouter = {
-  status: townProcedure.query(({ ctx }) => townStatus(ctx.town)),
+  status: viewerProcedure.query(({ ctx }) => townStatus(ctx.town)),
 
   /** Counts, throughput of the last hour and the latest events: the dashboard's front page. */
-  overview: townProcedure.query(({ ctx }) => townOverview(ctx.town)),
+  overview: viewerProcedure.query(({ ctx }) => townOverview(ctx.town)),
+
+  /** Who did what, newest first (the event stream, filtered by actor and type): the audit view. */
+  audit: viewerProcedure.input(AuditInput).query(({ ctx, input }) => auditLog(ctx.town, { ...input, by: input.by || undefined, type: input.type || undefined })),
 
   /** Every model of the town and the runners that can run it. */
-  models: townProcedure.query(({ ctx }) => listModels(ctx.town)),
+  models: viewerProcedure.query(({ ctx }) => listModels(ctx.town)),
 
   /**
    * Every change in the town, live. With `lastEventId`, the events after it are replayed from the stream first
    * (no gap, no duplicate); without, it starts from now.
    */
-  events: townProcedure.input(TownEventsInput).subscription(async function* ({ ctx, input, signal }) {
+  events: viewerProcedure.input(TownEventsInput).subscription(async function* ({ ctx, input, signal }) {
     try {
       // A fresh subscription fixes "now" here, before anything else, and tells the client: whatever it loads after
       // this marker is at least as new as the cursor, and every later change arrives as an event. No gap.

@@ -20,6 +20,11 @@ export const EVENT_TYPES = [
   "task.cancelled",
   "task.retried",
   "message.sent",
+  "user.added",
+  "user.role",
+  "user.removed",
+  "token.created",
+  "token.revoked",
   /** Sent by a live transport when a subscription starts from now: refetch, then apply the events that follow. */
   "stream.ready",
 ] as const;
@@ -45,7 +50,8 @@ export function eventPlan(town: Town, type: EventType, by: string, data: Record<
   return { stream: town.keys.events, maxLen: town.config.events.maxLen, type, data: { at: Date.now(), by, ...data } };
 }
 
-function parse(entries: [string, string[]][]): TownEvent[] {
+/** Turns raw stream entries (XRANGE / XREAD replies) into events. */
+export function parseEvents(entries: [string, string[]][]): TownEvent[] {
   return entries.map(([id, fields]) => {
     const f: Record<string, string> = {};
     for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i]!] = fields[i + 1]!;
@@ -63,10 +69,10 @@ function parse(entries: [string, string[]][]): TownEvent[] {
 export async function readEvents(town: Town, opts: { after?: string; count?: number } = {}): Promise<TownEvent[]> {
   const count = Math.min(opts.count ?? 100, 10_000);
   if (opts.after) {
-    return parse((await town.redis.xrange(town.keys.events, `(${opts.after}`, "+", "COUNT", count)));
+    return parseEvents((await town.redis.xrange(town.keys.events, `(${opts.after}`, "+", "COUNT", count)));
   }
   const latest = (await town.redis.xrevrange(town.keys.events, "+", "-", "COUNT", count)) as [string, string[]][];
-  return parse(latest.reverse());
+  return parseEvents(latest.reverse());
 }
 
 /** The id of the newest event ("0-0" when none), to follow from now on. */
@@ -98,7 +104,7 @@ export async function* followEvents(
       continue;
     }
     if (!reply) continue;
-    for (const ev of parse(reply[0]![1])) {
+    for (const ev of parseEvents(reply[0]![1])) {
       cursor = ev.id;
       yield ev;
     }

@@ -58,6 +58,17 @@ export function townKeys(town: string, opts: KeyOptions = {}) {
     agentLease: (agentId: string) => `${p}lease:agent:${agentId}`,
     /** per-agent control flags (interrupt requests etc.). */
     agentControl: (agentId: string) => `${p}control:${agentId}`,
+
+    /** hash user name → JSON (name, role, passwordHash, createdAt). */
+    users: `${p}users`,
+    /** hash sha256(token) → JSON (id, name, role, createdBy, createdAt); the plaintext is never stored. */
+    tokens: `${p}tokens`,
+    /** one sign-in session (string JSON with a TTL), keyed by sha256 of the cookie value. */
+    session: (sessionHash: string) => `${p}session:${sessionHash}`,
+    /** set of a user's session hashes, for sign-out everywhere. */
+    userSessions: (user: string) => `${p}sessions:user:${user}`,
+    /** counter of sign-in attempts for one user from one address (INCR with EXPIRE). */
+    loginAttempts: (user: string, ip: string) => `${p}login:${user}:${ip}`,
   };
 }
 

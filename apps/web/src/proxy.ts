@@ -1,0 +1,28 @@
+/**
+ * Page loads without a valid session go to /login when sign-in is required (users exist, or the server listens
+ * beyond loopback). This only redirects: every API entry checks on its own, so a page that slipped past would
+ * still get no data.
+ */
+import { NextResponse, type NextRequest } from "next/server";
+
+import { getTown, requestAccess } from "@tinytown/api";
+
+import { exposed } from "./server/access";
+
+export async function proxy(req: NextRequest) {
+  const town = await getTown().catch(() => null);
+  // No town or no Redis: let the page render its own error rather than loop through /login.
+  if (!town) return NextResponse.next();
+  const access = await requestAccess(town, { headers: req.headers, exposed }).catch(() => ({ principal: null }));
+  if (access.principal) return NextResponse.next();
+  const login = new URL("/login", req.url);
+  login.search = "";
+  const next = req.nextUrl.pathname + req.nextUrl.search;
+  if (next !== "/") login.searchParams.set("next", next);
+  return NextResponse.redirect(login);
+}
+
+export const config = {
+  // Pages only: API routes answer 401 themselves; /login and static files are always reachable.
+  matcher: ["/((?!api/|_next/|login|icon\\.svg|favicon\\.ico|robots\\.txt).*)"],
+};

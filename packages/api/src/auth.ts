@@ -1,0 +1,69 @@
+/**
+ * Who a request comes from and whether it may come at all: the session cookie or `Authorization: Bearer tt_…`
+ * resolved through core; the open-access fallback (loopback, no users); the same-origin rule for changes.
+ * Used by the role procedures (trpc.ts) and by the web's route handlers and proxy, so every entry agrees.
+ */
+import { actorOf, CoreError, parseBearer, requireAccess, resolveAccess, SESSION_TTL_MS, type Principal, type ResolvedAccess, type Town } from "@tinytown/core";
+
+import { readCookie, SESSION_COOKIE } from "./context";
+
+/** The bearer token of a request's `Authorization` header, or null. */
+export function bearerToken(headers: Headers): string | null {
+  return parseBearer(headers.get("authorization"));
+}
+
+export type RequestAccess = ResolvedAccess;
+
+type AccessOpts = { headers: Headers; exposed: boolean; displayName?: string };
+const credentials = (opts: AccessOpts) => ({
+  bearer: bearerToken(opts.headers),
+  sessionId: readCookie(opts.headers, SESSION_COOKIE),
+  exposed: opts.exposed,
+  openName: opts.displayName ?? "anonymous",
+});
+
+/** Resolves the caller by the town's one access rule (core resolveAccess); with open access, named by the `tt_name` cookie. */
+export async function requestAccess(town: Town, opts: AccessOpts): Promise<RequestAccess> {
+  return resolveAccess(town, credentials(opts));
+}
+
+/** The caller, or UNAUTHORIZED saying how to get in. */
+export async function requirePrincipal(town: Town, opts: AccessOpts): Promise<Principal> {
+  return requireAccess(town, credentials(opts));
+}
+
+/**
+ * CSRF: a change made with cookies must come from a page of this server. The Origin (or, without it, the
+ * Referer) must name the host the request was sent to. Requests with a bearer token are exempt: a browser never
+ * attaches one on its own.
+ */
+export function assertSameOrigin(headers: Headers): void {
+  if (bearerToken(headers)) return;
+  const host = (headers.get("x-forwarded-host")?.split(",")[0] ?? headers.get("host"))?.trim().toLowerCase();
+  const source = headers.get("origin") ?? headers.get("referer");
+  let sourceHost: string | null;
+  try {
+    sourceHost = source && source !== "null" ? new URL(source).host.toLowerCase() : null;
+  } catch {
+    sourceHost = null;
+  }
+  if (!host || !sourceHost || sourceHost !== host) {
+    throw new CoreError(
+      "FORBIDDEN",
+      `cross-site request refused: changes must come from this dashboard (Origin ${source ? JSON.stringify(source.slice(0, 100)) : "missing"}, host ${host ?? "missing"}) or carry an API token`,
+      { reason: "cross_origin" },
+    );
+  }
+}
+
+/** `Set-Cookie` for a new session: HTTP-only, SameSite=Lax, Secure over https. */
+export function sessionCookie(sessionId: string, opts: { secure: boolean }): string {
+  return [`${SESSION_COOKIE}=${encodeURIComponent(sessionId)}`, "Path=/", "HttpOnly", "SameSite=Lax", `Max-Age=${Math.floor(SESSION_TTL_MS / 1000)}`, ...(opts.secure ? ["Secure"] : [])].join("; ");
+}
+
+/** `Set-Cookie` that removes the session cookie. */
+export function clearSessionCookie(opts: { secure: boolean }): string {
+  return [`${SESSION_COOKIE}=`, "Path=/", "HttpOnly", "SameSite=Lax", "Max-Age=0", ...(opts.secure ? ["Secure"] : [])].join("; ");
+}
+
+export { actorOf };

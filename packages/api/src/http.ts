@@ -1,0 +1,29 @@
+/** HTTP-level guards for the web's route handlers (the procedures check again; these only refuse earlier). */
+import type { Town } from "@tinytown/core";
+
+import { requestAccess } from "./auth";
+
+/** Procedures anyone may call: the sign-in page needs them, and a liveness ping reveals nothing. */
+export const PUBLIC_PROCEDURES: ReadonlySet<string> = new Set(["health.ping", "auth.me", "auth.login", "auth.logout"]);
+
+/**
+ * A plain 401 for a tRPC request that needs sign-in and carries no valid credentials. Without this, a refused SSE
+ * subscription would answer 200 and send the refusal as its first frame; monitors and proxies should see a 401.
+ * Returns null to let the request through (the procedure still checks roles).
+ */
+export async function trpcGate(req: Request, opts: { endpoint: string; town: Town; exposed: boolean }): Promise<Response | null> {
+  const path = decodeURIComponent(new URL(req.url).pathname.slice(opts.endpoint.length + 1));
+  const paths = path.split(",").filter(Boolean);
+  if (paths.length > 0 && paths.every((p) => PUBLIC_PROCEDURES.has(p))) return null;
+  let principal;
+  try {
+    ({ principal } = await requestAccess(opts.town, { headers: req.headers, exposed: opts.exposed }));
+  } catch {
+    principal = null; // a forged or revoked token
+  }
+  if (principal) return null;
+  return Response.json(
+    { error: { message: "sign in first (or send `Authorization: Bearer <token>`)", code: "UNAUTHORIZED" } },
+    { status: 401, headers: { "cache-control": "no-store" } },
+  );
+}

@@ -1,0 +1,98 @@
+/**
+ * When sign-in is required, and who a request's credentials belong to. Transport-agnostic: the API reads the
+ * cookie and the Authorization header, then asks here.
+ */
+import { CoreError } from "../errors";
+import type { Town } from "../town/town";
+import type { Principal } from "./roles";
+import { resolveSession } from "./sessions";
+import { resolveToken } from "./tokens";
+import { hasUsers } from "./users";
+
+/** How the town is to be accessed by this server. */
+export interface AccessMode {
+  /** Everything requires sign-in (a session or a token). */
+  required: boolean;
+  hasUsers: boolean;
+  /** The server listens beyond loopback. */
+  exposed: boolean;
+}
+
+const LOOPBACK = new Set(["127.0.0.1", "::1", "[::1]", "localhost", "::ffff:127.0.0.1"]);
+
+/** Whether a listen address is loopback only. Unset means the default, 127.0.0.1. */
+export function isLoopbackHost(host: string | undefined | null): boolean {
+  const h = (host ?? "").trim().toLowerCase();
+  return h === "" || LOOPBACK.has(h) || /^127\.\d+\.\d+\.\d+$/.test(h);
+}
+
+/**
+ * Sign-in is required as soon as users exist, or when the server listens beyond loopback (then, with no users,
+ * nothing is allowed at all until an admin is added with `tt user add <name> --role admin`).
+ */
+export async function accessMode(town: Town, opts: { exposed: boolean }): Promise<AccessMode> {
+  const users = await hasUsers(town);
+  return { required: users || opts.exposed, hasUsers: users, exposed: opts.exposed };
+}
+
+/** The principal behind a bearer token or a session id (the token wins when both are given); null if neither is valid. */
+export async function authenticate(town: Town, creds: { bearer?: string | null; sessionId?: string | null }): Promise<Principal | null> {
+  if (creds.bearer) return resolveToken(town, creds.bearer);
+  if (creds.sessionId) return resolveSession(town, creds.sessionId);
+  return null;
+}
+
+/** The token of an `Authorization: Bearer …` header value, or null. */
+export function parseBearer(header: string | null | undefined): string | null {
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? "");
+  return m ? m[1]! : null;
+}
+
+/** A credential that was given but is not valid: refused outright, so a script learns its token is wrong. */
+export function badTokenError(where = "the bearer token"): CoreError {
+  return new CoreError(
+    "UNAUTHORIZED",
+    `${where} is not a valid API token of this town (revoked, mistyped, or of another town): create one with \`tt token create <name> --role <role>\``,
+    { reason: "bad_token" },
+  );
+}
+
+export interface ResolvedAccess {
+  mode: AccessMode;
+  /** Null when the caller has no valid credentials and sign-in is required. */
+  principal: Principal | null;
+}
+
+/**
+ * The one rule for every entry point (dashboard, HTTP API, MCP): a given bearer token must be valid; valid
+ * credentials give their principal; without credentials and with open access (loopback, no users) the caller is an
+ * `open` admin named `openName`; otherwise no principal.
+ */
+export async function resolveAccess(
+  town: Town,
+  opts: { bearer?: string | null; sessionId?: string | null; exposed: boolean; openName: string },
+): Promise<ResolvedAccess> {
+  const [mode, principal] = await Promise.all([accessMode(town, { exposed: opts.exposed }), authenticate(town, opts)]);
+  if (opts.bearer && !principal) throw badTokenError();
+  if (principal) return { mode, principal };
+  if (!mode.required) return { mode, principal: { kind: "open", name: opts.openName, role: "admin" } };
+  return { mode, principal: null };
+}
+
+/** Like {@link resolveAccess}, but without a principal throws UNAUTHORIZED saying how to get in. */
+export async function requireAccess(town: Town, opts: Parameters<typeof resolveAccess>[1]): Promise<Principal> {
+  const { mode, principal } = await resolveAccess(town, opts);
+  if (principal) return principal;
+  if (!mode.hasUsers) {
+    throw new CoreError(
+      "UNAUTHORIZED",
+      "this server listens beyond loopback and the town has no users yet: add an admin with `tt user add <name> --role admin`, then sign in or create a token with `tt token create <name> --role <role>`",
+      { reason: "no_users" },
+    );
+  }
+  throw new CoreError(
+    "UNAUTHORIZED",
+    "this town requires sign-in: sign in, or send `Authorization: Bearer <token>` (create one with `tt token create <name> --role <role>`)",
+    { reason: "signed_out" },
+  );
+}
