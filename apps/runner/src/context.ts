@@ -12,6 +12,8 @@ export interface RunnerSettings {
   /** Runner and agent heartbeat period. */
   heartbeatMs: number;
   reconcileMs: number;
+  /** How often assigned tasks are checked for a lost enqueue (their run job missing). */
+  enqueueRepairMs: number;
   /** BullMQ job lock; a killed runner's job is handed to another runner this long after its last renewal. */
   lockDurationMs: number;
   stalledIntervalMs: number;

@@ -11,6 +11,7 @@ import {
   readEvents,
   readTaskLog,
   resumeAgent,
+  runJobId,
   sendMessage,
   spawnAgent,
   startTask,
@@ -115,6 +116,22 @@ describe("runs tasks end to end", () => {
     const done = await waitTask(ft, task.id);
     expect(done.state).toBe("completed");
     expect(done.result).toContain("started late, done");
+  });
+});
+
+describe("lost enqueues", () => {
+  test("an assigned task whose run job went missing is enqueued again and runs", async () => {
+    const ft = await setup({}, { enqueueRepairMs: 300 });
+    const agent = await spawnAgent(ft.town, { name: "orphaned", model: "ok" });
+    await waitFor("agent ready", async () => (await findAgent(ft.town, agent.id))?.state === "idle");
+    await interruptAgent(ft.town, agent.id, "test");
+    const task = await createTask(ft.town, { description: "its job is lost", assignTo: agent.id });
+    // As if the process that assigned it died between the assignment and queue.add.
+    const q = agentQueue(ft.town, agent.id);
+    await (await q.getJob(runJobId(task.id, task.version)))!.remove();
+    expect(await q.getJob(runJobId(task.id, task.version))).toBeUndefined();
+    await resumeAgent(ft.town, agent.id, "test");
+    expect((await waitTask(ft, task.id)).state).toBe("completed");
   });
 });
 

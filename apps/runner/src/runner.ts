@@ -13,7 +13,9 @@ import {
   agentQueue,
   agentQueueName,
   createRedis,
+  commandOnPath,
   enqueueRun,
+  runJobId,
   findAgent,
   followEvents,
   lastEventId,
@@ -36,7 +38,7 @@ import { handlePendingControl, onMessageSent } from "./messages";
 import { runTaskJob } from "./processors/run-task";
 import { LOG_FILE_MAX_BYTES } from "./process/task-output";
 import { recoverLostRun } from "./recover";
-import { commandOnPath } from "@tinytown/core";
+
 
 export interface RunnerOptions extends Partial<RunnerSettings> {
   /** Default: `<host>-<pid>-<random>`. */
@@ -82,6 +84,8 @@ class Runner {
   private following: Promise<void> | null = null;
   private reconciling: Promise<void> | null = null;
   private stopped: Promise<void> | null = null;
+  /** When assigned tasks were last checked for a lost enqueue (0: at the first reconcile). */
+  private lastEnqueueRepair = 0;
 
   constructor(
     readonly town: Town,
@@ -96,6 +100,7 @@ class Runner {
       maxAttempts: opts.maxAttempts ?? cfg.maxAttempts,
       heartbeatMs: opts.heartbeatMs ?? 2_000,
       reconcileMs: opts.reconcileMs ?? 3_000,
+      enqueueRepairMs: opts.enqueueRepairMs ?? 10_000,
       lockDurationMs: opts.lockDurationMs ?? 5_000,
       stalledIntervalMs: opts.stalledIntervalMs ?? 2_000,
       runnerDeadMs: opts.runnerDeadMs ?? RUNNER_ALIVE_MS,
@@ -282,8 +287,22 @@ class Runner {
     }
     for (const id of [...this.served.keys()]) if (!live.has(id)) await this.unserve(id);
 
-    for (const t of await allTasks(this.town, "assigned")) {
-      if (t.assignedTo && live.has(t.assignedTo)) await enqueueRun(this.town, t);
+    // Repair lost enqueues (a crash between an assignment and its queue.add): enqueue only assigned tasks whose run
+    // job is missing from their agent's queue. Re-adding every assigned task on every pass cost more CPU than
+    // running the tasks (bench B5), so the pass is less frequent and compares job ids first.
+    const now0 = Date.now();
+    if (now0 - this.lastEnqueueRepair >= this.ctx.settings.enqueueRepairMs) {
+      this.lastEnqueueRepair = now0;
+      const queued = new Map<string, Set<string>>();
+      for (const t of await allTasks(this.town, "assigned")) {
+        if (!t.assignedTo || !live.has(t.assignedTo)) continue;
+        let ids = queued.get(t.assignedTo);
+        if (!ids) {
+          ids = new Set(await agentQueue(this.town, t.assignedTo).getRanges(["wait", "prioritized", "delayed", "active"], 0, -1));
+          queued.set(t.assignedTo, ids);
+        }
+        if (!ids.has(runJobId(t.id, t.version))) await enqueueRun(this.town, t);
+      }
     }
 
     const alive = await this.runnerHeartbeats();
