@@ -42,6 +42,9 @@ export interface Mailbox {
 export async function resolveMailbox(town: Town, ref: string): Promise<Mailbox> {
   const lower = ref.trim().toLowerCase();
   if ((RESERVED_NAMES as readonly string[]).includes(lower) || lower === SUPERVISOR) return { id: SUPERVISOR, name: SUPERVISOR };
+  // By name, one HGET is enough (a send is the Channel's hot path); ids and id prefixes go through findAgent.
+  const byName = await town.redis.hget(town.keys.agentNames, lower);
+  if (byName) return { id: byName, name: lower };
   const agent = await findAgent(town, ref);
   if (!agent) throw new CoreError("NOT_FOUND", `no agent "${ref}" in town ${town.name}: \`tt list\` shows the agents`, { ref });
   return { id: agent.id, name: agent.name };
