@@ -1,7 +1,8 @@
 /** HTTP-level guards for the web's route handlers (the procedures check again; these only refuse earlier). */
-import type { Town } from "@tinytown/core";
+import { isCoreError, type Town } from "@tinytown/core";
 
 import { requestAccess } from "./auth";
+import { assertRedisReady, withRedisDeadline } from "./redis-deadline";
 
 /** Procedures anyone may call: the sign-in page needs them, and a liveness ping reveals nothing. */
 export const PUBLIC_PROCEDURES: ReadonlySet<string> = new Set(["health.ping", "auth.me", "auth.login", "auth.logout"]);
@@ -17,8 +18,13 @@ export async function trpcGate(req: Request, opts: { endpoint: string; town: Tow
   if (paths.length > 0 && paths.every((p) => PUBLIC_PROCEDURES.has(p))) return null;
   let principal;
   try {
-    ({ principal } = await requestAccess(opts.town, { headers: req.headers, exposed: opts.exposed }));
-  } catch {
+    assertRedisReady(opts.town);
+    ({ principal } = await withRedisDeadline(requestAccess(opts.town, { headers: req.headers, exposed: opts.exposed })));
+  } catch (err) {
+    // Redis paused or down: the same clear 503 the procedures give, never a hang.
+    if (isCoreError(err, "REDIS_UNAVAILABLE")) {
+      return Response.json({ error: { message: err.message, code: "SERVICE_UNAVAILABLE" } }, { status: 503, headers: { "cache-control": "no-store", "retry-after": "3" } });
+    }
     principal = null; // a forged or revoked token
   }
   if (principal) return null;

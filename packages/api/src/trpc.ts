@@ -8,6 +8,7 @@ import { actorOf, assertCan, CoreError, type Action, type CoreErrorCode, type Pr
 import { assertSameOrigin, requirePrincipal } from "./auth";
 import type { Context } from "./context";
 import { getTown } from "./town";
+import { assertRedisReady, withRedisDeadline } from "./redis-deadline";
 
 /** What the web reads from `error.data.core`: the core error's code and its machine-readable facts. */
 export interface CoreErrorData {
@@ -128,29 +129,10 @@ export const publicProcedure = t.procedure.use(mapErrors).use(sameOriginChanges)
  */
 export const townProcedure = publicProcedure.use(async ({ ctx, type, next }) => {
   const town = ctx.town ?? (await getTown());
-  // While the connection is down, answer 503 at once (and send nothing) instead of queueing behind reconnects.
-  if (town.redis.status !== "ready") throw new CoreError("REDIS_UNAVAILABLE", `the town's Redis is unreachable (connection ${town.redis.status}); try again in a moment`);
+  assertRedisReady(town);
   const run = next({ ctx: { town } });
   return type === "subscription" ? run : withRedisDeadline(run);
 });
-
-/** How long a query or mutation may wait on a Redis that does not answer (paused, overloaded) before a 503. */
-const REDIS_DEADLINE_MS = 3_000;
-
-function withRedisDeadline<T>(run: Promise<T>): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      reject(
-        new CoreError(
-          "REDIS_UNAVAILABLE",
-          `the town's Redis did not answer within ${REDIS_DEADLINE_MS / 1000} s (paused or overloaded); a change may still be applied when it answers, so check before retrying`,
-        ),
-      );
-    }, REDIS_DEADLINE_MS);
-  });
-  return Promise.race([run, deadline]).finally(() => clearTimeout(timer));
-}
 
 /**
  * A procedure that needs `action`: resolves the caller (session, token, or open access), refuses with
