@@ -15,7 +15,8 @@ export default defineConfig({
   timeout: 60_000,
   expect: { timeout: 10_000 },
   reporter: [["list"]],
-  outputDir: "/tmp/tt-e2e-results",
+  // Inside the checkout (git-ignored): Playwright empties its output dir at start, so two checkouts must not share one.
+  outputDir: "test-results",
   use: {
     browserName: "chromium",
     viewport: { width: 1440, height: 900 },

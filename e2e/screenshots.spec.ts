@@ -26,6 +26,7 @@ test("screenshots of every page", async ({ page, town }) => {
     { name: "board", path: "/", ready: "[data-testid=board]" },
     { name: "overview", path: "/overview", ready: "[data-testid=overview-page]" },
     { name: "messages", path: "/messages", ready: "[data-testid=messages-page]" },
+    { name: "queues", path: "/queues", ready: "[data-testid=queues-page]" },
     { name: "agent", path: `/agents/${a.name}`, ready: "[data-testid=agent-page]" },
     { name: "task", path: `/tasks/${done}`, ready: "[data-testid=task-page]" },
   ];

@@ -50,6 +50,12 @@ const NEEDS: Record<string, Need> = {
   "task.logStream": "viewer",
   "message.send": "operator",
   "message.inbox": "viewer",
+  "queue.list": "viewer",
+  "queue.clean": "admin",
+  "queue.retry": "admin",
+  "queue.promote": "admin",
+  "queue.pause": "admin",
+  "queue.resume": "admin",
 };
 
 /** Every procedure of the app router, from its definition. */

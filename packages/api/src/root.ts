@@ -2,6 +2,7 @@ import { agentRouter } from "./routers/agent";
 import { authRouter } from "./routers/auth";
 import { healthRouter } from "./routers/health";
 import { messageRouter } from "./routers/message";
+import { queueRouter } from "./routers/queue";
 import { taskRouter } from "./routers/task";
 import { townRouter } from "./routers/town";
 import { createCallerFactory, createTRPCRouter } from "./trpc";
@@ -13,6 +14,7 @@ export const appRouter = createTRPCRouter({
   agent: agentRouter,
   task: taskRouter,
   message: messageRouter,
+  queue: queueRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -19,6 +19,8 @@ import { ToastProvider } from "./ui/toast";
 
 interface Shell {
   actor: string | null;
+  /** How the viewer got in; with open access they act as an admin. */
+  auth: ShellAuth;
   openCreate: () => void;
   openSpawn: () => void;
   openHelp: () => void;
@@ -35,6 +37,7 @@ const NAV = [
   { href: "/", label: "Board" },
   { href: "/overview", label: "Overview" },
   { href: "/messages", label: "Messages" },
+  { href: "/queues", label: "Queues" },
   { href: "/audit", label: "Audit" },
 ] as const;
 
@@ -65,8 +68,8 @@ function ShellInner(props: { actor: string | null; auth: ShellAuth; children: Re
 
   const close = useCallback(() => setDialog(null), []);
   const shell = useMemo<Shell>(
-    () => ({ actor, openCreate: () => setDialog("create"), openSpawn: () => setDialog("spawn"), openHelp: () => setDialog("help") }),
-    [actor],
+    () => ({ actor, auth: props.auth, openCreate: () => setDialog("create"), openSpawn: () => setDialog("spawn"), openHelp: () => setDialog("help") }),
+    [actor, props.auth],
   );
 
   const goTo = (href: string) => () => {
@@ -84,6 +87,7 @@ function ShellInner(props: { actor: string | null; auth: ShellAuth; children: Re
     b: goTo("/"),
     o: goTo("/overview"),
     m: goTo("/messages"),
+    q: goTo("/queues"),
     u: goTo("/audit"),
   });
 
@@ -91,7 +95,7 @@ function ShellInner(props: { actor: string | null; auth: ShellAuth; children: Re
     <ShellContext.Provider value={shell}>
       <div className="flex h-dvh flex-col">
         <header className="flex h-12 shrink-0 items-center gap-3 border-b border-zinc-200 bg-white px-3 sm:gap-5 sm:px-4 dark:border-zinc-800 dark:bg-zinc-950">
-          <Link href="/" className="flex items-center gap-2 font-semibold tracking-tight">
+          <Link href="/" className="flex shrink-0 items-center gap-2 font-semibold tracking-tight">
             <svg viewBox="0 0 20 20" className="size-5 text-indigo-600 dark:text-indigo-400" aria-hidden>
               <rect x="2" y="9" width="4" height="9" rx="1" fill="currentColor" />
               <rect x="8" y="4" width="4" height="14" rx="1" fill="currentColor" opacity=".75" />
@@ -99,7 +103,7 @@ function ShellInner(props: { actor: string | null; auth: ShellAuth; children: Re
             </svg>
             <span className="hidden sm:inline">Tinytown</span>
           </Link>
-          <nav className="flex items-center gap-0.5 text-sm" aria-label="Main">
+          <nav className="flex min-w-0 items-center gap-0.5 overflow-x-auto text-sm [scrollbar-width:none]" aria-label="Main">
             {NAV.map((n) => {
               const active = n.href === "/" ? pathname === "/" : pathname.startsWith(n.href);
               return (
@@ -107,14 +111,14 @@ function ShellInner(props: { actor: string | null; auth: ShellAuth; children: Re
                   key={n.href}
                   href={n.href}
                   aria-current={active ? "page" : undefined}
-                  className={`rounded-md px-2 py-1 ${active ? "bg-zinc-100 font-medium text-zinc-900 dark:bg-zinc-800 dark:text-zinc-100" : "text-zinc-600 hover:text-zinc-900 dark:text-zinc-400 dark:hover:text-zinc-100"}`}
+                  className={`shrink-0 rounded-md px-1.5 py-1 whitespace-nowrap sm:px-2 ${active ? "bg-zinc-100 font-medium text-zinc-900 dark:bg-zinc-800 dark:text-zinc-100" : "text-zinc-600 hover:text-zinc-900 dark:text-zinc-400 dark:hover:text-zinc-100"}`}
                 >
                   {n.label}
                 </Link>
               );
             })}
           </nav>
-          <div className="ml-auto flex items-center gap-2 sm:gap-3">
+          <div className="ml-auto flex shrink-0 items-center gap-2 sm:gap-3">
             <LiveIndicator status={live.status} />
             <button type="button" className="icon-btn hidden sm:inline-flex" onClick={() => setDialog("help")} aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)">
               <span className="text-sm font-semibold">?</span>

@@ -42,6 +42,7 @@ export const SHORTCUTS: { keys: string[]; what: string; group: string }[] = [
   { group: "Anywhere", keys: ["g", "b"], what: "Go to the board" },
   { group: "Anywhere", keys: ["g", "o"], what: "Go to the overview" },
   { group: "Anywhere", keys: ["g", "m"], what: "Go to messages" },
+  { group: "Anywhere", keys: ["g", "q"], what: "Go to the queues" },
   { group: "Board", keys: ["j"], what: "Next card" },
   { group: "Board", keys: ["k"], what: "Previous card" },
   { group: "Board", keys: ["h"], what: "Previous column" },
