@@ -36,6 +36,9 @@ test("5,000 tasks: first render and drop", async ({ page, town }) => {
   console.log(`perf: backlog shows ${backlogTotal} tasks; first cards visible ${firstCards} ms after navigation (FCP ${timing.fcp} ms, DOMContentLoaded ${timing.domContentLoaded} ms); ${cardsInDom} cards in the DOM`);
   expect(cardsInDom).toBeLessThan(200);
 
+  // The top card of the backlog, remembered before scrolling: after scrolling back, it is the one to drag.
+  const topId = (await column(page, "backlog").locator("[data-task-id]").first().getAttribute("data-task-id"))!;
+
   // Scroll the backlog a long way: more pages load, the DOM stays small.
   const scroller = page.getByTestId("scroll-backlog");
   const s0 = Date.now();
@@ -45,8 +48,11 @@ test("5,000 tasks: first render and drop", async ({ page, town }) => {
   await scroller.evaluate((el) => (el.scrollTop = 0));
 
   // Drop a card onto Cancelled: time until it shows there (optimistic) and until the server confirms.
-  const first = column(page, "backlog").locator("[data-task-id]").first();
-  const id = (await first.getAttribute("data-task-id"))!;
+  // The virtualiser re-renders after the scroll asynchronously: "the first card in the DOM" could for a moment be
+  // one from far down the list, which then unmounts. Wait for the remembered top card instead.
+  const id = topId;
+  const first = card(page, id);
+  await expect(first).toBeVisible();
   const version = Number(await first.getAttribute("data-version"));
   const confirmed = page.waitForResponse((r) => r.url().includes("task.move"));
   await mouseDrag(page, card(page, id), column(page, "failed"));
