@@ -51,19 +51,8 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | null | unde
   }
 }
 
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    // A zombie is dead for our purposes.
-    try {
-      return !/^\S+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
-    } catch {
-      return true;
-    }
-  } catch {
-    return false;
-  }
-}
+/** Alive and not a zombie (core's check, shared with the managed Redis). */
+export { processAlive as pidAlive } from "@tinytown/core";
 
 export function readJsonl<T = Record<string, unknown>>(file: string): T[] {
   if (!existsSync(file)) return [];

@@ -6,7 +6,7 @@ export { createRedis, redisOptionsFromUrl, waitReady, describeRedisUrl, isCluste
 export * from "./town/config";
 export * from "./town/town";
 export * from "./town/status";
-export { ensureManagedRedis, stopManagedRedis, managedRedisPid, managedPaths, checkRedisServer } from "./town/managed-redis";
+export { ensureManagedRedis, stopManagedRedis, managedRedisPid, managedPaths, checkRedisServer, processAlive } from "./town/managed-redis";
 
 export * from "./models/models";
 

@@ -13,6 +13,7 @@ import { uniqueTownName } from "@tinytown/core/testing";
 import { FaultRedis } from "./redis";
 import { Ledger } from "./ledger";
 import { trackPid } from "./report";
+import { processAlive } from "@tinytown/core";
 
 export const FIXTURES = fileURLToPath(new URL("../fixtures/", import.meta.url));
 export const RUNNER_BIN = fileURLToPath(new URL("../../../apps/runner/bin/tt-runner.mjs", import.meta.url));
@@ -194,20 +195,8 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | null | unde
   }
 }
 
-/** Alive and not a zombie. */
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
-  } catch {
-    return false;
-  }
-}
+/** Alive and not a zombie (core's check, shared with the managed Redis). */
+export const pidAlive = processAlive;
 
 /** Whether `pid` is alive and is the agent process of `taskId` (its environment names the task). */
 export function isAgentProcessOf(pid: number, taskId: string): boolean {

@@ -127,7 +127,7 @@ function readPid(paths: ManagedRedisPaths): number | null {
 }
 
 /** Whether a process runs. A zombie (killed, not yet reaped, e.g. under a PID 1 that never reaps) is dead. */
-function alive(pid: number): boolean {
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
   } catch {
@@ -193,7 +193,7 @@ export async function ensureManagedRedis(townDir: string): Promise<ManagedRedisS
   checkRedisServer();
   // A previous server died without cleaning up (kill -9, reboot): drop its stale socket and pidfile.
   const oldPid = readPid(paths);
-  if (oldPid && alive(oldPid) && processName(oldPid) === "redis-server") {
+  if (oldPid && processAlive(oldPid) && processName(oldPid) === "redis-server") {
     // Still starting (loading a large AOF): give it the chance to answer.
     if (known && (await waitAnswer(known, paths, 10_000))) return { url: known, pid: oldPid, started: false };
   }
@@ -238,15 +238,15 @@ function processName(pid: number): string | null {
 export async function stopManagedRedis(townDir: string, timeoutMs = 10_000): Promise<boolean> {
   const paths = managedPaths(townDir);
   const pid = readPid(paths);
-  if (!pid || !alive(pid) || !(processName(pid) ?? "").startsWith("redis")) return false;
+  if (!pid || !processAlive(pid) || !(processName(pid) ?? "").startsWith("redis")) return false;
   process.kill(pid, "SIGTERM");
   const until = Date.now() + timeoutMs;
-  while (alive(pid) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
-  if (alive(pid)) process.kill(pid, "SIGKILL");
+  while (processAlive(pid) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+  if (processAlive(pid)) process.kill(pid, "SIGKILL");
   return true;
 }
 
 export function managedRedisPid(townDir: string): number | null {
   const pid = readPid(managedPaths(townDir));
-  return pid && alive(pid) ? pid : null;
+  return pid && processAlive(pid) ? pid : null;
 }
