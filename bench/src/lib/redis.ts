@@ -3,12 +3,10 @@
  * persistence (like the test fixture; the managed Redis of a town uses AOF everysec, which costs little at
  * these rates). Stopped by PID.
  */
-import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { Redis } from "ioredis";
+import { startRedisServer } from "@tinytown/core/testing/redis-server";
+
+export { freePort } from "@tinytown/core/testing/redis-server";
 
 export interface BenchRedis {
   tcpUrl: string;
@@ -20,66 +18,11 @@ export interface BenchRedis {
   stop(): Promise<void>;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const a = srv.address();
-      srv.close(() => resolve(typeof a === "object" && a ? a.port : 0));
-    });
-  });
-}
-
+/** The test fixture's private server, with a unix socket too and room for 1,000+ clients (B6). */
 export async function startBenchRedis(): Promise<BenchRedis> {
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), "tt-bench-redis-"));
-  const socket = join(dir, "redis.sock");
-  const args = [
-    "--port", String(port), "--bind", "127.0.0.1", "--unixsocket", socket, "--unixsocketperm", "700",
-    "--dir", dir, "--save", "", "--appendonly", "no", "--maxclients", "10000", "--loglevel", "warning",
-  ];
-  const child = spawn(process.env.TT_REDIS_SERVER ?? "redis-server", args, { stdio: ["ignore", "ignore", "pipe"] });
-  let stderr = "";
-  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-  const until = Date.now() + 10_000;
-  let version: string;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`redis-server exited (${child.exitCode}): ${stderr}`);
-    const r = new Redis({ path: socket, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
-    r.on("error", () => {});
-    try {
-      await r.connect();
-      const info = await r.info("server");
-      r.disconnect();
-      const pid = Number(/process_id:(\d+)/.exec(info)?.[1]);
-      if (pid !== child.pid) throw new Error(`socket answered by pid ${pid}, not our redis-server ${child.pid}`);
-      version = /redis_version:(\S+)/.exec(info)?.[1] ?? "?";
-      break;
-    } catch (err) {
-      r.disconnect();
-      if (String(err).includes("not our redis-server")) throw err;
-      if (Date.now() > until) throw new Error(`redis-server did not answer: ${stderr}`, { cause: err });
-      await new Promise((res) => setTimeout(res, 30));
-    }
-  }
-  return {
-    tcpUrl: `redis://127.0.0.1:${port}`,
-    unixUrl: `unix://${socket}`,
-    socket,
-    port,
-    pid: child.pid,
-    version,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((res) => child.once("exit", res));
-        child.kill("SIGTERM");
-        await Promise.race([exited, new Promise((res) => setTimeout(res, 5000))]);
-        if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-      }
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  const r = await startRedisServer({ unixSocket: true, extraArgs: ["--maxclients", "10000", "--loglevel", "warning"] });
+  const unixUrl = r.unixUrl!;
+  return { tcpUrl: r.url, unixUrl, socket: unixUrl.slice("unix://".length), port: r.port, pid: r.pid, version: r.version, stop: () => r.stop() };
 }
 
 /** A plain ioredis client for a bench URL (tcp or unix://). */

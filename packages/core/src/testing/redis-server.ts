@@ -12,7 +12,11 @@ import { Redis } from "ioredis";
 export interface TestRedis {
   url: string;
   port: number;
+  /** `unix://…` when started with `unixSocket`. */
+  unixUrl: string | null;
   pid: number;
+  /** redis_version of the server. */
+  version: string;
   dir: string;
   process: ChildProcess;
   stop(): Promise<void>;
@@ -29,22 +33,30 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startRedisServer(opts: { appendonly?: boolean; port?: number; extraArgs?: string[] } = {}): Promise<TestRedis> {
+export async function startRedisServer(opts: { appendonly?: boolean; port?: number; unixSocket?: boolean; extraArgs?: string[] } = {}): Promise<TestRedis> {
   const port = opts.port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), "tt-redis-"));
-  const args = ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", opts.appendonly ? "yes" : "no", "--appendfsync", "everysec", ...(opts.extraArgs ?? [])];
+  const socket = opts.unixSocket ? join(dir, "redis.sock") : null;
+  const args = [
+    "--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", opts.appendonly ? "yes" : "no", "--appendfsync", "everysec",
+    ...(socket ? ["--unixsocket", socket, "--unixsocketperm", "700"] : []),
+    ...(opts.extraArgs ?? []),
+  ];
   const child = spawn(process.env.TT_REDIS_SERVER ?? "redis-server", args, { stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
   const url = `redis://127.0.0.1:${port}`;
   const until = Date.now() + 10_000;
+  let version: string;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`redis-server exited (${child.exitCode}): ${stderr}`);
     const r = new Redis({ port, host: "127.0.0.1", lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
     r.on("error", () => {});
     try {
       await r.connect();
-      const pid = Number(/process_id:(\d+)/.exec(await r.info("server"))?.[1]);
+      const info = await r.info("server");
+      const pid = Number(/process_id:(\d+)/.exec(info)?.[1]);
+      version = /redis_version:(\S+)/.exec(info)?.[1] ?? "?";
       r.disconnect();
       // Another process may have taken the port between the probe and the start: only our own will do.
       if (pid !== child.pid) throw new Error(`port ${port} answered by pid ${pid}, not our redis-server ${child.pid}`);
@@ -59,7 +71,9 @@ export async function startRedisServer(opts: { appendonly?: boolean; port?: numb
   return {
     url,
     port,
+    unixUrl: socket ? `unix://${socket}` : null,
     pid: child.pid,
+    version,
     dir,
     process: child,
     async stop() {
