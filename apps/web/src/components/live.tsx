@@ -29,6 +29,8 @@ interface Dirty {
   agents: boolean;
   messages: boolean;
 }
+/** The safety refetch after a (re)connect. */
+const SETTLE_MS = 1_000;
 const clean = (): Dirty => ({ all: false, columns: new Set(), tasks: new Set(), agents: false, messages: false });
 
 /**
@@ -43,6 +45,7 @@ export function LiveProvider(props: { children: React.ReactNode }) {
   const listeners = useRef(new Set<Listener>());
   const dirty = useRef<Dirty>(clean());
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const settle = useRef<ReturnType<typeof setTimeout> | null>(null);
 
   const flush = useCallback(() => {
     timer.current = null;
@@ -105,7 +108,13 @@ export function LiveProvider(props: { children: React.ReactNode }) {
       {
         // A fresh subscription begins with a `stream.ready` marker (handled in onEvent: refetch everything); after a
         // reconnect the server replays from the last id, and a refetch here covers anything older than the stream's cap.
-        onStarted: () => mark((d) => (d.all = true)),
+        // One more refetch a second later is a safety net: in about 1 of 8 CI runs a freshly opened stream delivered
+        // nothing for seconds (not even the marker); the cause is not found yet (see the closing note of stop 7).
+        onStarted: () => {
+          mark((d) => (d.all = true));
+          if (settle.current) clearTimeout(settle.current);
+          settle.current = setTimeout(() => mark((d) => (d.all = true)), SETTLE_MS);
+        },
         onData: (tracked) => onEvent(tracked.data),
       },
     ),
@@ -114,6 +123,7 @@ export function LiveProvider(props: { children: React.ReactNode }) {
   useEffect(
     () => () => {
       if (timer.current) clearTimeout(timer.current);
+      if (settle.current) clearTimeout(settle.current);
     },
     [],
   );
