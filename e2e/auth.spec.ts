@@ -23,7 +23,11 @@ let base = "";
 let token = "";
 
 function tt(args: string[], input?: string): string {
-  const r = spawnSync(process.execPath, [TT, "--town", townDir, ...args], { env: { ...process.env, REDIS_URL: process.env.E2E_REDIS_URL, NO_COLOR: "1" }, input, encoding: "utf8" });
+  const r = spawnSync(process.execPath, [TT, "--town", townDir, ...args], {
+    env: { ...process.env, REDIS_URL: process.env.E2E_REDIS_URL, NO_COLOR: "1" },
+    input,
+    encoding: "utf8",
+  });
   if (r.status !== 0) throw new Error(`tt ${args.join(" ")} failed (${r.status}): ${r.stderr}${r.stdout}`);
   return r.stdout;
 }
@@ -40,7 +44,15 @@ test.beforeAll(async () => {
   const log = join(townDir, "web.log");
   web = spawn(process.execPath, [NEXT, "start", "-H", "127.0.0.1", "-p", String(port)], {
     cwd: WEB,
-    env: { ...process.env, TT_TOWN_DIR: townDir, REDIS_URL: process.env.E2E_REDIS_URL, PORT: String(port), HOSTNAME: "127.0.0.1", NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1" },
+    env: {
+      ...process.env,
+      TT_TOWN_DIR: townDir,
+      REDIS_URL: process.env.E2E_REDIS_URL,
+      PORT: String(port),
+      HOSTNAME: "127.0.0.1",
+      NODE_ENV: "production",
+      NEXT_TELEMETRY_DISABLED: "1",
+    },
     stdio: ["ignore", openSync(log, "a"), openSync(log, "a")],
   });
   base = `http://127.0.0.1:${port}`;
@@ -62,16 +74,26 @@ test.afterAll(async () => {
 });
 
 const PAGES = ["/", "/overview", "/messages", "/audit", "/agents/nobody", "/tasks/0000"];
-const API_GETS = ["/api/trpc/town.status", "/api/trpc/task.list?input=%7B%22json%22%3A%7B%7D%7D", "/api/trpc/town.events", "/api/metrics"];
+const API_GETS = [
+  "/api/trpc/town.status",
+  "/api/trpc/task.list?input=%7B%22json%22%3A%7B%7D%7D",
+  "/api/trpc/town.events",
+  "/api/metrics",
+];
 
-test("without a session every page redirects to /login and every API entry answers 401; health is public", async ({ request }) => {
+test("without a session every page redirects to /login and every API entry answers 401; health is public", async ({
+  request,
+}) => {
   for (const path of PAGES) {
     const res = await request.get(`${base}${path}`, { maxRedirects: 0 });
     expect(res.status(), path).toBe(307);
     expect(res.headers().location, path).toMatch(/^\/login/);
   }
   for (const path of API_GETS) expect((await request.get(`${base}${path}`)).status(), path).toBe(401);
-  const create = await request.post(`${base}/api/trpc/task.create`, { data: { json: { description: "nope" } }, headers: { origin: base } });
+  const create = await request.post(`${base}/api/trpc/task.create`, {
+    data: { json: { description: "nope" } },
+    headers: { origin: base },
+  });
   expect(create.status()).toBe(401);
   expect((await request.get(`${base}/api/health`)).status()).toBe(200);
   const ready = await request.get(`${base}/api/ready`);
@@ -83,7 +105,10 @@ test("a token reads metrics and creates tasks as token:ci-bot without cookies", 
   const metrics = await request.get(`${base}/api/metrics`, { headers: { authorization: `Bearer ${token}` } });
   expect(metrics.status()).toBe(200);
   expect(await metrics.text()).toContain('tinytown_tasks{town="e2e-auth",state="pending"}');
-  const created = await request.post(`${base}/api/trpc/task.create`, { data: { json: { description: "from a script" } }, headers: { authorization: `Bearer ${token}` } });
+  const created = await request.post(`${base}/api/trpc/task.create`, {
+    data: { json: { description: "from a script" } },
+    headers: { authorization: `Bearer ${token}` },
+  });
   expect(created.status()).toBe(200);
   expect(tt(["events"])).toContain("token:ci-bot");
 });
@@ -114,14 +139,21 @@ test("sign in, see who you are, audit shows it, sign out", async ({ page }) => {
   await expect(page).toHaveURL(/\/login/);
 });
 
-test("a viewer cannot change anything; a cross-origin form POST fails even with a session", async ({ page, browser }) => {
+test("a viewer cannot change anything; a cross-origin form POST fails even with a session", async ({
+  page,
+  browser,
+}) => {
   await page.goto(`${base}/login`);
   await page.getByLabel("User name").fill("vic");
   await page.getByLabel("Password").fill(PW);
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page.getByTestId("signed-in")).toContainText("viewer");
   const status = await page.evaluate(async () => {
-    const res = await fetch("/api/trpc/task.create", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ json: { description: "viewer" } }) });
+    const res = await fetch("/api/trpc/task.create", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ json: { description: "viewer" } }),
+    });
     return res.status;
   });
   expect(status).toBe(403);
@@ -138,7 +170,9 @@ test("a viewer cannot change anything; a cross-origin form POST fails even with 
   const { createServer } = await import("node:http");
   const evil = createServer((_, res) => {
     res.setHeader("content-type", "text/html");
-    res.end(`<form id="f" method="POST" action="${base}/api/trpc/task.create" enctype="text/plain"><input name='{"json":{"description":"csrf","x":"' value='"}}'></form><script>document.getElementById("f").submit()</script>`);
+    res.end(
+      `<form id="f" method="POST" action="${base}/api/trpc/task.create" enctype="text/plain"><input name='{"json":{"description":"csrf","x":"' value='"}}'></form><script>document.getElementById("f").submit()</script>`,
+    );
   });
   await new Promise<void>((r) => evil.listen(evilPort, "127.0.0.1", r));
   try {

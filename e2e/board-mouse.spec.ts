@@ -3,7 +3,12 @@ import { agent, card, column, expect, mouseDrag, openBoard, spawnInUI, test, uni
 
 test("spawn a sim agent, drag a card onto it with the mouse, watch it run and complete", async ({ page, town }) => {
   const name = uniq("mouse");
-  const task = await createTask(town, { description: `Add a health check (${name})`, priority: "urgent", tags: ["e2e"], by: "cli" });
+  const task = await createTask(town, {
+    description: `Add a health check (${name})`,
+    priority: "urgent",
+    tags: ["e2e"],
+    by: "cli",
+  });
 
   await openBoard(page);
   await spawnInUI(page, name);
@@ -13,7 +18,11 @@ test("spawn a sim agent, drag a card onto it with the mouse, watch it run and co
   await mouseDrag(page, card(page, task.id), agent(page, name));
 
   // Optimistic: in Assigned at once; then the runner starts it and it completes, all live.
-  await expect(column(page, "assigned").getByTestId(`card-${task.id}`).or(column(page, "running").getByTestId(`card-${task.id}`))).toBeVisible({ timeout: 2_000 });
+  await expect(
+    column(page, "assigned")
+      .getByTestId(`card-${task.id}`)
+      .or(column(page, "running").getByTestId(`card-${task.id}`)),
+  ).toBeVisible({ timeout: 2_000 });
   await expect(column(page, "running").getByTestId(`card-${task.id}`)).toBeVisible({ timeout: 10_000 });
   await expect(agent(page, name)).toHaveAttribute("data-state", "working");
   await expect(agent(page, name).getByTestId("agent-current")).toContainText(name);

@@ -21,7 +21,9 @@ export const test = base.extend<{ town: Town; actor: string }>({
   },
   // eslint-disable-next-line no-empty-pattern
   town: async ({}, use) => {
-    const town = await connectTown({ env: { TT_TOWN_DIR: process.env.E2E_TOWN_DIR, REDIS_URL: process.env.E2E_REDIS_URL } });
+    const town = await connectTown({
+      env: { TT_TOWN_DIR: process.env.E2E_TOWN_DIR, REDIS_URL: process.env.E2E_REDIS_URL },
+    });
     await use(town);
     await town.close();
   },
@@ -61,7 +63,12 @@ export async function spawnInUI(page: Page, name: string): Promise<void> {
 }
 
 /** A real mouse drag (pointer down, several moves, up), as dnd-kit's PointerSensor needs. */
-export async function mouseDrag(page: Page, from: Locator, to: Locator, opts: { beforeDrop?: () => Promise<void> } = {}): Promise<void> {
+export async function mouseDrag(
+  page: Page,
+  from: Locator,
+  to: Locator,
+  opts: { beforeDrop?: () => Promise<void> } = {},
+): Promise<void> {
   const a = (await from.boundingBox())!;
   await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
   await page.mouse.down();

@@ -18,7 +18,13 @@ const RUNNER = join(ROOT, "apps/runner/bin/tt-runner.mjs");
 const WEB = join(ROOT, "apps/web");
 const NEXT = join(WEB, "node_modules/next/dist/bin/next");
 
-async function waitFor(what: string, check: () => Promise<boolean>, child: ChildProcess, log: string, ms = 60_000): Promise<void> {
+async function waitFor(
+  what: string,
+  check: () => Promise<boolean>,
+  child: ChildProcess,
+  log: string,
+  ms = 60_000,
+): Promise<void> {
   const until = Date.now() + ms;
   while (Date.now() < until) {
     if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}; see ${log}`);
@@ -38,7 +44,8 @@ async function stop(child: ChildProcess | undefined, graceMs = 5_000): Promise<v
 }
 
 export default async function globalSetup(): Promise<() => Promise<void>> {
-  if (!existsSync(join(WEB, ".next/BUILD_ID"))) throw new Error("apps/web is not built: run `pnpm build` (or `npm test`) first");
+  if (!existsSync(join(WEB, ".next/BUILD_ID")))
+    throw new Error("apps/web is not built: run `pnpm build` (or `npm test`) first");
   for (const f of [TT.replace("bin/tt.mjs", "dist/tt.js"), RUNNER.replace("bin/tt-runner.mjs", "dist/index.js")]) {
     if (!existsSync(f)) throw new Error(`${f} is missing: run \`pnpm build\` first`);
   }
@@ -46,13 +53,26 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   const redis = await startRedisServer();
   const townDir = mkdtempSync(join(tmpdir(), "tt-e2e-town-"));
   // The sim agent runs 4 s (default 2 s) so that a test can see a task running and reload mid-run.
-  const env = { ...process.env, REDIS_URL: redis.url, TT_TOWN_DIR: townDir, TT_SIM_MS: "4000", NEXT_TELEMETRY_DISABLED: "1", NO_COLOR: "1" };
-  const init = spawnSync(process.execPath, [TT, "--town", townDir, "init", "e2e", "--redis-url", redis.url], { env, encoding: "utf8" });
+  const env = {
+    ...process.env,
+    REDIS_URL: redis.url,
+    TT_TOWN_DIR: townDir,
+    TT_SIM_MS: "4000",
+    NEXT_TELEMETRY_DISABLED: "1",
+    NO_COLOR: "1",
+  };
+  const init = spawnSync(process.execPath, [TT, "--town", townDir, "init", "e2e", "--redis-url", redis.url], {
+    env,
+    encoding: "utf8",
+  });
   if (init.status !== 0) throw new Error(`tt init failed: ${init.stderr}${init.stdout}`);
 
   const children: ChildProcess[] = [];
   const runnerLog = join(townDir, "runner.log");
-  const runner = spawn(process.execPath, [RUNNER, "--town", townDir], { env, stdio: ["ignore", openSync(runnerLog, "a"), openSync(runnerLog, "a")] });
+  const runner = spawn(process.execPath, [RUNNER, "--town", townDir], {
+    env,
+    stdio: ["ignore", openSync(runnerLog, "a"), openSync(runnerLog, "a")],
+  });
   children.push(runner);
 
   const port = await freePort();
@@ -89,7 +109,9 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   process.env.E2E_BASE_URL = baseURL;
   process.env.E2E_TOWN_DIR = townDir;
   process.env.E2E_REDIS_URL = redis.url;
-  console.log(`e2e: web ${baseURL} (pid ${web.pid}), runner pid ${runner.pid}, redis ${redis.url} (pid ${redis.pid}), town ${townDir}`);
+  console.log(
+    `e2e: web ${baseURL} (pid ${web.pid}), runner pid ${runner.pid}, redis ${redis.url} (pid ${redis.pid}), town ${townDir}`,
+  );
 
   return async () => {
     // Web first (it holds subscriptions), then the runner (it finishes or requeues its runs), then Redis.

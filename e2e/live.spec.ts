@@ -1,7 +1,11 @@
 import { createTask } from "../packages/core/src/index";
 import { column, expect, mouseDrag, newPerson, openBoard, test, uniq } from "./fixtures";
 
-test("two browsers: a move in one appears in the other without reload, as does a task created from the CLI", async ({ page, context, town }) => {
+test("two browsers: a move in one appears in the other without reload, as does a task created from the CLI", async ({
+  page,
+  context,
+  town,
+}) => {
   const bob = await newPerson(context, "bob");
   await openBoard(page);
   await openBoard(bob);

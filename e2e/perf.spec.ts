@@ -15,7 +15,12 @@ test("5,000 tasks: first render and drop", async ({ page, town }) => {
   for (let i = 0; i < N; i += 250) {
     await Promise.all(
       Array.from({ length: Math.min(250, N - i) }, (_, j) =>
-        createTask(town, { description: `Perf task ${i + j} of ${run}: refactor module ${(i + j) % 97}`, priority: PRIORITIES[(i + j) % 4], tags: [`m${(i + j) % 7}`], by: "perf" }),
+        createTask(town, {
+          description: `Perf task ${i + j} of ${run}: refactor module ${(i + j) % 97}`,
+          priority: PRIORITIES[(i + j) % 4],
+          tags: [`m${(i + j) % 7}`],
+          by: "perf",
+        }),
       ),
     );
   }
@@ -33,7 +38,9 @@ test("5,000 tasks: first render and drop", async ({ page, town }) => {
   });
   const backlogTotal = await page.getByTestId("count-backlog").textContent();
   const cardsInDom = await page.locator("[data-task-id]").count();
-  console.log(`perf: backlog shows ${backlogTotal} tasks; first cards visible ${firstCards} ms after navigation (FCP ${timing.fcp} ms, DOMContentLoaded ${timing.domContentLoaded} ms); ${cardsInDom} cards in the DOM`);
+  console.log(
+    `perf: backlog shows ${backlogTotal} tasks; first cards visible ${firstCards} ms after navigation (FCP ${timing.fcp} ms, DOMContentLoaded ${timing.domContentLoaded} ms); ${cardsInDom} cards in the DOM`,
+  );
   expect(cardsInDom).toBeLessThan(200);
 
   // The top card of the backlog, remembered before scrolling: after scrolling back, it is the one to drag.
@@ -44,7 +51,9 @@ test("5,000 tasks: first render and drop", async ({ page, town }) => {
   const s0 = Date.now();
   for (let i = 0; i < 10; i++) await scroller.evaluate((el) => el.scrollBy(0, 2000));
   await expect(page.locator("[data-task-id]").first()).toBeVisible();
-  console.log(`perf: scrolled 20,000 px of the backlog in ${Date.now() - s0} ms; ${await page.locator("[data-task-id]").count()} cards in the DOM`);
+  console.log(
+    `perf: scrolled 20,000 px of the backlog in ${Date.now() - s0} ms; ${await page.locator("[data-task-id]").count()} cards in the DOM`,
+  );
   await scroller.evaluate((el) => (el.scrollTop = 0));
 
   // Drop a card onto Cancelled: time until it shows there (optimistic) and until the server confirms.
@@ -64,5 +73,7 @@ test("5,000 tasks: first render and drop", async ({ page, town }) => {
   await expect(column(page, "failed").getByTestId(`card-${id}`)).toHaveAttribute("data-version", String(version + 1));
   const settled = Date.now() - dropAt;
   // Timings are reported, not asserted: the machine is shared and noisy (speed goals live in `pnpm bench`).
-  console.log(`perf: drop → card in its new column ${shown} ms; server acknowledged ${acked} ms; refetched and settled ${settled} ms`);
+  console.log(
+    `perf: drop → card in its new column ${shown} ms; server acknowledged ${acked} ms; refetched and settled ${settled} ms`,
+  );
 });

@@ -1,7 +1,10 @@
 import { createTask, listQueues, spawnAgent } from "../packages/core/src/index";
 import { expect, test, uniq } from "./fixtures";
 
-test("the queues page shows an agent's queue live; pausing and resuming it works (open access = admin)", async ({ page, town }) => {
+test("the queues page shows an agent's queue live; pausing and resuming it works (open access = admin)", async ({
+  page,
+  town,
+}) => {
   const name = uniq("queued");
   await spawnAgent(town, { name, model: "sim", by: "cli" });
   await page.goto("/queues");
@@ -20,7 +23,9 @@ test("the queues page shows an agent's queue live; pausing and resuming it works
   await expect(row).toHaveAttribute("data-state", "paused");
   await expect(row.getByTestId("queue-paused")).toBeVisible();
   // The runner pauses the BullMQ queue of a paused agent.
-  await expect.poll(async () => (await listQueues(town)).find((q) => q.agent === name)?.paused, { timeout: 15_000 }).toBe(true);
+  await expect
+    .poll(async () => (await listQueues(town)).find((q) => q.agent === name)?.paused, { timeout: 15_000 })
+    .toBe(true);
   await expect(row.getByTestId("queue-paused")).toHaveText("paused", { timeout: 15_000 });
 
   // Work assigned behind the page's back (as the CLI would) waits in the paused queue; the counts update live.

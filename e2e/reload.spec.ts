@@ -13,7 +13,11 @@ test("reload mid-run: the board and the task page recover and follow the run to 
 
   await page.reload();
   await expect(page.getByTestId("live-indicator")).toHaveAttribute("data-connected", "true");
-  await expect(column(page, "running").getByTestId(`card-${task.id}`).or(column(page, "done").getByTestId(`card-${task.id}`))).toBeVisible();
+  await expect(
+    column(page, "running")
+      .getByTestId(`card-${task.id}`)
+      .or(column(page, "done").getByTestId(`card-${task.id}`)),
+  ).toBeVisible();
 
   await page.goto(`/tasks/${task.id}`);
   await expect(page.getByTestId("log-line").first()).toBeVisible({ timeout: 5_000 });

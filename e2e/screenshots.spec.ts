@@ -19,7 +19,13 @@ test("screenshots of every page", async ({ page, town }) => {
     agents = await listAgents(town);
   }
   const a = agents.find((x) => x.tasksCompleted > 0) ?? agents[0]!;
-  const t = await createTask(town, { description: "Screenshot task: add a /healthz endpoint that checks Redis and reports the version.\n\nKeep it under 50 ms.", priority: "high", tags: ["api", "ops"], by: "cli" });
+  const t = await createTask(town, {
+    description:
+      "Screenshot task: add a /healthz endpoint that checks Redis and reports the version.\n\nKeep it under 50 ms.",
+    priority: "high",
+    tags: ["api", "ops"],
+    by: "cli",
+  });
   const done = (await town.redis.zrevrange(town.keys.tasksByState("completed"), 0, 0))[0] ?? t.id;
 
   const pages = [

@@ -22,7 +22,10 @@ test("a stale move is refused with a visible message and the board shows the tru
   expect(now.state).toBe("cancelled");
   expect(now.updatedBy).toBe("bob-from-cli");
   await expect(column(page, "failed").getByTestId(`card-${task.id}`)).toBeVisible();
-  await expect(column(page, "failed").getByTestId(`card-${task.id}`)).toHaveAttribute("data-version", String(now.version));
+  await expect(column(page, "failed").getByTestId(`card-${task.id}`)).toHaveAttribute(
+    "data-version",
+    String(now.version),
+  );
 });
 
 test("a move the page made on stale data (live updates cut off) is refused and rolled back", async ({ page, town }) => {

@@ -13,7 +13,8 @@ const env = { ...process.env, TT_TOWN_DIR: townDir, NEXT_TELEMETRY_DISABLED: "1"
 
 const ttSync = (...args) => spawnSync(process.execPath, [tt, "--town", townDir, ...args], { stdio: "inherit", env });
 
-const ttQuiet = (...args) => spawnSync(process.execPath, [tt, "--town", townDir, ...args], { stdio: ["ignore", "ignore", "inherit"], env });
+const ttQuiet = (...args) =>
+  spawnSync(process.execPath, [tt, "--town", townDir, ...args], { stdio: ["ignore", "ignore", "inherit"], env });
 if (!existsSync(join(townDir, "tinytown.json"))) {
   if (ttQuiet("init", "tinytown").status !== 0) process.exit(1);
   console.log(`Created the town "tinytown" in ${townDir} (tinytown.json; data in .tt/, git-ignored).`);
@@ -71,13 +72,20 @@ async function ready() {
         runnerUp = false;
       }
     }
-    if (!webUp) webUp = await fetch(url).then((r) => r.status < 500, () => false);
+    if (!webUp)
+      webUp = await fetch(url).then(
+        (r) => r.status < 500,
+        () => false,
+      );
     if (!(runnerUp && webUp)) await new Promise((r) => setTimeout(r, 250));
   }
   console.log("");
   ttSync("status");
-  if (web) console.log(`  Dashboard: \x1b[1m${url}\x1b[0m${webUp ? "" : "  (not answering yet: see the [web] lines above)"}`);
-  console.log(`  CLI:       tt spawn worker-1 --model sim · tt assign worker-1 "Add a health check" · tt logs worker-1 -f`);
+  if (web)
+    console.log(`  Dashboard: \x1b[1m${url}\x1b[0m${webUp ? "" : "  (not answering yet: see the [web] lines above)"}`);
+  console.log(
+    `  CLI:       tt spawn worker-1 --model sim · tt assign worker-1 "Add a health check" · tt logs worker-1 -f`,
+  );
   console.log("  Ctrl-C stops the runner and the dashboard (the town's data stays in .tt/).\n");
 }
 void ready();

@@ -10,6 +10,8 @@ await build({
   format: "esm",
   sourcemap: "linked",
   external: ["ioredis", "bullmq"],
-  banner: { js: "import { createRequire as __ttCreateRequire } from 'node:module'; const require = __ttCreateRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __ttCreateRequire } from 'node:module'; const require = __ttCreateRequire(import.meta.url);",
+  },
   logLevel: "warning",
 });

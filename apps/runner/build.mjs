@@ -6,6 +6,19 @@ import { build } from "esbuild";
 const pkg = JSON.parse(readFileSync(new URL("./package.json", import.meta.url), "utf8"));
 const external = Object.keys(pkg.dependencies ?? {}).filter((d) => !d.startsWith("@tinytown/"));
 
-const common = { bundle: true, platform: "node", format: "esm", target: "node20", sourcemap: true, logLevel: "warning", external };
-await build({ ...common, entryPoints: ["src/index.ts"], outfile: "dist/index.js", banner: { js: "// Built by build.mjs from src/; do not edit." } });
+const common = {
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  sourcemap: true,
+  logLevel: "warning",
+  external,
+};
+await build({
+  ...common,
+  entryPoints: ["src/index.ts"],
+  outfile: "dist/index.js",
+  banner: { js: "// Built by build.mjs from src/; do not edit." },
+});
 await build({ ...common, entryPoints: ["src/sim/sim-agent.ts"], outfile: "dist/sim-agent.js" });

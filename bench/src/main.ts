@@ -19,7 +19,9 @@ import { markdownTable, terminalTable } from "./lib/report";
 const argv = process.argv.slice(2);
 const quick = argv.includes("--quick");
 const onlyArg = argv.find((a) => a.startsWith("--only"));
-const only = onlyArg ? (onlyArg.includes("=") ? onlyArg.split("=")[1]! : argv[argv.indexOf(onlyArg) + 1] ?? "").toUpperCase().split(",") : null;
+const only = onlyArg
+  ? (onlyArg.includes("=") ? onlyArg.split("=")[1]! : (argv[argv.indexOf(onlyArg) + 1] ?? "")).toUpperCase().split(",")
+  : null;
 const skipArg = argv.find((a) => a.startsWith("--skip="));
 const skip = skipArg ? skipArg.split("=")[1]!.toUpperCase().split(",") : [];
 
@@ -47,7 +49,9 @@ async function main(): Promise<void> {
     sections: [],
     log: (m) => console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${m}`),
   };
-  ctx.log(`redis-server ${redis.version} (pid ${redis.pid}) on ${redis.tcpUrl} and ${redis.socket}; ${quick ? "quick" : "full"} run`);
+  ctx.log(
+    `redis-server ${redis.version} (pid ${redis.pid}) on ${redis.tcpUrl} and ${redis.socket}; ${quick ? "quick" : "full"} run`,
+  );
   const failures: string[] = [];
   try {
     for (const [id, fn] of BENCHES) {
@@ -60,7 +64,17 @@ async function main(): Promise<void> {
         const msg = `${id} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`;
         failures.push(msg);
         console.error(msg);
-        ctx.rows.push({ id, what: "did not complete", ours: "—", baseline: "—", ratio: "—", p50p99: "—", spread: "—", target: "—", met: "no" });
+        ctx.rows.push({
+          id,
+          what: "did not complete",
+          ours: "—",
+          baseline: "—",
+          ratio: "—",
+          p50p99: "—",
+          spread: "—",
+          target: "—",
+          met: "no",
+        });
       }
       ctx.log(`${id} done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     }

@@ -5,7 +5,18 @@ import tseslint from "typescript-eslint";
 /** @param {string} tsconfigRootDir */
 export function config(tsconfigRootDir) {
   return tseslint.config(
-    { ignores: ["dist/**", ".next/**", "node_modules/**", "**/*.config.*", "bin/**", "build.mjs", "next-env.d.ts", "test/fixtures/**"] },
+    {
+      ignores: [
+        "dist/**",
+        ".next/**",
+        "node_modules/**",
+        "**/*.config.*",
+        "bin/**",
+        "build.mjs",
+        "next-env.d.ts",
+        "test/fixtures/**",
+      ],
+    },
     js.configs.recommended,
     ...tseslint.configs.recommendedTypeChecked,
     {

@@ -35,7 +35,12 @@ describe("bad input: clear message, non-zero exit, nothing written", () => {
     ["reserved agent name", ["spawn", "supervisor", "--model", "claude"], 2, /reserved/],
     ["duplicate agent name, other case", ["spawn", "WORKER-1", "--model", "claude"], 4, /already exists/],
     ["unknown agent", ["assign", "nobody", "do it"], 3, /no agent "nobody"/],
-    ["unknown model", ["spawn", "w2", "--model", "gpt-17"], 2, /unknown model "gpt-17": use one of aider, auggie, claude/],
+    [
+      "unknown model",
+      ["spawn", "w2", "--model", "gpt-17"],
+      2,
+      /unknown model "gpt-17": use one of aider, auggie, claude/,
+    ],
     ["unknown state filter", ["tasks", "--state", "done"], 2, /unknown task state "done": use one of pending/],
     ["unknown priority", ["assign", "worker-1", "x", "--priority", "asap"], 2, /unknown priority "asap"/],
     ["two priorities", ["send", "worker-1", "hi", "--urgent", "--low"], 2, /choose one of/],
@@ -63,13 +68,17 @@ describe("commands", () => {
   test("agents are addressed by name, id or unique prefix; an ambiguous prefix lists the candidates", async () => {
     const spawned = [];
     for (const name of ["alpha", "beta", "gamma", "delta", "eps", "zeta", "eta", "theta"]) {
-      spawned.push(JSON.parse((await tt(dir, ["--json", "spawn", name, "--model", "sim"])).out) as { id: string; name: string });
+      spawned.push(
+        JSON.parse((await tt(dir, ["--json", "spawn", name, "--model", "sim"])).out) as { id: string; name: string },
+      );
     }
     const a = spawned[0]!;
     expect((await tt(dir, ["--json", "assign", a.id, "by id"])).code).toBe(0);
     expect((await tt(dir, ["--json", "assign", a.id.slice(0, 6), "by prefix"])).code).toBe(0);
     expect((await tt(dir, ["--json", "assign", "ALPHA", "by name"])).code).toBe(0);
-    const tasks = JSON.parse((await tt(dir, ["--json", "tasks", "--agent", "alpha"])).out) as { items: { description: string }[] };
+    const tasks = JSON.parse((await tt(dir, ["--json", "tasks", "--agent", "alpha"])).out) as {
+      items: { description: string }[];
+    };
     expect(tasks.items.map((t) => t.description).sort()).toEqual(["by id", "by name", "by prefix"]);
     // 8 uuids share a first hex digit often enough; find a prefix that really is shared.
     const byFirst = new Map<string, string[]>();
@@ -85,9 +94,15 @@ describe("commands", () => {
   test("tasks, backlog and task commands", async () => {
     await tt(dir, ["backlog", "add", "low one", "--priority", "low"]);
     await tt(dir, ["backlog", "add", "urgent one", "--priority", "urgent"]);
-    const backlog = JSON.parse((await tt(dir, ["--json", "backlog", "list"])).out) as { items: { description: string }[] };
+    const backlog = JSON.parse((await tt(dir, ["--json", "backlog", "list"])).out) as {
+      items: { description: string }[];
+    };
     expect(backlog.items.map((t) => t.description).slice(0, 2)).toEqual(["urgent one", "low one"]);
-    const claimed = JSON.parse((await tt(dir, ["--json", "backlog", "claim", "beta"])).out) as { id: string; description: string; state: string };
+    const claimed = JSON.parse((await tt(dir, ["--json", "backlog", "claim", "beta"])).out) as {
+      id: string;
+      description: string;
+      state: string;
+    };
     expect(claimed).toMatchObject({ description: "urgent one", state: "assigned" });
     const cancelled = await tt(dir, ["task", "cancel", claimed.id.slice(0, 8)]);
     expect(cancelled.out).toMatch(/cancelled task .*: cancelled/);
@@ -125,14 +140,19 @@ describe("commands", () => {
     expect((await tt(dir, ["assign", "doomed", "more"])).err).toMatch(/doomed is stopped .*tt restart doomed/);
     expect((await tt(dir, ["--json", "restart", "doomed"])).out).toContain('"state": "starting"');
     await tt(dir, ["assign", "doomed", "second"]);
-    const cancelled = JSON.parse((await tt(dir, ["--json", "kill", "doomed", "--cancel-tasks"])).out) as { tasks: { state: string }[] };
+    const cancelled = JSON.parse((await tt(dir, ["--json", "kill", "doomed", "--cancel-tasks"])).out) as {
+      tasks: { state: string }[];
+    };
     expect(cancelled.tasks.map((t) => t.state)).toEqual(["cancelled"]);
     expect((await tt(dir, ["prune"])).out).toContain("doomed");
     expect((await tt(dir, ["list"])).out).not.toContain("doomed");
   });
 
   test("status and events show what happened and who did it", async () => {
-    const s = JSON.parse((await tt(dir, ["--json", "status"])).out) as { tasks: Record<string, number>; redis: { managed: boolean } };
+    const s = JSON.parse((await tt(dir, ["--json", "status"])).out) as {
+      tasks: Record<string, number>;
+      redis: { managed: boolean };
+    };
     expect(s.redis.managed).toBe(false);
     expect(s.tasks.pending).toBeGreaterThan(0);
     const ev = await tt(dir, ["events", "-n", "5"], { TT_ACTOR: "alice" });
@@ -153,9 +173,14 @@ describe("commands", () => {
 
   test("queue: list, promote, pause and resume", async () => {
     await tt(dir, ["spawn", "qa", "--model", "sim"]);
-    const low = JSON.parse((await tt(dir, ["--json", "assign", "qa", "later", "--priority", "low"])).out) as { id: string };
+    const low = JSON.parse((await tt(dir, ["--json", "assign", "qa", "later", "--priority", "low"])).out) as {
+      id: string;
+    };
     await tt(dir, ["assign", "qa", "sooner"]);
-    const rows = JSON.parse((await tt(dir, ["--json", "queue"])).out) as { agent: string; counts: { prioritized: number } }[];
+    const rows = JSON.parse((await tt(dir, ["--json", "queue"])).out) as {
+      agent: string;
+      counts: { prioritized: number };
+    }[];
     expect(rows.find((r) => r.agent === "qa")?.counts.prioritized).toBe(2);
     expect((await tt(dir, ["queue", "promote", low.id.slice(0, 8)])).out).toMatch(/is next in its agent's queue/);
     expect((await tt(dir, ["queue", "pause", "qa"])).out).toMatch(/qa's queue is paused/);

@@ -31,7 +31,10 @@ export function createCtx(io: IO, opts: () => GlobalOptions): Ctx {
     actor,
     town() {
       const dir = opts().town;
-      town ??= connectTown({ cwd: dir ? resolve(io.cwd, dir) : io.cwd, env: dir ? { ...io.env, TT_TOWN_DIR: resolve(io.cwd, dir) } : io.env });
+      town ??= connectTown({
+        cwd: dir ? resolve(io.cwd, dir) : io.cwd,
+        env: dir ? { ...io.env, TT_TOWN_DIR: resolve(io.cwd, dir) } : io.env,
+      });
       return town;
     },
     emit(data, human) {

@@ -49,7 +49,11 @@ const visible = (s: string) => s.replace(/\u001b\[[0-9;]*m/g, "").length;
 export function table(rows: string[][], header: string[], paint?: (c: Colour, s: string) => string): string {
   if (rows.length === 0) return "";
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => visible(r[i] ?? ""))));
-  const line = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c + " ".repeat(widths[i]! - visible(c)))).join("  ").trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => (i === r.length - 1 ? c : c + " ".repeat(widths[i]! - visible(c))))
+      .join("  ")
+      .trimEnd();
   const head = line(header);
   return [paint ? paint("bold", head) : head, ...rows.map(line)].join("\n") + "\n";
 }

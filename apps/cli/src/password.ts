@@ -47,10 +47,15 @@ function prompt(question: string): Promise<string> {
 export async function readPassword(ctx: Ctx, opts: { stdin?: boolean; confirm?: boolean }): Promise<string> {
   if (opts.stdin || ctx.io.stdin || !process.stdin.isTTY) {
     const line = (await readStdin(ctx)).split(/\r?\n/)[0] ?? "";
-    if (!line) throw new CoreError("VALIDATION", "no password on stdin: pipe it in, e.g. `printf '%s\\n' \"$PW\" | tt user add ada --role admin --password-stdin`");
+    if (!line)
+      throw new CoreError(
+        "VALIDATION",
+        "no password on stdin: pipe it in, e.g. `printf '%s\\n' \"$PW\" | tt user add ada --role admin --password-stdin`",
+      );
     return line;
   }
   const first = await prompt("Password: ");
-  if (opts.confirm && (await prompt("Again: ")) !== first) throw new CoreError("VALIDATION", "the passwords do not match; nothing was changed");
+  if (opts.confirm && (await prompt("Again: ")) !== first)
+    throw new CoreError("VALIDATION", "the passwords do not match; nothing was changed");
   return first;
 }

@@ -13,7 +13,12 @@ export interface Result {
 }
 
 /** Runs `tt` in-process against `dir` and captures its output. */
-export async function tt(dir: string, args: string[], env: Record<string, string | undefined> = {}, stdin?: string): Promise<Result> {
+export async function tt(
+  dir: string,
+  args: string[],
+  env: Record<string, string | undefined> = {},
+  stdin?: string,
+): Promise<Result> {
   let out = "";
   let err = "";
   const io: IO = {

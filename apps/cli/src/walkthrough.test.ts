@@ -43,7 +43,9 @@ test("the walkthrough works verbatim, and survives kill -9 of the town's Redis",
   const agent = (JSON.parse(tt("--json", "list").out) as { id: string }[])[0]!;
   const task = (JSON.parse(tt("--json", "tasks").out) as { items: { id: string }[] }).items[0]!;
   const socket = join(dir, ".tt", "redis.sock");
-  const keys = execFileSync("redis-cli", ["-s", socket, "--scan", "--pattern", "tt:my-project:*"], { encoding: "utf8" }).split("\n");
+  const keys = execFileSync("redis-cli", ["-s", socket, "--scan", "--pattern", "tt:my-project:*"], {
+    encoding: "utf8",
+  }).split("\n");
   expect(keys).toContain(`tt:my-project:agent:${agent.id}`);
   expect(keys).toContain(`tt:my-project:task:${task.id}`);
   expect(keys).toContain(`tt:my-project:inbox:${agent.id}`);
@@ -54,7 +56,11 @@ test("the walkthrough works verbatim, and survives kill -9 of the town's Redis",
   await new Promise((r) => setTimeout(r, 100));
   const after = tt("--json", "status");
   expect(after.code).toBe(0);
-  const s = JSON.parse(after.out) as { redis: { pid: number }; agents: { starting: number }; tasks: { assigned: number } };
+  const s = JSON.parse(after.out) as {
+    redis: { pid: number };
+    agents: { starting: number };
+    tasks: { assigned: number };
+  };
   expect(s.redis.pid).not.toBe(pid);
   expect(s.agents.starting).toBe(1);
   expect(s.tasks.assigned).toBe(1);

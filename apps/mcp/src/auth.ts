@@ -3,10 +3,22 @@
  * sign-in is required once users exist or when the server listens beyond loopback; a bearer token that is not
  * valid is refused outright; otherwise, on loopback with no users, access is open.
  */
-import { accessMode, authenticate, badTokenError, CoreError, parseBearer, requireAccess, type Principal, type Town } from "@tinytown/core";
+import {
+  accessMode,
+  authenticate,
+  badTokenError,
+  CoreError,
+  parseBearer,
+  requireAccess,
+  type Principal,
+  type Town,
+} from "@tinytown/core";
 
 /** The principal of an HTTP request by the town's one access rule (core requireAccess), or UNAUTHORIZED saying how to get in. */
-export async function httpPrincipal(town: Town, opts: { authorization: string | null | undefined; exposed: boolean }): Promise<Principal> {
+export async function httpPrincipal(
+  town: Town,
+  opts: { authorization: string | null | undefined; exposed: boolean },
+): Promise<Principal> {
   return requireAccess(town, { bearer: parseBearer(opts.authorization), exposed: opts.exposed, openName: "mcp" });
 }
 
@@ -22,7 +34,10 @@ export interface StdioAccess {
  * with open access (stdio is reachable only by whoever can start the process). Checked once at start (so a bad
  * setup fails fast), then again on every tool call.
  */
-export async function stdioAccess(town: Town, opts: { token: string | undefined; actor: string }): Promise<StdioAccess> {
+export async function stdioAccess(
+  town: Town,
+  opts: { token: string | undefined; actor: string },
+): Promise<StdioAccess> {
   const { token } = opts;
   if (token) {
     const resolveNow = async () => {
@@ -36,9 +51,13 @@ export async function stdioAccess(town: Town, opts: { token: string | undefined;
   const resolveOpen = async (): Promise<Principal> => {
     const mode = await accessMode(town, { exposed: false });
     if (mode.required) {
-      throw new CoreError("UNAUTHORIZED", "this town has users, so the MCP server needs a token: set TT_TOKEN (create one with `tt token create <name> --role <role>`)", {
-        reason: "signed_out",
-      });
+      throw new CoreError(
+        "UNAUTHORIZED",
+        "this town has users, so the MCP server needs a token: set TT_TOKEN (create one with `tt token create <name> --role <role>`)",
+        {
+          reason: "signed_out",
+        },
+      );
     }
     return { kind: "open", name: opts.actor, role: "admin" };
   };

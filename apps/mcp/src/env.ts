@@ -43,7 +43,10 @@ Environment: TT_TOWN_DIR, REDIS_URL (+ TT_TOWN without a town directory), TT_TOK
 /** Parses argv and the environment; throws an Error whose message says what is wrong. */
 export function parseEnv(argv: readonly string[], env: NodeJS.ProcessEnv): McpEnv {
   const r = Env.safeParse(env);
-  if (!r.success) throw new Error(`invalid environment: ${r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  if (!r.success)
+    throw new Error(
+      `invalid environment: ${r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+    );
   const out: McpEnv = {
     transport: "stdio",
     host: DEFAULT_HOST,
@@ -69,7 +72,8 @@ export function parseEnv(argv: readonly string[], env: NodeJS.ProcessEnv): McpEn
     else if (flag === "--port") {
       const v = value("a number");
       const port = Number(v);
-      if (!/^\d+$/.test(v) || port > 65535) throw new Error(`--port must be a number from 0 to 65535, not ${JSON.stringify(v)}`);
+      if (!/^\d+$/.test(v) || port > 65535)
+        throw new Error(`--port must be a number from 0 to 65535, not ${JSON.stringify(v)}`);
       out.port = port;
     } else if (flag === "--help" || flag === "-h") out.help = true;
     else throw new Error(`unknown argument ${arg}\n\n${USAGE}`);

@@ -16,7 +16,10 @@ export function toCoreError(err: unknown): CoreError {
   if (err instanceof CoreError) return err;
   if (err instanceof ZodError) return validationError("input", err.issues);
   if (isRedisConnectionError(err)) {
-    return new CoreError("REDIS_UNAVAILABLE", `the town's Redis is unreachable (${(err as Error).message}); try again in a moment`);
+    return new CoreError(
+      "REDIS_UNAVAILABLE",
+      `the town's Redis is unreachable (${(err as Error).message}); try again in a moment`,
+    );
   }
   return new CoreError("INTERNAL", `internal error: ${err instanceof Error ? err.message : String(err)}`);
 }
@@ -51,5 +54,8 @@ export function httpStatusOf(err: CoreError): number {
 /** ioredis gave up on a command (MaxRetriesPerRequestError) or found its connection closed / refused. */
 function isRedisConnectionError(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
-  return err.name === "MaxRetriesPerRequestError" || /Connection is closed|ECONNREFUSED|ECONNRESET|ENOTFOUND|ETIMEDOUT/.test(err.message);
+  return (
+    err.name === "MaxRetriesPerRequestError" ||
+    /Connection is closed|ECONNREFUSED|ECONNRESET|ENOTFOUND|ETIMEDOUT/.test(err.message)
+  );
 }

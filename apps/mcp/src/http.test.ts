@@ -35,17 +35,29 @@ function initialize(headers: Record<string, string> = {}, url = http.url): Promi
   return fetch(url, {
     method: "POST",
     headers: { "content-type": "application/json", accept: "application/json, text/event-stream", ...headers },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "curl", version: "0" } } }),
+    body: JSON.stringify({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "curl", version: "0" } },
+    }),
   });
 }
 
 function statusWithHost(url: string, host: string): Promise<number> {
   const body = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" });
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: "POST", headers: { host, "content-type": "application/json", accept: "application/json, text/event-stream" } }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
+    const req = request(
+      url,
+      {
+        method: "POST",
+        headers: { host, "content-type": "application/json", accept: "application/json, text/event-stream" },
+      },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      },
+    );
     req.on("error", reject);
     req.end(body);
   });
@@ -57,7 +69,13 @@ describe("open access (loopback, no users)", () => {
     expect((await c.client.listTools()).tools.map((t) => t.name)).toEqual(TOOL_NAMES);
     await c.ok("spawn_agent", { name: "w", model: "sim" });
     const task = await c.ok<Task>("create_task", { description: "over http" });
-    const moved = await c.ok<Task>("move_task", { taskId: task.id, to: "agent", agent: "w", expectedState: "pending", expectedVersion: task.version });
+    const moved = await c.ok<Task>("move_task", {
+      taskId: task.id,
+      to: "agent",
+      agent: "w",
+      expectedState: "pending",
+      expectedVersion: task.version,
+    });
     expect(moved.state).toBe("assigned");
     expect((await c.ok<{ task: Task }>("get_task", { taskId: task.id })).task).toEqual(moved);
     expect((await readEvents(town)).filter((e) => e.type.startsWith("task.")).map((e) => e.by)).toEqual(["mcp", "mcp"]);
@@ -98,7 +116,9 @@ describe("with a user: the same auth and roles as the dashboard", () => {
     expect(res.status).toBe(401);
     expect(res.headers.get("www-authenticate")).toBe('Bearer realm="tinytown"');
     const body = (await res.json()) as { error: { message: string; data: { code: string } } };
-    expect(body.error.message).toMatch(/^UNAUTHORIZED: this town requires sign-in: sign in, or send `Authorization: Bearer <token>`/);
+    expect(body.error.message).toMatch(
+      /^UNAUTHORIZED: this town requires sign-in: sign in, or send `Authorization: Bearer <token>`/,
+    );
     expect(body.error.data.code).toBe("UNAUTHORIZED");
     await expect(connect()).rejects.toThrow();
   });
@@ -109,7 +129,9 @@ describe("with a user: the same auth and roles as the dashboard", () => {
     const before = await dumpTown(town);
     const r = await c.call("create_task", { description: "not allowed" });
     expect(r.isError).toBe(true);
-    expect(r.text).toBe("FORBIDDEN: token:watcher is a viewer; this needs the operator role (ask an admin: tt user role <name> operator)");
+    expect(r.text).toBe(
+      "FORBIDDEN: token:watcher is a viewer; this needs the operator role (ask an admin: tt user role <name> operator)",
+    );
     expect(await dumpTown(town)).toEqual(before);
   });
 
@@ -117,7 +139,12 @@ describe("with a user: the same auth and roles as the dashboard", () => {
     const c = await connect(operatorToken);
     const task = await c.ok<Task>("create_task", { description: "allowed" });
     expect(task.createdBy).toBe("token:ci-bot");
-    const cancelled = await c.ok<Task>("move_task", { taskId: task.id, to: "cancelled", expectedState: "pending", expectedVersion: task.version });
+    const cancelled = await c.ok<Task>("move_task", {
+      taskId: task.id,
+      to: "cancelled",
+      expectedState: "pending",
+      expectedVersion: task.version,
+    });
     expect(cancelled.updatedBy).toBe("token:ci-bot");
     const events = (await readEvents(town)).filter((e) => e.type.startsWith("task."));
     expect(events.map((e) => [e.type, e.by])).toEqual([

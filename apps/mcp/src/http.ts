@@ -60,7 +60,11 @@ async function handle(town: Town, exposed: boolean, req: IncomingMessage, res: S
   if (!parseBearer(authorization)) checkOrigin(req, exposed);
   const principal = await httpPrincipal(town, { authorization, exposed });
   const server = createTownMcpServer(town, principal);
-  const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true, maxRequestBodySize: MAX_BODY_BYTES });
+  const transport = new StreamableHTTPServerTransport({
+    sessionIdGenerator: undefined,
+    enableJsonResponse: true,
+    maxRequestBodySize: MAX_BODY_BYTES,
+  });
   res.on("close", () => {
     void transport.close();
     void server.close();
@@ -76,7 +80,10 @@ async function handle(town: Town, exposed: boolean, req: IncomingMessage, res: S
 function checkOrigin(req: IncomingMessage, exposed: boolean): void {
   const host = (req.headers.host ?? "").toLowerCase();
   const hostname = host.replace(/:\d+$/, "").replace(/^\[(.*)\]$/, "$1");
-  if (!exposed && !isLoopbackHost(hostname)) throw forbidden(`requests to this loopback server must address it as localhost or 127.0.0.1 (Host ${JSON.stringify(host.slice(0, 100))})`);
+  if (!exposed && !isLoopbackHost(hostname))
+    throw forbidden(
+      `requests to this loopback server must address it as localhost or 127.0.0.1 (Host ${JSON.stringify(host.slice(0, 100))})`,
+    );
   const origin = req.headers.origin;
   if (!origin) return;
   let originHost: string | null;
@@ -85,7 +92,10 @@ function checkOrigin(req: IncomingMessage, exposed: boolean): void {
   } catch {
     originHost = null; // "null" or garbage: not this host
   }
-  if (originHost !== host) throw forbidden(`cross-site request refused (Origin ${JSON.stringify(origin.slice(0, 100))}): send an API token, or call from the same origin`);
+  if (originHost !== host)
+    throw forbidden(
+      `cross-site request refused (Origin ${JSON.stringify(origin.slice(0, 100))}): send an API token, or call from the same origin`,
+    );
 }
 
 const forbidden = (message: string) => new CoreError("FORBIDDEN", message, { reason: "cross_origin" });
@@ -95,7 +105,11 @@ function refuse(res: ServerResponse, err: unknown): void {
   const core = toCoreError(err);
   const status = httpStatusOf(core);
   if (status === 401) res.setHeader("WWW-Authenticate", 'Bearer realm="tinytown"');
-  send(res, status, { jsonrpc: "2.0", error: { code: -32001, message: `${core.code}: ${core.message}`, data: { code: core.code, ...core.details } }, id: null });
+  send(res, status, {
+    jsonrpc: "2.0",
+    error: { code: -32001, message: `${core.code}: ${core.message}`, data: { code: core.code, ...core.details } },
+    id: null,
+  });
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {

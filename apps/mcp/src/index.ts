@@ -1,4 +1,12 @@
-export { createTownMcpServer, TOOLS, ToolInputs, SERVER_NAME, SERVER_VERSION, type PrincipalSource, type ToolName } from "./server";
+export {
+  createTownMcpServer,
+  TOOLS,
+  ToolInputs,
+  SERVER_NAME,
+  SERVER_VERSION,
+  type PrincipalSource,
+  type ToolName,
+} from "./server";
 export { startHttpServer, MCP_PATH, type HttpServerOptions, type RunningHttpServer } from "./http";
 export { serveStdio } from "./stdio";
 export { httpPrincipal, stdioAccess } from "./auth";

@@ -32,7 +32,11 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     if (parsed.transport === "http") {
       const http = await startHttpServer({ town, host: parsed.host, port: parsed.port });
       log(`serving town ${town.name} over Streamable HTTP at ${http.url}`);
-      log(http.exposed ? "listening beyond loopback: every request needs `Authorization: Bearer <token>`" : "requests need `Authorization: Bearer <token>` once the town has users; until then loopback access is open");
+      log(
+        http.exposed
+          ? "listening beyond loopback: every request needs `Authorization: Bearer <token>`"
+          : "requests need `Authorization: Bearer <token>` once the town has users; until then loopback access is open",
+      );
       stop = () => http.close();
       done = signalled();
     } else {

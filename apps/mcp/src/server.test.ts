@@ -1,7 +1,16 @@
 /** The tools over an in-memory MCP transport, on a real Redis: results, errors, roles and attribution. */
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 
-import { appendTaskLog, readEvents, type Agent, type Principal, type Task, type TaskPage, type Town, type TownEvent } from "@tinytown/core";
+import {
+  appendTaskLog,
+  readEvents,
+  type Agent,
+  type Principal,
+  type Task,
+  type TaskPage,
+  type Town,
+  type TownEvent,
+} from "@tinytown/core";
 import { dumpTown, testTown } from "@tinytown/core/testing";
 
 import { TestClient, TOOL_NAMES } from "../test/helpers";
@@ -46,7 +55,13 @@ describe("tools", () => {
     const task = await c.ok<Task>("create_task", { description: "write the README", priority: "high", tags: ["Docs"] });
     expect(task).toMatchObject({ state: "pending", priority: "high", tags: ["docs"], createdBy: "alice" });
 
-    const moved = await c.ok<Task>("move_task", { taskId: task.id.slice(0, 8), to: "agent", agent: "worker-1", expectedState: "pending", expectedVersion: task.version });
+    const moved = await c.ok<Task>("move_task", {
+      taskId: task.id.slice(0, 8),
+      to: "agent",
+      agent: "worker-1",
+      expectedState: "pending",
+      expectedVersion: task.version,
+    });
     expect(moved).toMatchObject({ id: task.id, state: "assigned", assignedTo: agent.id, updatedBy: "alice" });
 
     const detail = await c.ok<{ task: Task; history: TownEvent[] }>("get_task", { taskId: task.id });
@@ -61,14 +76,39 @@ describe("tools", () => {
     expect(page.total).toBe(1);
 
     // Back to the backlog (unassign), then cancel, then back again (retry).
-    const back = await c.ok<Task>("move_task", { taskId: task.id, to: "backlog", expectedState: "assigned", expectedVersion: moved.version });
+    const back = await c.ok<Task>("move_task", {
+      taskId: task.id,
+      to: "backlog",
+      expectedState: "assigned",
+      expectedVersion: moved.version,
+    });
     expect(back).toMatchObject({ state: "pending", assignedTo: null });
-    const cancelled = await c.ok<Task>("move_task", { taskId: task.id, to: "cancelled", expectedState: "pending", expectedVersion: back.version });
+    const cancelled = await c.ok<Task>("move_task", {
+      taskId: task.id,
+      to: "cancelled",
+      expectedState: "pending",
+      expectedVersion: back.version,
+    });
     expect(cancelled.state).toBe("cancelled");
-    expect((await c.ok<Task>("move_task", { taskId: task.id, to: "backlog", expectedState: "cancelled", expectedVersion: cancelled.version })).state).toBe("pending");
+    expect(
+      (
+        await c.ok<Task>("move_task", {
+          taskId: task.id,
+          to: "backlog",
+          expectedState: "cancelled",
+          expectedVersion: cancelled.version,
+        })
+      ).state,
+    ).toBe("pending");
 
     const events = await c.ok<{ events: TownEvent[] }>("list_events", { type: "task." });
-    expect(events.events.map((e) => e.type)).toEqual(["task.retried", "task.cancelled", "task.unassigned", "task.assigned", "task.created"]);
+    expect(events.events.map((e) => e.type)).toEqual([
+      "task.retried",
+      "task.cancelled",
+      "task.unassigned",
+      "task.assigned",
+      "task.created",
+    ]);
     expect(new Set(events.events.map((e) => e.by))).toEqual(new Set(["alice"]));
   });
 
@@ -78,13 +118,25 @@ describe("tools", () => {
     const status = await c.ok<{ name: string; agents: Record<string, number> }>("town_status");
     expect(status.name).toBe(town.name);
     expect(status.agents.starting).toBe(1);
-    expect((await c.ok<{ agents: Agent[] }>("list_agents", { state: "starting" })).agents.map((a) => a.name)).toEqual(["w"]);
+    expect((await c.ok<{ agents: Agent[] }>("list_agents", { state: "starting" })).agents.map((a) => a.name)).toEqual([
+      "w",
+    ]);
 
-    expect((await c.ok<{ agent: Agent }>("agent_action", { agent: "w", action: "interrupt" })).agent.state).toBe("paused");
-    expect((await c.ok<{ agent: Agent }>("agent_action", { agent: "w", action: "resume" })).agent.state).toBe("starting");
-    const killed = await c.ok<{ agent: Agent; tasks: Task[] }>("agent_action", { agent: "w", action: "kill", tasks: "cancel" });
+    expect((await c.ok<{ agent: Agent }>("agent_action", { agent: "w", action: "interrupt" })).agent.state).toBe(
+      "paused",
+    );
+    expect((await c.ok<{ agent: Agent }>("agent_action", { agent: "w", action: "resume" })).agent.state).toBe(
+      "starting",
+    );
+    const killed = await c.ok<{ agent: Agent; tasks: Task[] }>("agent_action", {
+      agent: "w",
+      action: "kill",
+      tasks: "cancel",
+    });
     expect(killed).toMatchObject({ agent: { state: "stopped" }, tasks: [] });
-    expect((await c.ok<{ agent: Agent }>("agent_action", { agent: "w", action: "restart" })).agent.state).toBe("starting");
+    expect((await c.ok<{ agent: Agent }>("agent_action", { agent: "w", action: "restart" })).agent.state).toBe(
+      "starting",
+    );
     expect((await c.ok<{ agent: Agent }>("agent_action", { agent: "w", action: "close" })).agent.state).toBe("stopped");
     const byAgentEvents = (await readEvents(town)).filter((e) => e.type.startsWith("agent."));
     expect(byAgentEvents.every((e) => e.by === "alice")).toBe(true);
@@ -94,7 +146,11 @@ describe("tools", () => {
     const c = await as(ops);
     await (await as(alice)).ok("spawn_agent", { name: "w", model: "sim" });
     await c.ok("send_message", { to: "w", body: "low first", priority: "low" });
-    const urgent = await c.ok<{ id: string; from: string; data: unknown }>("send_message", { to: "w", body: "urgent second", priority: "urgent" });
+    const urgent = await c.ok<{ id: string; from: string; data: unknown }>("send_message", {
+      to: "w",
+      body: "urgent second",
+      priority: "urgent",
+    });
     expect(urgent).toMatchObject({ from: "supervisor", data: { by: "token:ops" } });
     const inbox = await c.ok<{ mailbox: string; messages: { body: string }[] }>("read_inbox", { mailbox: "w" });
     expect(inbox.mailbox).toBe("w");
@@ -108,11 +164,18 @@ describe("tools", () => {
     const c = await as(vic);
     const task = await (await as(alice)).ok<Task>("create_task", { description: "log me" });
     const pipe = town.redis.pipeline();
-    appendTaskLog(pipe, town, task.id, [1, 2, 3].map((n) => ({ stream: "out" as const, line: `line ${n}` })));
+    appendTaskLog(
+      pipe,
+      town,
+      task.id,
+      [1, 2, 3].map((n) => ({ stream: "out" as const, line: `line ${n}` })),
+    );
     await pipe.exec();
     const all = await c.ok<{ lines: { id: string; line: string }[] }>("task_log", { taskId: task.id });
     expect(all.lines.map((l) => l.line)).toEqual(["line 1", "line 2", "line 3"]);
-    expect((await c.ok<{ lines: { line: string }[] }>("task_log", { taskId: task.id, limit: 1 })).lines.map((l) => l.line)).toEqual(["line 3"]);
+    expect(
+      (await c.ok<{ lines: { line: string }[] }>("task_log", { taskId: task.id, limit: 1 })).lines.map((l) => l.line),
+    ).toEqual(["line 3"]);
     const after = await c.ok<{ lines: { line: string }[] }>("task_log", { taskId: task.id, after: all.lines[0]!.id });
     expect(after.lines.map((l) => l.line)).toEqual(["line 2", "line 3"]);
   });
@@ -123,9 +186,20 @@ describe("errors come back as tool errors with core's message", () => {
     const c = await as(alice);
     await c.ok("spawn_agent", { name: "w", model: "sim" });
     const task = await c.ok<Task>("create_task", { description: "race me" });
-    await c.ok("move_task", { taskId: task.id, to: "agent", agent: "w", expectedState: "pending", expectedVersion: task.version });
+    await c.ok("move_task", {
+      taskId: task.id,
+      to: "agent",
+      agent: "w",
+      expectedState: "pending",
+      expectedVersion: task.version,
+    });
     const before = await dumpTown(town);
-    const r = await c.call("move_task", { taskId: task.id, to: "cancelled", expectedState: "pending", expectedVersion: task.version });
+    const r = await c.call("move_task", {
+      taskId: task.id,
+      to: "cancelled",
+      expectedState: "pending",
+      expectedVersion: task.version,
+    });
     expect(r.isError).toBe(true);
     expect(r.text).toMatch(/^CONFLICT: task \w{8} changed since you saw it: it is now assigned \(version \d+\)/);
     expect(r.data.error).toMatchObject({ code: "CONFLICT", details: { state: "assigned" } });
@@ -154,7 +228,12 @@ describe("errors come back as tool errors with core's message", () => {
     const extra = await c.call("create_task", { description: "x", by: "someone-else" });
     expect(extra.isError).toBe(true);
     expect(extra.text).toMatch(/by/);
-    const noAgent = await c.call("move_task", { taskId: "x", to: "agent", expectedState: "pending", expectedVersion: 1 });
+    const noAgent = await c.call("move_task", {
+      taskId: "x",
+      to: "agent",
+      expectedState: "pending",
+      expectedVersion: 1,
+    });
     expect(noAgent.text).toContain("give `agent` exactly when `to` is agent");
     const badName = await c.call("spawn_agent", { name: "Bad Name!", model: "sim" });
     expect(badName.text).toContain("an agent name is 1-64 characters");
@@ -164,7 +243,12 @@ describe("errors come back as tool errors with core's message", () => {
   test("an illegal transition: INVALID_STATE", async () => {
     const c = await as(alice);
     const task = await c.ok<Task>("create_task", { description: "x" });
-    const r = await c.call("move_task", { taskId: task.id, to: "backlog", expectedState: "pending", expectedVersion: task.version });
+    const r = await c.call("move_task", {
+      taskId: task.id,
+      to: "backlog",
+      expectedState: "pending",
+      expectedVersion: task.version,
+    });
     expect(r.text).toBe("INVALID_STATE: a pending task cannot go back to the backlog");
   });
 });
@@ -179,13 +263,20 @@ describe("roles are checked before core is called", () => {
     const before = await dumpTown(town);
     const refused = [
       await c.call("create_task", { description: "nope" }),
-      await c.call("move_task", { taskId: task.id, to: "cancelled", expectedState: "pending", expectedVersion: task.version }),
+      await c.call("move_task", {
+        taskId: task.id,
+        to: "cancelled",
+        expectedState: "pending",
+        expectedVersion: task.version,
+      }),
       await c.call("send_message", { to: "w", body: "hi" }),
       await c.call("spawn_agent", { name: "x", model: "sim" }),
       await c.call("agent_action", { agent: "w", action: "kill" }),
     ];
     for (const r of refused) expect(r.data.error?.code).toBe("FORBIDDEN");
-    expect(refused[0]!.text).toBe("FORBIDDEN: vic is a viewer; this needs the operator role (ask an admin: tt user role vic operator)");
+    expect(refused[0]!.text).toBe(
+      "FORBIDDEN: vic is a viewer; this needs the operator role (ask an admin: tt user role vic operator)",
+    );
     expect(refused[3]!.text).toContain("this needs the admin role");
     expect(await dumpTown(town)).toEqual(before);
   });

@@ -69,8 +69,14 @@ export const ToolInputs = {
   agent_action: z.strictObject({
     agent: AgentRef,
     action: z.enum(AGENT_ACTIONS),
-    tasks: z.enum(["requeue", "cancel"]).optional().describe("kill only: what happens to the agent's unfinished tasks (default requeue: back to the backlog)"),
-    now: z.boolean().optional().describe("interrupt only: also stop the current run now (its task goes back to the front of the agent's queue)"),
+    tasks: z
+      .enum(["requeue", "cancel"])
+      .optional()
+      .describe("kill only: what happens to the agent's unfinished tasks (default requeue: back to the backlog)"),
+    now: z
+      .boolean()
+      .optional()
+      .describe("interrupt only: also stop the current run now (its task goes back to the front of the agent's queue)"),
   }),
   list_tasks: z.strictObject(ListTasksInput.shape),
   get_task: z.strictObject({ taskId: TaskRef }),
@@ -78,18 +84,40 @@ export const ToolInputs = {
   move_task: z
     .strictObject({
       taskId: TaskRef,
-      to: z.enum(MOVE_TARGETS).describe("agent: assign (or reassign) to `agent`; backlog: unassign an assigned task, or retry a failed/cancelled one; cancelled: cancel"),
+      to: z
+        .enum(MOVE_TARGETS)
+        .describe(
+          "agent: assign (or reassign) to `agent`; backlog: unassign an assigned task, or retry a failed/cancelled one; cancelled: cancel",
+        ),
       agent: AgentRef.optional().describe("the agent to assign to (with to = agent)"),
       expectedState: TaskState.describe("the task's state as you last saw it (get_task)"),
-      expectedVersion: z.number().int().nonnegative().describe("the task's version as you last saw it; a stale move changes nothing and fails with CONFLICT"),
+      expectedVersion: z
+        .number()
+        .int()
+        .nonnegative()
+        .describe("the task's version as you last saw it; a stale move changes nothing and fails with CONFLICT"),
     })
-    .refine((i) => (i.to === "agent") === (i.agent !== undefined), { message: "give `agent` exactly when `to` is agent", path: ["agent"] }),
+    .refine((i) => (i.to === "agent") === (i.agent !== undefined), {
+      message: "give `agent` exactly when `to` is agent",
+      path: ["agent"],
+    }),
   send_message: z.strictObject({
     ...SendMessageInput.pick({ to: true, body: true, type: true, priority: true, correlationId: true }).shape,
-    from: z.string().trim().min(1).max(128).optional().describe('sender shown to the agent (default "supervisor", the humans\' mailbox, where replies go)'),
+    from: z
+      .string()
+      .trim()
+      .min(1)
+      .max(128)
+      .optional()
+      .describe('sender shown to the agent (default "supervisor", the humans\' mailbox, where replies go)'),
   }),
   read_inbox: z.strictObject({
-    mailbox: z.string().trim().min(1, "name the mailbox (an agent or supervisor)").max(128).describe('an agent\'s name or id, or "supervisor"'),
+    mailbox: z
+      .string()
+      .trim()
+      .min(1, "name the mailbox (an agent or supervisor)")
+      .max(128)
+      .describe('an agent\'s name or id, or "supervisor"'),
     limit: z.number().int().positive().max(1000).default(50),
   }),
   task_log: z.strictObject({
@@ -98,8 +126,20 @@ export const ToolInputs = {
     limit: z.number().int().positive().max(TASK_LOG_MAX_LEN).default(200),
   }),
   list_events: z.strictObject({
-    by: z.string().trim().min(1).max(128).optional().describe('only what this actor did: a user name, "token:<name>", an agent name, "runner:<id>"'),
-    type: z.string().trim().min(1).max(64).optional().describe('only events whose type starts with this, e.g. "task." or "agent.spawned"'),
+    by: z
+      .string()
+      .trim()
+      .min(1)
+      .max(128)
+      .optional()
+      .describe('only what this actor did: a user name, "token:<name>", an agent name, "runner:<id>"'),
+    type: z
+      .string()
+      .trim()
+      .min(1)
+      .max(64)
+      .optional()
+      .describe('only events whose type starts with this, e.g. "task." or "agent.spawned"'),
     before: StreamId.optional().describe("the `next` of the previous page"),
     limit: z.number().int().positive().max(500).default(50),
   }),
@@ -133,7 +173,8 @@ const agentActions = {
 export const TOOLS: { [N in ToolName]: ToolDef<N> } = {
   town_status: {
     title: "Town status",
-    description: "The town at a glance: agents and tasks by state, backlog size, supervisor inbox, runners (alive or not), Redis.",
+    description:
+      "The town at a glance: agents and tasks by state, backlog size, supervisor inbox, runners (alive or not), Redis.",
     action: "read",
     annotations: READ,
     run: (town) => townStatus(town),
@@ -147,7 +188,8 @@ export const TOOLS: { [N in ToolName]: ToolDef<N> } = {
   },
   spawn_agent: {
     title: "Spawn an agent",
-    description: "Creates an agent that runs `model` (claude, codex, auggie, aider, gemini, copilot, cursor, sim, or a model of the town config); a runner picks it up. Needs the admin role.",
+    description:
+      "Creates an agent that runs `model` (claude, codex, auggie, aider, gemini, copilot, cursor, sim, or a model of the town config); a runner picks it up. Needs the admin role.",
     action: "agent.manage",
     annotations: WRITE,
     run: (town, i, by) => spawnAgent(town, { ...i, by }),
@@ -162,14 +204,16 @@ export const TOOLS: { [N in ToolName]: ToolDef<N> } = {
   },
   list_tasks: {
     title: "List tasks",
-    description: "A page of tasks, newest first, optionally only one state or one agent's; `total` counts all that match.",
+    description:
+      "A page of tasks, newest first, optionally only one state or one agent's; `total` counts all that match.",
     action: "read",
     annotations: READ,
     run: (town, i) => listTasks(town, i),
   },
   get_task: {
     title: "Get a task",
-    description: "One task (state, version, agent, result or error, attempts) with its history of changes and who made each, oldest first.",
+    description:
+      "One task (state, version, agent, result or error, attempts) with its history of changes and who made each, oldest first.",
     action: "read",
     annotations: READ,
     run: async (town, i) => {
@@ -179,7 +223,8 @@ export const TOOLS: { [N in ToolName]: ToolDef<N> } = {
   },
   create_task: {
     title: "Create a task",
-    description: "Adds a task to the backlog, or assigns it at once to `assignTo` (an agent's name or id). Needs the operator role.",
+    description:
+      "Adds a task to the backlog, or assigns it at once to `assignTo` (an agent's name or id). Needs the operator role.",
     action: "task.write",
     annotations: WRITE,
     run: (town, i, by) => createTask(town, { ...i, by }),
@@ -201,14 +246,16 @@ export const TOOLS: { [N in ToolName]: ToolDef<N> } = {
   },
   send_message: {
     title: "Send a message",
-    description: "Sends a message to an agent's inbox (or to supervisor), strictly by priority; an urgent message interrupts a working agent. Needs the operator role.",
+    description:
+      "Sends a message to an agent's inbox (or to supervisor), strictly by priority; an urgent message interrupts a working agent. Needs the operator role.",
     action: "message.send",
     annotations: WRITE,
     run: (town, i, by) => sendMessage(town, { ...i, from: i.from ?? "supervisor", data: { by } }),
   },
   read_inbox: {
     title: "Read an inbox",
-    description: "The next messages of a mailbox (an agent, or supervisor: what agents report to humans), in the order they will be read, without taking them.",
+    description:
+      "The next messages of a mailbox (an agent, or supervisor: what agents report to humans), in the order they will be read, without taking them.",
     action: "read",
     annotations: READ,
     run: async (town, i) => {
@@ -218,17 +265,23 @@ export const TOOLS: { [N in ToolName]: ToolDef<N> } = {
   },
   task_log: {
     title: "Task output",
-    description: "A task's output lines (stdout, stderr, and the runner's own lines), oldest first: the latest `limit`, or those after `after`.",
+    description:
+      "A task's output lines (stdout, stderr, and the runner's own lines), oldest first: the latest `limit`, or those after `after`.",
     action: "read",
     annotations: READ,
     run: async (town, i) => {
       const task = await getTask(town, i.taskId);
-      return { taskId: task.id, state: task.state, lines: await readTaskLog(town, task.id, { after: i.after, count: i.limit }) };
+      return {
+        taskId: task.id,
+        state: task.state,
+        lines: await readTaskLog(town, task.id, { after: i.after, count: i.limit }),
+      };
     },
   },
   list_events: {
     title: "Town events (audit)",
-    description: "Every change in the town, newest first, with who did it (`by`): optionally only one actor's or one type's. Page on with `before` = the returned `next`.",
+    description:
+      "Every change in the town, newest first, with who did it (`by`): optionally only one actor's or one type's. Page on with `before` = the returned `next`.",
     action: "read",
     annotations: READ,
     run: (town, i) => auditLog(town, i),
@@ -255,14 +308,21 @@ export function createTownMcpServer(town: Town, principal: PrincipalSource): Mcp
 function register<N extends ToolName>(server: McpServer, town: Town, who: () => Promise<Principal>, name: N): void {
   const def = TOOLS[name] as ToolDef<N>;
   const inputSchema = ToolInputs[name] as z.ZodType;
-  server.registerTool(name, { title: def.title, description: def.description, inputSchema, annotations: def.annotations }, async (args: unknown): Promise<CallToolResult> => {
-    try {
-      const caller = await who();
-      assertCan(caller, def.action);
-      const result = await def.run(town, args as z.output<(typeof ToolInputs)[N]>, actorOf(caller));
-      return { content: [{ type: "text", text: JSON.stringify(result) }], structuredContent: result as Record<string, unknown> };
-    } catch (err) {
-      return toolError(err);
-    }
-  });
+  server.registerTool(
+    name,
+    { title: def.title, description: def.description, inputSchema, annotations: def.annotations },
+    async (args: unknown): Promise<CallToolResult> => {
+      try {
+        const caller = await who();
+        assertCan(caller, def.action);
+        const result = await def.run(town, args as z.output<(typeof ToolInputs)[N]>, actorOf(caller));
+        return {
+          content: [{ type: "text", text: JSON.stringify(result) }],
+          structuredContent: result as Record<string, unknown>,
+        };
+      } catch (err) {
+        return toolError(err);
+      }
+    },
+  );
 }

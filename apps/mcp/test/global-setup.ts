@@ -6,6 +6,9 @@ import type {} from "@tinytown/core/testing";
 import coreSetup from "@tinytown/core/testing/global-setup";
 
 export default async function setup(project: TestProject) {
-  execFileSync(process.execPath, ["build.mjs"], { cwd: fileURLToPath(new URL("..", import.meta.url)), stdio: "inherit" });
+  execFileSync(process.execPath, ["build.mjs"], {
+    cwd: fileURLToPath(new URL("..", import.meta.url)),
+    stdio: "inherit",
+  });
   return coreSetup(project);
 }

@@ -52,7 +52,8 @@ export class TestClient {
 }
 
 function expectSameJson(text: string, data: unknown): void {
-  if (JSON.stringify(JSON.parse(text)) !== JSON.stringify(data)) throw new Error("text content and structuredContent differ");
+  if (JSON.stringify(JSON.parse(text)) !== JSON.stringify(data))
+    throw new Error("text content and structuredContent differ");
 }
 
 export const TOOL_NAMES = [

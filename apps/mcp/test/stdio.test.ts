@@ -38,7 +38,10 @@ async function connect(env: Record<string, string>): Promise<{ client: TestClien
 /** Runs the bin to its end with stdin closed; for start-up refusals. */
 function runToExit(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN], { env: { PATH: process.env.PATH, ...env }, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [BIN], {
+      env: { PATH: process.env.PATH, ...env },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
     let stderr = "";
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     child.on("error", reject);
@@ -76,29 +79,50 @@ describe("stdio", () => {
     expect(stderr()).toContain("acting as token claude-desktop (operator)");
     const task = await client.ok<Task>("create_task", { description: "with a token" });
     expect(task.createdBy).toBe("token:claude-desktop");
-    expect((await client.call("spawn_agent", { name: "w", model: "sim" })).text).toMatch(/^FORBIDDEN: token:claude-desktop is an operator/);
+    expect((await client.call("spawn_agent", { name: "w", model: "sim" })).text).toMatch(
+      /^FORBIDDEN: token:claude-desktop is an operator/,
+    );
   });
 
   test("requests written just before stdin closes are still answered (then the server exits)", async () => {
     const lines = [
-      { jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "sh", version: "0" } } },
+      {
+        jsonrpc: "2.0",
+        id: 1,
+        method: "initialize",
+        params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "sh", version: "0" } },
+      },
       { jsonrpc: "2.0", method: "notifications/initialized" },
-      { jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "create_task", arguments: { description: "piped" } } },
+      {
+        jsonrpc: "2.0",
+        id: 2,
+        method: "tools/call",
+        params: { name: "create_task", arguments: { description: "piped" } },
+      },
     ];
-    const child = spawn(process.execPath, [BIN], { env: { PATH: process.env.PATH, ...townEnv() }, stdio: ["pipe", "pipe", "ignore"] });
+    const child = spawn(process.execPath, [BIN], {
+      env: { PATH: process.env.PATH, ...townEnv() },
+      stdio: ["pipe", "pipe", "ignore"],
+    });
     let out = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
     child.stdin.end(lines.map((l) => JSON.stringify(l)).join("\n") + "\n");
     const code = await new Promise((resolve) => child.on("exit", resolve));
     expect(code).toBe(0);
-    const replies = out.trim().split("\n").map((l) => JSON.parse(l) as { id: number; result: { isError?: boolean } });
+    const replies = out
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { id: number; result: { isError?: boolean } });
     expect(replies.map((r) => r.id)).toEqual([1, 2]);
     expect(replies[1]!.result.isError).toBeUndefined();
     expect((await readEvents(town)).map((e) => e.type)).toEqual(["task.created"]);
   });
 
   test("--http: serves Streamable HTTP until SIGTERM (exit 128+15)", async () => {
-    const child = spawn(process.execPath, [BIN, "--http", "--port", "0"], { env: { PATH: process.env.PATH, ...townEnv() }, stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(process.execPath, [BIN, "--http", "--port", "0"], {
+      env: { PATH: process.env.PATH, ...townEnv() },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
     let err = "";
     const url = await new Promise<string>((resolve, reject) => {
       child.stderr.on("data", (d: Buffer) => {
@@ -126,7 +150,10 @@ describe("stdio", () => {
 
 function runArgs(args: string[]): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH }, stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { PATH: process.env.PATH },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
     let stderr = "";
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     child.on("error", reject);

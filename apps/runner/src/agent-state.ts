@@ -31,7 +31,12 @@ export type RunOutcome = "completed" | "failed" | "none";
  * The run of `taskId` ended: working → idle, paused stays paused, draining → stopped, with the counters.
  * Does nothing when the agent has moved on (stopped, or another task).
  */
-export async function finishAgent(ctx: RunnerContext, agentId: string, taskId: string, outcome: RunOutcome): Promise<void> {
+export async function finishAgent(
+  ctx: RunnerContext,
+  agentId: string,
+  taskId: string,
+  outcome: RunOutcome,
+): Promise<void> {
   for (let i = 0; i < 20; i++) {
     const a = await findAgent(ctx.town, agentId);
     if (!a || a.currentTask !== taskId || !["working", "paused", "draining"].includes(a.state)) return;
@@ -63,7 +68,12 @@ export async function finishAgent(ctx: RunnerContext, agentId: string, taskId: s
 export async function markReady(ctx: RunnerContext, agent: Agent): Promise<void> {
   if (agent.state !== "starting") return;
   try {
-    await changeAgent(ctx.town, agent.id, { action: "ready", by: ctx.by, expectedVersion: agent.version, patch: () => ({ state: "idle", runner: ctx.id, error: null }) });
+    await changeAgent(ctx.town, agent.id, {
+      action: "ready",
+      by: ctx.by,
+      expectedVersion: agent.version,
+      patch: () => ({ state: "idle", runner: ctx.id, error: null }),
+    });
     ctx.log.info(`agent ${agent.name} is ready (${agent.model})`);
   } catch (err) {
     if (!isCoreError(err, "CONFLICT") && !isCoreError(err, "INVALID_STATE")) throw err;

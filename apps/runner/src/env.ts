@@ -33,7 +33,10 @@ Environment: TT_TOWN_DIR, REDIS_URL (an external Redis), TT_RUNNER_ID, TT_LOG (d
 
 export function parseEnv(argv: readonly string[], env: NodeJS.ProcessEnv): RunnerEnv {
   const r = Env.safeParse(env);
-  if (!r.success) throw new Error(`invalid environment: ${r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  if (!r.success)
+    throw new Error(
+      `invalid environment: ${r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+    );
   let townDir = r.data.TT_TOWN_DIR;
   let help = false;
   for (let i = 0; i < argv.length; i++) {

@@ -9,7 +9,11 @@ export interface Logger {
   error(msg: string, err?: unknown): void;
 }
 
-export function createLogger(level: LogLevel, prefix: string, write: (line: string) => void = (l) => process.stderr.write(l + "\n")): Logger {
+export function createLogger(
+  level: LogLevel,
+  prefix: string,
+  write: (line: string) => void = (l) => process.stderr.write(l + "\n"),
+): Logger {
   const at = (l: LogLevel) => RANK[l] >= RANK[level];
   const out = (l: LogLevel, msg: string) => write(`${new Date().toISOString()} ${l.padEnd(5)} ${prefix} ${msg}`);
   return {

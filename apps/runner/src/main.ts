@@ -27,7 +27,10 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   const log = createLogger(parsed.logLevel, "[runner]");
   const runner = await startRunner(town, { id: parsed.runnerId, logLevel: parsed.logLevel });
   const cfg = town.config.runner;
-  const shutdown = createShutdownManager({ timeoutMs: (cfg.shutdownGraceSec + cfg.killGraceSec) * 1000 + 15_000, log: (m) => log.warn(m) });
+  const shutdown = createShutdownManager({
+    timeoutMs: (cfg.shutdownGraceSec + cfg.killGraceSec) * 1000 + 15_000,
+    log: (m) => log.warn(m),
+  });
   shutdown.register("runner", async (signal) => {
     log.info(`${signal}: stopping runner ${runner.id}`);
     await runner.stop();

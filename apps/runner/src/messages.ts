@@ -37,13 +37,19 @@ export async function onMessageSent(ctx: RunnerContext, ev: TownEvent): Promise<
   const run = ctx.runsByAgent.get(agentId);
   // Only the runner running the agent's task interrupts it, and only if this message is not already in its prompt.
   if (!run || run.abortReason || run.promptMessageIds.has(messageId)) return;
-  ctx.log.info(`urgent message for agent ${typeof ev.toName === "string" ? ev.toName : agentId}: interrupting task ${run.taskId.slice(0, 8)}`);
-  run.abort({ kind: "interrupt", message: `interrupted by an urgent message from ${typeof ev.from === "string" ? ev.from : "?"}` });
+  ctx.log.info(
+    `urgent message for agent ${typeof ev.toName === "string" ? ev.toName : agentId}: interrupting task ${run.taskId.slice(0, 8)}`,
+  );
+  run.abort({
+    kind: "interrupt",
+    message: `interrupted by an urgent message from ${typeof ev.from === "string" ? ev.from : "?"}`,
+  });
 }
 
 /** Handles control messages left in an inbox (sent while no runner served the agent). */
 export async function handlePendingControl(ctx: RunnerContext, agentId: string): Promise<void> {
-  for (const m of await takeMessages(ctx.town, agentId, (m) => CONTROL_TYPES.has(m.type))) await handleControl(ctx, agentId, m);
+  for (const m of await takeMessages(ctx.town, agentId, (m) => CONTROL_TYPES.has(m.type)))
+    await handleControl(ctx, agentId, m);
 }
 
 export async function handleControl(ctx: RunnerContext, agentId: string, m: Message): Promise<void> {
@@ -60,7 +66,11 @@ export async function handleControl(ctx: RunnerContext, agentId: string, m: Mess
   }
   const reply =
     m.type === "ping"
-      ? { type: "pong" as const, body: `pong from ${agent.name} (${agent.state})`, data: { agentId: agent.id, state: agent.state } }
+      ? {
+          type: "pong" as const,
+          body: `pong from ${agent.name} (${agent.state})`,
+          data: { agentId: agent.id, state: agent.state },
+        }
       : { type: "status_response" as const, ...(await statusOf(ctx, agent)) };
   const base = { from: agent.name, priority: m.priority, correlationId: m.correlationId ?? m.id, ...reply };
   try {

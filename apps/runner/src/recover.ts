@@ -8,18 +8,34 @@ import { finishAgent } from "./agent-state";
 import type { RunnerContext } from "./context";
 import { killOrphan } from "./run-record";
 
-export async function recoverLostRun(ctx: RunnerContext, task: Task, lostRunner: string): Promise<"requeued" | "failed" | "skipped"> {
+export async function recoverLostRun(
+  ctx: RunnerContext,
+  task: Task,
+  lostRunner: string,
+): Promise<"requeued" | "failed" | "skipped"> {
   const agentId = task.assignedTo;
   if (!agentId) return "skipped";
   await killOrphan(ctx, agentId, task.id);
   try {
     if (task.attempts >= ctx.settings.maxAttempts) {
-      await failTask(ctx.town, { taskId: task.id, expectedVersion: task.version, error: `runner lost ${task.attempts} times`, by: ctx.by });
+      await failTask(ctx.town, {
+        taskId: task.id,
+        expectedVersion: task.version,
+        error: `runner lost ${task.attempts} times`,
+        by: ctx.by,
+      });
       await finishAgent(ctx, agentId, task.id, "failed");
-      ctx.log.warn(`task ${task.id.slice(0, 8)} failed: runner ${lostRunner} lost, attempts used up (${task.attempts})`);
+      ctx.log.warn(
+        `task ${task.id.slice(0, 8)} failed: runner ${lostRunner} lost, attempts used up (${task.attempts})`,
+      );
       return "failed";
     }
-    await requeueTask(ctx.town, { taskId: task.id, expectedVersion: task.version, reason: `runner ${lostRunner} was lost`, by: ctx.by });
+    await requeueTask(ctx.town, {
+      taskId: task.id,
+      expectedVersion: task.version,
+      reason: `runner ${lostRunner} was lost`,
+      by: ctx.by,
+    });
     await finishAgent(ctx, agentId, task.id, "none");
     ctx.log.warn(`task ${task.id.slice(0, 8)} requeued: runner ${lostRunner} was lost (attempt ${task.attempts})`);
     return "requeued";

@@ -21,7 +21,8 @@ export async function writeRunRecord(ctx: RunnerContext, agentId: string, rec: R
 
 export async function clearRunRecord(ctx: RunnerContext, agentId: string, taskId: string): Promise<void> {
   const rec = await readRunRecord(ctx, agentId);
-  if (rec?.taskId === taskId && rec.runner === ctx.id) await ctx.town.redis.hdel(ctx.town.keys.agentControl(agentId), "run");
+  if (rec?.taskId === taskId && rec.runner === ctx.id)
+    await ctx.town.redis.hdel(ctx.town.keys.agentControl(agentId), "run");
 }
 
 async function readRunRecord(ctx: RunnerContext, agentId: string): Promise<RunRecord | null> {
@@ -58,7 +59,11 @@ function leftoverProcesses(taskId: string, notRunner: string): number[] {
   for (const d of pids) {
     try {
       const env = readFileSync(`/proc/${d}/environ`, "utf8").split("\0");
-      if (env.includes(`TT_TASK=${taskId}`) && env.some((e) => e.startsWith("TT_RUNNER=") && e !== `TT_RUNNER=${notRunner}`)) out.push(Number(d));
+      if (
+        env.includes(`TT_TASK=${taskId}`) &&
+        env.some((e) => e.startsWith("TT_RUNNER=") && e !== `TT_RUNNER=${notRunner}`)
+      )
+        out.push(Number(d));
     } catch {
       /* gone, or not ours to read */
     }
@@ -86,9 +91,13 @@ function killTree(pid: number): boolean {
  */
 export async function killOrphan(ctx: RunnerContext, agentId: string, taskId: string): Promise<number[]> {
   const rec = await readRunRecord(ctx, agentId);
-  const recorded = rec && rec.taskId === taskId && rec.host === ctx.host && rec.runner !== ctx.id && isAgentProcessOf(rec.pid, taskId) ? [rec.pid] : [];
+  const recorded =
+    rec && rec.taskId === taskId && rec.host === ctx.host && rec.runner !== ctx.id && isAgentProcessOf(rec.pid, taskId)
+      ? [rec.pid]
+      : [];
   const pids = recorded.length ? recorded : leftoverProcesses(taskId, ctx.id);
   const killed = pids.filter(killTree);
-  for (const pid of killed) ctx.log.warn(`killed the process ${pid} a lost runner left running task ${taskId.slice(0, 8)}`);
+  for (const pid of killed)
+    ctx.log.warn(`killed the process ${pid} a lost runner left running task ${taskId.slice(0, 8)}`);
   return killed;
 }

@@ -23,7 +23,12 @@ import { fixtureModel, fixtureTown, pidAlive, readJsonl, waitFor, type FixtureTo
 import { logFile } from "./process/launch";
 import { startRunner, type RunnerHandle, type RunnerOptions } from "./runner";
 
-const FAST: RunnerOptions = { logLevel: process.env.TT_TEST_LOG === "1" ? "debug" : "silent", heartbeatMs: 300, reconcileMs: 500, killGraceMs: 300 };
+const FAST: RunnerOptions = {
+  logLevel: process.env.TT_TEST_LOG === "1" ? "debug" : "silent",
+  heartbeatMs: 300,
+  reconcileMs: 500,
+  killGraceMs: 300,
+};
 
 let cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -31,7 +36,10 @@ afterEach(async () => {
   cleanups = [];
 });
 
-async function setup(opts: Parameters<typeof fixtureTown>[0] = {}, runnerOpts: RunnerOptions = {}): Promise<FixtureTown & { runner: RunnerHandle }> {
+async function setup(
+  opts: Parameters<typeof fixtureTown>[0] = {},
+  runnerOpts: RunnerOptions = {},
+): Promise<FixtureTown & { runner: RunnerHandle }> {
   const ft = await fixtureTown(opts);
   cleanups.push(() => ft.town.close());
   const runner = await startRunner(ft.town, { ...FAST, ...runnerOpts });
@@ -41,10 +49,14 @@ async function setup(opts: Parameters<typeof fixtureTown>[0] = {}, runnerOpts: R
 
 const settled = (t: Task) => ["completed", "failed", "cancelled"].includes(t.state);
 async function waitTask(ft: FixtureTown, id: string, pred: (t: Task) => boolean = settled, ms = 15_000): Promise<Task> {
-  return waitFor(`task ${id.slice(0, 8)}`, async () => {
-    const t = await getTask(ft.town, id);
-    return pred(t) ? t : null;
-  }, ms);
+  return waitFor(
+    `task ${id.slice(0, 8)}`,
+    async () => {
+      const t = await getTask(ft.town, id);
+      return pred(t) ? t : null;
+    },
+    ms,
+  );
 }
 
 describe("runs tasks end to end", () => {
@@ -61,7 +73,9 @@ describe("runs tasks end to end", () => {
     expect(done.state).toBe("completed");
     expect(done.result).toContain("Simulated: done — Add a --verbose flag to the CLI");
     expect(done.attempts).toBe(1);
-    const a = await waitFor("agent idle", async () => ((await findAgent(ft.town, agent.id))?.state === "idle" ? findAgent(ft.town, agent.id) : null));
+    const a = await waitFor("agent idle", async () =>
+      (await findAgent(ft.town, agent.id))?.state === "idle" ? findAgent(ft.town, agent.id) : null,
+    );
     expect(a).toMatchObject({ state: "idle", currentTask: null, tasksCompleted: 1, tasksFailed: 0 });
     const log = await readTaskLog(ft.town, task.id, { count: 100 });
     expect(log.some((e) => e.stream === "out" && e.line.includes("[simulated agent"))).toBe(true);
@@ -69,7 +83,10 @@ describe("runs tasks end to end", () => {
     expect(readFileSync(logFile(ft.town, task.id), "utf8")).toContain("Simulated: done");
     const types = (await readEvents(ft.town, { count: 1000 })).filter((e) => e.taskId === task.id).map((e) => e.type);
     expect(types).toEqual(["task.created", "task.started", "task.completed"]);
-    expect((await listRunners(ft.town)).find((r) => r.id === ft.runner.id)).toMatchObject({ alive: true, pid: process.pid });
+    expect((await listRunners(ft.town)).find((r) => r.id === ft.runner.id)).toMatchObject({
+      alive: true,
+      pid: process.pid,
+    });
   });
 
   test("fixture ok: completes with the tail of its stdout", async () => {
@@ -79,7 +96,9 @@ describe("runs tasks end to end", () => {
     const done = await waitTask(ft, task.id);
     expect(done.state).toBe("completed");
     expect(done.result).toContain(`ok: finished ${task.id}`);
-    expect(await peek(ft.town, "supervisor")).toEqual([expect.objectContaining({ type: "task_done", correlationId: task.id })]);
+    expect(await peek(ft.town, "supervisor")).toEqual([
+      expect.objectContaining({ type: "task_done", correlationId: task.id }),
+    ]);
   });
 
   test("fixture fail: exit code 3 fails the task with the stderr tail", async () => {
@@ -87,21 +106,33 @@ describe("runs tasks end to end", () => {
     const agent = await spawnAgent(ft.town, { name: "failer", model: "fail" });
     const task = await createTask(ft.town, { description: "break", assignTo: "failer" });
     const done = await waitTask(ft, task.id);
-    expect(done).toMatchObject({ state: "failed", error: "exit code 3: compiler error: x is not defined\ngiving up", attempts: 1 });
+    expect(done).toMatchObject({
+      state: "failed",
+      error: "exit code 3: compiler error: x is not defined\ngiving up",
+      attempts: 1,
+    });
     await waitFor("agent idle", async () => (await findAgent(ft.town, agent.id))?.state === "idle");
     expect(await findAgent(ft.town, agent.id)).toMatchObject({ state: "idle", tasksFailed: 1, tasksCompleted: 0 });
   });
 
   test("missing CLI: the task fails with the exact reason and the agent goes to error", async () => {
-    const ft = await setup({ models: () => ({ ghost: { command: "tt-no-such-cli", args: [], prompt: "stdin", env: {} } }) });
+    const ft = await setup({
+      models: () => ({ ghost: { command: "tt-no-such-cli", args: [], prompt: "stdin", env: {} } }),
+    });
     const claude = await spawnAgent(ft.town, { name: "claudia", model: "claude" });
     const t1 = await createTask(ft.town, { description: "needs claude", assignTo: "claudia" });
-    expect(await waitTask(ft, t1.id)).toMatchObject({ state: "failed", error: "model `claude` needs the `claude` command on PATH" });
+    expect(await waitTask(ft, t1.id)).toMatchObject({
+      state: "failed",
+      error: "model `claude` needs the `claude` command on PATH",
+    });
     await waitFor("agent error", async () => (await findAgent(ft.town, claude.id))?.state === "error");
     expect((await findAgent(ft.town, claude.id))?.error).toBe("model `claude` needs the `claude` command on PATH");
     await spawnAgent(ft.town, { name: "ghosty", model: "ghost" });
     const t2 = await createTask(ft.town, { description: "needs ghost", assignTo: "ghosty" });
-    expect(await waitTask(ft, t2.id)).toMatchObject({ state: "failed", error: "model `ghost` needs the `tt-no-such-cli` command on PATH" });
+    expect(await waitTask(ft, t2.id)).toMatchObject({
+      state: "failed",
+      error: "model `ghost` needs the `tt-no-such-cli` command on PATH",
+    });
   });
 
   test("slow start: running and working while the agent says nothing", async () => {
@@ -136,7 +167,8 @@ describe("lost enqueues", () => {
 });
 
 describe("the agent gets the prompt literally, never through a shell", () => {
-  const nasty = "--help\n$(touch /tmp/tt-pwned-$$) `touch /tmp/tt-pwned-bt`; rm -rf ~/nothing-here && echo hi | cat > /tmp/tt-pwned-pipe\n'quotes' \"double\" {prompt} {promptFile} \\ ünïcødé 🎉";
+  const nasty =
+    "--help\n$(touch /tmp/tt-pwned-$$) `touch /tmp/tt-pwned-bt`; rm -rf ~/nothing-here && echo hi | cat > /tmp/tt-pwned-pipe\n'quotes' \"double\" {prompt} {promptFile} \\ ünïcødé 🎉";
 
   const modes: [string, { prompt: "stdin" | "arg" | "file"; args: string[] }][] = [
     ["stdin", { prompt: "stdin", args: [] }],
@@ -145,7 +177,9 @@ describe("the agent gets the prompt literally, never through a shell", () => {
   ];
   test.each(modes)("via %s", async (mode, spec) => {
     const ft = await setup({
-      models: (fx) => ({ echo: fixtureModel(fx, "echo.mjs", { ...spec, args: [fixtureModel(fx, "echo.mjs").args[0]!, ...spec.args] }) }),
+      models: (fx) => ({
+        echo: fixtureModel(fx, "echo.mjs", { ...spec, args: [fixtureModel(fx, "echo.mjs").args[0]!, ...spec.args] }),
+      }),
     });
     await spawnAgent(ft.town, { name: "echoer", model: "echo" });
     const task = await createTask(ft.town, { description: nasty, assignTo: "echoer" });
@@ -211,7 +245,9 @@ describe("queues", () => {
     const runner = await startRunner(ft.town, FAST);
     cleanups.push(() => runner.stop(0));
     await waitFor("all done", async () => (await findAgent(ft.town, agent.id))?.tasksCompleted === 5);
-    const order = readJsonl<{ event: string; task: string }>(`${ft.fx}/runs-orderly.jsonl`).filter((r) => r.event === "start").map((r) => ids[r.task]);
+    const order = readJsonl<{ event: string; task: string }>(`${ft.fx}/runs-orderly.jsonl`)
+      .filter((r) => r.event === "start")
+      .map((r) => ids[r.task]);
     expect(order).toEqual(["urgent", "high", "normal", "normal", "low"]);
   });
 
@@ -237,13 +273,20 @@ describe("messages and control", () => {
     await waitFor("first run", () => readJsonl(`${ft.fx}/prompts-${t1.id}.jsonl`).length === 1);
     const t2 = await createTask(ft.town, { description: "next thing STOP-AND-FIX", assignTo: "busy" });
     await sendMessage(ft.town, { to: "busy", from: "alice", body: "normal note", priority: "normal" });
-    await sendMessage(ft.town, { to: "busy", from: "alice", body: "STOP-AND-FIX: the API changed", priority: "urgent" });
+    await sendMessage(ft.town, {
+      to: "busy",
+      from: "alice",
+      body: "STOP-AND-FIX: the API changed",
+      priority: "urgent",
+    });
     const done = await waitTask(ft, t1.id);
     expect(done).toMatchObject({ state: "completed", attempts: 2 });
     await waitTask(ft, t2.id);
     const runs = readJsonl<{ prompt: string; pid: number; at: number }>(`${ft.fx}/prompts-${t1.id}.jsonl`);
     expect(runs).toHaveLength(2);
-    expect(runs[1]!.prompt.startsWith("## Messages for you (most urgent first)\n- [URGENT] info from alice")).toBe(true);
+    expect(runs[1]!.prompt.startsWith("## Messages for you (most urgent first)\n- [URGENT] info from alice")).toBe(
+      true,
+    );
     expect(runs[1]!.prompt.indexOf("STOP-AND-FIX")).toBeLessThan(runs[1]!.prompt.indexOf("normal note"));
     expect(pidAlive(runs[0]!.pid)).toBe(false);
     // Resumed at the front: before t2, which was queued earlier.
@@ -258,7 +301,13 @@ describe("messages and control", () => {
     const a = await spawnAgent(ft.town, { name: "answerer", model: "ok" });
     await spawnAgent(ft.town, { name: "asker", model: "ok" });
     await waitFor("ready", async () => (await findAgent(ft.town, a.id))?.state === "idle");
-    await sendMessage(ft.town, { to: "answerer", type: "status_request", from: "supervisor", body: "how are you?", correlationId: "corr-1" });
+    await sendMessage(ft.town, {
+      to: "answerer",
+      type: "status_request",
+      from: "supervisor",
+      body: "how are you?",
+      correlationId: "corr-1",
+    });
     const ping = await sendMessage(ft.town, { to: "answerer", type: "ping", from: "asker", body: "ping" });
     const [resp] = await waitFor("status_response", async () => {
       const box = await peek(ft.town, "supervisor");

@@ -39,7 +39,6 @@ import { runTaskJob } from "./processors/run-task";
 import { LOG_FILE_MAX_BYTES } from "./process/task-output";
 import { recoverLostRun } from "./recover";
 
-
 export interface RunnerOptions extends Partial<RunnerSettings> {
   /** Default: `<host>-<pid>-<random>`. */
   id?: string;
@@ -150,7 +149,11 @@ class Runner {
   private async register(): Promise<void> {
     const k = this.town.keys;
     const info = { host: this.ctx.host, pid: process.pid, startedAt: Date.now(), models: runnableModels(this.town) };
-    await this.town.redis.multi().hset(k.runners, this.ctx.id, JSON.stringify(info)).zadd(k.runnerAlive, Date.now(), this.ctx.id).exec();
+    await this.town.redis
+      .multi()
+      .hset(k.runners, this.ctx.id, JSON.stringify(info))
+      .zadd(k.runnerAlive, Date.now(), this.ctx.id)
+      .exec();
   }
 
   private async beat(): Promise<void> {
@@ -190,7 +193,9 @@ class Runner {
           skipVersionCheck: true,
         });
         worker.on("error", (err) => this.log.warn(`worker ${agent.name}: ${String(err)}`));
-        worker.on("failed", (job, err) => this.log.warn(`job ${job?.id ?? "?"} on ${agent.name} failed: ${String(err)}`));
+        worker.on("failed", (job, err) =>
+          this.log.warn(`job ${job?.id ?? "?"} on ${agent.name} failed: ${String(err)}`),
+        );
         this.served.set(agent.id, { worker });
         this.log.debug(`serving agent ${agent.name}`);
         await handlePendingControl(this.ctx, agent.id);
@@ -224,7 +229,12 @@ class Runner {
   private async follow(after: string): Promise<void> {
     while (!this.abort.signal.aborted) {
       try {
-        for await (const ev of followEvents(this.town, { after, signal: this.abort.signal, connection: this.events, blockMs: 2_000 })) {
+        for await (const ev of followEvents(this.town, {
+          after,
+          signal: this.abort.signal,
+          connection: this.events,
+          blockMs: 2_000,
+        })) {
           after = ev.id;
           try {
             await this.onEvent(ev);
@@ -262,7 +272,8 @@ class Runner {
       case "task.assigned": {
         // Someone else changed a task this runner is running: stop the process.
         const run = taskId ? this.ctx.runs.get(taskId) : undefined;
-        if (run && ev.by !== this.ctx.by && run.version !== 0 && ev.version !== run.version) run.abort({ kind: "task-changed", state: String(ev.to ?? "") });
+        if (run && ev.by !== this.ctx.by && run.version !== 0 && ev.version !== run.version)
+          run.abort({ kind: "task-changed", state: String(ev.to ?? "") });
         return;
       }
       case "message.sent":
@@ -298,7 +309,9 @@ class Runner {
         if (!t.assignedTo || !live.has(t.assignedTo)) continue;
         let ids = queued.get(t.assignedTo);
         if (!ids) {
-          ids = new Set(await agentQueue(this.town, t.assignedTo).getRanges(["wait", "prioritized", "delayed", "active"], 0, -1));
+          ids = new Set(
+            await agentQueue(this.town, t.assignedTo).getRanges(["wait", "prioritized", "delayed", "active"], 0, -1),
+          );
           queued.set(t.assignedTo, ids);
         }
         if (!ids.has(runJobId(t.id, t.version))) await enqueueRun(this.town, t);
@@ -307,13 +320,15 @@ class Runner {
 
     const alive = await this.runnerHeartbeats();
     const now = Date.now();
-    const isDead = (runner: string | null) => !runner || now - (alive.get(runner) ?? 0) > this.ctx.settings.runnerDeadMs;
+    const isDead = (runner: string | null) =>
+      !runner || now - (alive.get(runner) ?? 0) > this.ctx.settings.runnerDeadMs;
     const running = await allTasks(this.town, "running");
     for (const t of running) {
       const holder = runnerOf(t.updatedBy);
       if (holder === this.ctx.id) {
         // Ours but not in our table (a run that died with an unexpected error): give it back.
-        if (!this.ctx.runs.has(t.id) && now - (t.startedAt ?? now) > this.ctx.settings.heartbeatMs * 2) await recoverLostRun(this.ctx, t, this.ctx.id);
+        if (!this.ctx.runs.has(t.id) && now - (t.startedAt ?? now) > this.ctx.settings.heartbeatMs * 2)
+          await recoverLostRun(this.ctx, t, this.ctx.id);
       } else if (holder && isDead(holder)) {
         await recoverLostRun(this.ctx, t, holder);
       }
@@ -321,7 +336,8 @@ class Runner {
     // Agents left `working` by a dead runner once their task is settled.
     const runningIds = new Set(running.map((t) => t.id));
     for (const a of agents) {
-      if (a.state !== "working" || !a.currentTask || runningIds.has(a.currentTask) || this.ctx.runsByAgent.has(a.id)) continue;
+      if (a.state !== "working" || !a.currentTask || runningIds.has(a.currentTask) || this.ctx.runsByAgent.has(a.id))
+        continue;
       if (!isDead(a.runner)) continue;
       const task = await findTask(this.town, a.currentTask);
       const outcome = task?.state === "completed" ? "completed" : task?.state === "failed" ? "failed" : "none";
@@ -367,7 +383,12 @@ class Runner {
     await this.following?.catch(() => undefined);
     // 5. Unregister.
     const k = this.town.keys;
-    await this.town.redis.multi().hdel(k.runners, ctx.id).zrem(k.runnerAlive, ctx.id).exec().catch(() => undefined);
+    await this.town.redis
+      .multi()
+      .hdel(k.runners, ctx.id)
+      .zrem(k.runnerAlive, ctx.id)
+      .exec()
+      .catch(() => undefined);
     await this.bull.quit().catch(() => this.bull.disconnect());
     this.log.info("stopped");
   }

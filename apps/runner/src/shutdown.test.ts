@@ -13,7 +13,9 @@ test("runs each handler once, in order, and answers 128 + signal", async () => {
   const [one, two] = await Promise.all([m.shutdown("SIGTERM"), m.shutdown("SIGINT")]);
   expect([one, two]).toEqual([143, 143]);
   expect(calls).toEqual(["a", "c SIGTERM"]);
-  expect(await createShutdownManager({ timeoutMs: 100, signals: [], exit: () => undefined }).shutdown("SIGINT")).toBe(130);
+  expect(await createShutdownManager({ timeoutMs: 100, signals: [], exit: () => undefined }).shutdown("SIGINT")).toBe(
+    130,
+  );
 });
 
 test("a hanging handler is cut off by the timeout", async () => {

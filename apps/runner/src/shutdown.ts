@@ -13,7 +13,12 @@ export interface ShutdownManager {
   shutdown(signal: NodeJS.Signals): Promise<number>;
 }
 
-export function createShutdownManager(opts: { timeoutMs: number; log?: (msg: string) => void; exit?: (code: number) => void; signals?: NodeJS.Signals[] }): ShutdownManager {
+export function createShutdownManager(opts: {
+  timeoutMs: number;
+  log?: (msg: string) => void;
+  exit?: (code: number) => void;
+  signals?: NodeJS.Signals[];
+}): ShutdownManager {
   const handlers: { name: string; fn: ShutdownHandler }[] = [];
   const log = opts.log ?? ((m: string) => process.stderr.write(m + "\n"));
   const exit = opts.exit ?? ((code: number) => process.exit(code));

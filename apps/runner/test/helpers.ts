@@ -17,10 +17,18 @@ export interface FixtureTown {
 
 /** A fixture model: this Node running test/fixtures/<script>, leaving evidence in `fx`. */
 export function fixtureModel(fx: string, script: string, extra: Partial<ModelSpec> = {}): ModelSpec {
-  return { command: process.execPath, args: [join(FIXTURES, script)], prompt: "stdin", ...extra, env: { FIXTURE_DIR: fx, ...extra.env } };
+  return {
+    command: process.execPath,
+    args: [join(FIXTURES, script)],
+    prompt: "stdin",
+    ...extra,
+    env: { FIXTURE_DIR: fx, ...extra.env },
+  };
 }
 
-export async function fixtureTown(opts: { runner?: Partial<TownConfig["runner"]>; models?: (fx: string) => Record<string, ModelSpec> } = {}): Promise<FixtureTown> {
+export async function fixtureTown(
+  opts: { runner?: Partial<TownConfig["runner"]>; models?: (fx: string) => Record<string, ModelSpec> } = {},
+): Promise<FixtureTown> {
   const dir = mkdtempSync(join(tmpdir(), "tt-runner-"));
   const fx = join(dir, "fx");
   const models: Record<string, ModelSpec> = {
@@ -41,7 +49,12 @@ export async function fixtureTown(opts: { runner?: Partial<TownConfig["runner"]>
   return { town, dir, fx };
 }
 
-export async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false> | T | null | undefined | false, ms = 15_000, every = 25): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | null | undefined | false> | T | null | undefined | false,
+  ms = 15_000,
+  every = 25,
+): Promise<T> {
   const until = Date.now() + ms;
   for (;;) {
     const v = await fn();

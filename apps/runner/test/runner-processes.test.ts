@@ -6,7 +6,16 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { openSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, expect, test } from "vitest";
-import { countTasks, createTask, findAgent, getTask, listRunners, listTasks, spawnAgent, type Task } from "@tinytown/core";
+import {
+  countTasks,
+  createTask,
+  findAgent,
+  getTask,
+  listRunners,
+  listTasks,
+  spawnAgent,
+  type Task,
+} from "@tinytown/core";
 import { testRedisUrl } from "@tinytown/core/testing";
 import { fixtureModel, fixtureTown, pidAlive, readJsonl, RUNNER_BIN, waitFor, type FixtureTown } from "./helpers";
 
@@ -51,7 +60,8 @@ async function allTasks(ft: FixtureTown): Promise<Task[]> {
 /** Every pid the fixtures recorded, across all their evidence files. */
 function recordedPids(fx: string): number[] {
   const pids = new Set<number>();
-  for (const f of readdirSync(fx).filter((f) => f.endsWith(".jsonl"))) for (const r of readJsonl<{ pid?: number }>(join(fx, f))) if (r.pid) pids.add(r.pid);
+  for (const f of readdirSync(fx).filter((f) => f.endsWith(".jsonl")))
+    for (const r of readJsonl<{ pid?: number }>(join(fx, f))) if (r.pid) pids.add(r.pid);
   return [...pids];
 }
 
@@ -65,7 +75,11 @@ test("SIGTERM: a runner process stops taking work, requeues its running task, un
   expect((await listRunners(ft.town)).map((r) => r.id)).toContain("term-1");
   child.kill("SIGTERM");
   expect(await exited(child)).toEqual({ code: 143, signal: null });
-  expect(await getTask(ft.town, task.id)).toMatchObject({ state: "assigned", attempts: 1, error: "runner term-1 stopped" });
+  expect(await getTask(ft.town, task.id)).toMatchObject({
+    state: "assigned",
+    attempts: 1,
+    error: "runner term-1 stopped",
+  });
   expect(pidAlive(run.pid)).toBe(false);
   expect((await countTasks(ft.town)).running).toBe(0);
   expect((await listRunners(ft.town)).map((r) => r.id)).not.toContain("term-1");
@@ -90,9 +104,14 @@ test("3 runner processes, 10 agents, 200 tasks: all complete once, never two at 
   let overlaps = 0;
   const starts = new Map<string, number>();
   for (const a of agents) {
-    const recs = readJsonl<{ event: string; task: string; at: number; start?: number }>(`${ft.fx}/runs-${a.name}.jsonl`);
+    const recs = readJsonl<{ event: string; task: string; at: number; start?: number }>(
+      `${ft.fx}/runs-${a.name}.jsonl`,
+    );
     for (const r of recs.filter((r) => r.event === "start")) starts.set(r.task, (starts.get(r.task) ?? 0) + 1);
-    const spans = recs.filter((r) => r.event === "end").map((r) => [r.start!, r.at] as const).sort((x, y) => x[0] - y[0]);
+    const spans = recs
+      .filter((r) => r.event === "end")
+      .map((r) => [r.start!, r.at] as const)
+      .sort((x, y) => x[0] - y[0]);
     expect(spans).toHaveLength(20);
     for (let i = 1; i < spans.length; i++) if (spans[i]![0] < spans[i - 1]![1]) overlaps++;
   }
@@ -101,43 +120,70 @@ test("3 runner processes, 10 agents, 200 tasks: all complete once, never two at 
   expect([...starts.values()].every((n) => n === 1)).toBe(true);
   // Which runner gets which agent is up to BullMQ (a worker that finishes a job fetches the next one of its queue).
   expect(Object.keys(byRunner).every((r) => r.startsWith("multi-"))).toBe(true);
-  console.log(`multi-runner: 200 tasks on 10 agents by 3 runners in ${elapsed} ms; per runner ${JSON.stringify(byRunner)}; overlaps ${overlaps}`);
+  console.log(
+    `multi-runner: 200 tasks on 10 agents by 3 runners in ${elapsed} ms; per runner ${JSON.stringify(byRunner)}; overlaps ${overlaps}`,
+  );
   for (const c of runners) c.kill("SIGTERM");
   await Promise.all(runners.map(exited));
 }, 90_000);
 
 test("kill -9 of one of 3 runners during a 200-task run on 10 agents: all complete, re-runs only as recorded attempts, no orphans", async () => {
-  const ft = await town({ models: (fx) => ({ "slow-once": fixtureModel(fx, "slow-once.mjs", { env: { FIXTURE_FIRST_MS: "30000" } }) }) });
+  const ft = await town({
+    models: (fx) => ({ "slow-once": fixtureModel(fx, "slow-once.mjs", { env: { FIXTURE_FIRST_MS: "30000" } }) }),
+  });
   const procs = new Map(["kill-a", "kill-b", "kill-c"].map((id) => [id, startRunnerProcess(ft, id)]));
   await spawnAgent(ft.town, { name: "slowpoke", model: "slow-once" });
   for (let i = 0; i < 9; i++) await spawnAgent(ft.town, { name: `quick${i}`, model: "ok", by: "test" });
   const slow = await createTask(ft.town, { description: "slow first time", assignTo: "slowpoke" });
   for (let i = 0; i < 199; i++) await createTask(ft.town, { description: `quick ${i}`, assignTo: `quick${i % 9}` });
-  const first = await waitFor("slow task running", () => readJsonl<{ pid: number; first: boolean }>(`${ft.fx}/slow-once.jsonl`).find((r) => r.first));
+  const first = await waitFor("slow task running", () =>
+    readJsonl<{ pid: number; first: boolean }>(`${ft.fx}/slow-once.jsonl`).find((r) => r.first),
+  );
   const victim = holder(await getTask(ft.town, slow.id))!;
   const killedAt = Date.now();
   procs.get(victim)!.kill("SIGKILL");
   await exited(procs.get(victim)!);
 
-  const done = await waitFor("slow task completed", async () => {
-    const t = await getTask(ft.town, slow.id);
-    return t.state === "completed" ? t : null;
-  }, 30_000, 100);
+  const done = await waitFor(
+    "slow task completed",
+    async () => {
+      const t = await getTask(ft.town, slow.id);
+      return t.state === "completed" ? t : null;
+    },
+    30_000,
+    100,
+  );
   const recoveredMs = Date.now() - killedAt;
   expect(done.attempts).toBe(2);
   expect(holder(done)).not.toBe(victim);
-  await waitFor("everything completed", async () => (await countTasks(ft.town)).completed === 200, 60_000, 100).catch(async (err) => {
-    const left = (await allTasks(ft)).filter((t) => t.state !== "completed");
-    console.log(JSON.stringify(left.map((t) => ({ id: t.id.slice(0, 8), s: t.state, a: t.assignedTo?.slice(0, 8), v: t.version, by: t.updatedBy, e: t.error })), null, 1));
-    console.log(ft.dir);
-    throw err;
-  });
+  await waitFor("everything completed", async () => (await countTasks(ft.town)).completed === 200, 60_000, 100).catch(
+    async (err) => {
+      const left = (await allTasks(ft)).filter((t) => t.state !== "completed");
+      console.log(
+        JSON.stringify(
+          left.map((t) => ({
+            id: t.id.slice(0, 8),
+            s: t.state,
+            a: t.assignedTo?.slice(0, 8),
+            v: t.version,
+            by: t.updatedBy,
+            e: t.error,
+          })),
+          null,
+          1,
+        ),
+      );
+      console.log(ft.dir);
+      throw err;
+    },
+  );
   const counts = await countTasks(ft.town);
   expect(counts).toMatchObject({ running: 0, assigned: 0, failed: 0, completed: 200 });
   // Every start a fixture recorded is an attempt the town recorded: nothing ran twice without a crash attempt.
   const starts = new Map<string, number>();
   for (const f of readdirSync(ft.fx).filter((f) => f.startsWith("runs-")))
-    for (const r of readJsonl<{ event: string; task: string }>(join(ft.fx, f))) if (r.event === "start") starts.set(r.task, (starts.get(r.task) ?? 0) + 1);
+    for (const r of readJsonl<{ event: string; task: string }>(join(ft.fx, f)))
+      if (r.event === "start") starts.set(r.task, (starts.get(r.task) ?? 0) + 1);
   const tasksNow = await allTasks(ft);
   // (An attempt can be recorded on the killed runner before its process got going, so runs ≤ attempts.)
   for (const t of tasksNow.filter((t) => t.assignedTo !== done.assignedTo)) {
@@ -150,9 +196,13 @@ test("kill -9 of one of 3 runners during a 200-task run on 10 agents: all comple
   const orphans = recordedPids(ft.fx).filter(pidAlive);
   expect(orphans).toEqual([]);
   const reruns = (await allTasks(ft)).filter((t) => t.attempts > 1).length;
-  const agents = await Promise.all(["slowpoke", ...Array.from({ length: 9 }, (_, i) => `quick${i}`)].map((n) => findAgent(ft.town, n)));
+  const agents = await Promise.all(
+    ["slowpoke", ...Array.from({ length: 9 }, (_, i) => `quick${i}`)].map((n) => findAgent(ft.town, n)),
+  );
   expect(agents.every((a) => a?.state === "idle" && a.currentTask === null)).toBe(true);
-  console.log(`kill -9: runner ${victim} killed during 200 tasks on 10 agents; slow task re-run and completed ${recoveredMs} ms later; completed ${counts.completed}; tasks with a re-run attempt ${reruns}, of which ran twice ${ranTwice}; orphans ${orphans.length}`);
+  console.log(
+    `kill -9: runner ${victim} killed during 200 tasks on 10 agents; slow task re-run and completed ${recoveredMs} ms later; completed ${counts.completed}; tasks with a re-run attempt ${reruns}, of which ran twice ${ranTwice}; orphans ${orphans.length}`,
+  );
   for (const [id, c] of procs) if (id !== victim) c.kill("SIGTERM");
   await Promise.all([...procs.values()].map(exited));
 }, 90_000);

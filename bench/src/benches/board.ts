@@ -33,31 +33,67 @@ export async function b9Board(ctx: BenchContext): Promise<void> {
   const lines = section(ctx, "B9", "Board in the browser: 5,000 tasks");
   if (!existsSync(join(WEB, ".next/BUILD_ID"))) {
     lines.push("Skipped: apps/web is not built (`pnpm build`).");
-    ctx.rows.push({ id: "B9", what: "board, 5,000 tasks", ours: "skipped (web not built)", baseline: "—", ratio: "—", p50p99: "—", spread: "—", target: "report", met: "n/a" });
+    ctx.rows.push({
+      id: "B9",
+      what: "board, 5,000 tasks",
+      ours: "skipped (web not built)",
+      baseline: "—",
+      ratio: "—",
+      p50p99: "—",
+      spread: "—",
+      target: "report",
+      met: "n/a",
+    });
     return;
   }
   const n = 5_000;
   const drops = ctx.quick ? 3 : 7;
   const bt = await benchTown(ctx.redis.tcpUrl, "b9");
-  await pool(n, 64, (i) => createTask(bt.town, { description: `Perf task ${i}: refactor module ${i % 97}`, priority: PRIOS[i % 4], tags: [`m${i % 7}`], by: "perf" }));
+  await pool(n, 64, (i) =>
+    createTask(bt.town, {
+      description: `Perf task ${i}: refactor module ${i % 97}`,
+      priority: PRIOS[i % 4],
+      tags: [`m${i % 7}`],
+      by: "perf",
+    }),
+  );
   const port = await freePort();
   const log = openSync(join(bt.dir, "web.log"), "a");
   const web = track(
     spawn(process.execPath, [NEXT, "start", "-H", "127.0.0.1", "-p", String(port)], {
       cwd: WEB,
-      env: { ...process.env, TT_TOWN_DIR: bt.dir, REDIS_URL: bt.town.redisUrl, PORT: String(port), NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1" },
+      env: {
+        ...process.env,
+        TT_TOWN_DIR: bt.dir,
+        REDIS_URL: bt.town.redisUrl,
+        PORT: String(port),
+        NODE_ENV: "production",
+        NEXT_TELEMETRY_DISABLED: "1",
+      },
       stdio: ["ignore", log, log],
     }),
   );
   const base = `http://127.0.0.1:${port}`;
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking", "--no-first-run", "--disable-quic"],
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-dev-shm-usage",
+      "--disable-background-networking",
+      "--no-first-run",
+      "--disable-quic",
+    ],
   });
   try {
     const until = Date.now() + 60_000;
-    while (!(await fetch(`${base}/api/trpc/health.ping`).then((r) => r.ok).catch(() => false))) {
-      if (Date.now() > until || web.exitCode !== null) throw new Error(`next start did not come up; see ${bt.dir}/web.log`);
+    while (
+      !(await fetch(`${base}/api/trpc/health.ping`)
+        .then((r) => r.ok)
+        .catch(() => false))
+    ) {
+      if (Date.now() > until || web.exitCode !== null)
+        throw new Error(`next start did not come up; see ${bt.dir}/web.log`);
       await sleep(200);
     }
     const open = async (name: string) => {
@@ -72,11 +108,16 @@ export async function b9Board(ctx: BenchContext): Promise<void> {
     for (let i = 0; i < (ctx.quick ? 2 : 4); i++) {
       const t0 = nowMs();
       await a.goto("/");
-      await a.getByTestId("column-backlog").locator("[data-task-id]").first().waitFor({ state: "visible", timeout: 30_000 });
+      await a
+        .getByTestId("column-backlog")
+        .locator("[data-task-id]")
+        .first()
+        .waitFor({ state: "visible", timeout: 30_000 });
       if (i > 0) renders.push(nowMs() - t0);
     }
     await b.goto("/");
-    for (const p of [a, b]) await p.getByTestId("live-indicator").and(p.locator('[data-connected="true"]')).waitFor({ timeout: 30_000 });
+    for (const p of [a, b])
+      await p.getByTestId("live-indicator").and(p.locator('[data-connected="true"]')).waitFor({ timeout: 30_000 });
     const seen: number[] = [];
     const shown: number[] = [];
     for (let i = 0; i < drops; i++) {
@@ -84,8 +125,16 @@ export async function b9Board(ctx: BenchContext): Promise<void> {
       const id = (await first.getAttribute("data-task-id"))!;
       await mouseDrag(a, a.getByTestId(`card-${id}`), a.getByTestId("column-failed"));
       const t0 = nowMs();
-      const here = a.getByTestId("column-failed").getByTestId(`card-${id}`).waitFor({ state: "visible", timeout: 10_000 }).then(() => nowMs() - t0);
-      const there = b.getByTestId("column-failed").getByTestId(`card-${id}`).waitFor({ state: "visible", timeout: 10_000 }).then(() => nowMs() - t0);
+      const here = a
+        .getByTestId("column-failed")
+        .getByTestId(`card-${id}`)
+        .waitFor({ state: "visible", timeout: 10_000 })
+        .then(() => nowMs() - t0);
+      const there = b
+        .getByTestId("column-failed")
+        .getByTestId(`card-${id}`)
+        .waitFor({ state: "visible", timeout: 10_000 })
+        .then(() => nowMs() - t0);
       const [h, t] = await Promise.all([here, there]);
       shown.push(h);
       seen.push(t);
@@ -108,7 +157,9 @@ export async function b9Board(ctx: BenchContext): Promise<void> {
       target: "report (≪ 1 s)",
       met: median(seen) < 1000 ? "yes" : "no",
     });
-    ctx.log(`B9: first render p50 ${fmtMs(median(renders))}; drop seen in the other browser p50 ${fmtMs(median(seen))}`);
+    ctx.log(
+      `B9: first render p50 ${fmtMs(median(renders))}; drop seen in the other browser p50 ${fmtMs(median(seen))}`,
+    );
   } finally {
     await browser.close();
     await stopChild(web);

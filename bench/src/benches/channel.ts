@@ -13,7 +13,17 @@ import { median, nowMs, spread, summarizeRuns } from "../lib/stats";
 const BODY = "please review the change in packages/core/src/channel/channel.ts and report back with tt send supervisor";
 
 function rawPayload(i: number, priority = "normal"): string {
-  return JSON.stringify({ id: randomUUID(), from: "bench", to: "agent", type: "info", priority, createdAt: Date.now(), correlationId: null, body: `${i} ${BODY}`, data: null });
+  return JSON.stringify({
+    id: randomUUID(),
+    from: "bench",
+    to: "agent",
+    type: "info",
+    priority,
+    createdAt: Date.now(),
+    correlationId: null,
+    body: `${i} ${BODY}`,
+    data: null,
+  });
 }
 
 type Hop = () => Promise<number>;
@@ -47,9 +57,14 @@ export async function b1Latency(ctx: BenchContext): Promise<void> {
   const n = ctx.quick ? 2_000 : 10_000;
   const warm = ctx.quick ? 200 : 1_000;
   const lines = section(ctx, "B1", "Channel send → blocking receive, one-way");
-  lines.push(`${n.toLocaleString("en-US")} sequential messages per run, ${ctx.runs} runs per variant (after ${warm} warm-up hops); the receiver's blocking read is issued first, the clock runs from just before the send until the receive resolves, in one process with two connections each side. The variants are interleaved hop by hop.`);
+  lines.push(
+    `${n.toLocaleString("en-US")} sequential messages per run, ${ctx.runs} runs per variant (after ${warm} warm-up hops); the receiver's blocking read is issued first, the clock runs from just before the send until the receive resolves, in one process with two connections each side. The variants are interleaved hop by hop.`,
+  );
   lines.push("", "| Transport | Variant | p50 | p99 | spread of p50 |", "|---|---|---|---|---|");
-  for (const [transport, url] of [["tcp", ctx.redis.tcpUrl], ["unix", ctx.redis.unixUrl]] as const) {
+  for (const [transport, url] of [
+    ["tcp", ctx.redis.tcpUrl],
+    ["unix", ctx.redis.unixUrl],
+  ] as const) {
     const rig = await channelRig(url, `b1${transport}`);
     const send = rawClient(url);
     const recv = rawClient(url);
@@ -96,7 +111,8 @@ export async function b1Latency(ctx: BenchContext): Promise<void> {
       for (const k of names) runs[k]!.push(one[k]!);
     }
     const s = Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, summarizeRuns(v)]));
-    for (const [name, v] of Object.entries(s)) lines.push(`| ${transport} | ${name} | ${fmtMs(v.p50)} | ${fmtMs(v.p99)} | ${fmtPct(v.spreadPct)} |`);
+    for (const [name, v] of Object.entries(s))
+      lines.push(`| ${transport} | ${name} | ${fmtMs(v.p50)} | ${fmtMs(v.p99)} | ${fmtPct(v.spreadPct)} |`);
     const ours = s.ours!;
     const raw = s.raw!;
     const r50 = ours.p50 / raw.p50;
@@ -112,7 +128,9 @@ export async function b1Latency(ctx: BenchContext): Promise<void> {
       target: "p50 ≤ 1.5×, p99 ≤ 2×",
       met: r50 <= 1.5 && r99 <= 2 ? "yes" : "no",
     });
-    ctx.log(`B1 ${transport}: ours p50 ${fmtMs(ours.p50)} p99 ${fmtMs(ours.p99)}; raw p50 ${fmtMs(raw.p50)} p99 ${fmtMs(raw.p99)}`);
+    ctx.log(
+      `B1 ${transport}: ours p50 ${fmtMs(ours.p50)} p99 ${fmtMs(ours.p99)}; raw p50 ${fmtMs(raw.p50)} p99 ${fmtMs(raw.p99)}`,
+    );
     await roundTrips(ctx, rig, lines, transport);
     send.disconnect();
     recv.disconnect();
@@ -142,7 +160,10 @@ async function roundTrips(ctx: BenchContext, rig: ChannelRig, lines: string[], t
     .map(([c, v]) => [c, (v - (before.get(c) ?? 0)) / k] as const)
     .filter(([c, v]) => v > 0 && c !== "info")
     .map(([c, v]) => `${c} ${v.toFixed(2)}`);
-  lines.push("", `Redis commands per message (send to an agent by name + receive), from INFO commandstats over ${k} messages: ${per.join(", ")}.`);
+  lines.push(
+    "",
+    `Redis commands per message (send to an agent by name + receive), from INFO commandstats over ${k} messages: ${per.join(", ")}.`,
+  );
   admin.disconnect();
 }
 
@@ -165,7 +186,8 @@ export async function b2Priority(ctx: BenchContext): Promise<void> {
   for (let r = 0; r < ctx.runs; r++) {
     // Ours: sent one by one (send order is the FIFO order to check), drained with blocking receive.
     const s0 = nowMs();
-    for (let i = 0; i < n; i++) await sendMessage(rig.town, { to: rig.agentId, from: "bench", priority: prio(i), body: String(i) });
+    for (let i = 0; i < n; i++)
+      await sendMessage(rig.town, { to: rig.agentId, from: "bench", priority: prio(i), body: String(i) });
     sendMs = nowMs() - s0;
     const t0 = nowMs();
     const got: Message[] = [];
@@ -175,11 +197,16 @@ export async function b2Priority(ctx: BenchContext): Promise<void> {
       got.push(m);
     }
     oursRates.push(n / ((nowMs() - t0) / 1000));
-    assertOrder(got.map((m) => ({ p: m.priority, i: Number(m.body) })), n, "ours");
+    assertOrder(
+      got.map((m) => ({ p: m.priority, i: Number(m.body) })),
+      n,
+      "ours",
+    );
 
     // Raw: one list per priority (RPUSH, so FIFO), drained with BLPOP urgent high normal low.
     const pipe = raw.pipeline();
-    for (let i = 0; i < n; i++) pipe.rpush(keys[PRIOS.indexOf(prio(i))]!, JSON.stringify({ p: prio(i), i, body: BODY }));
+    for (let i = 0; i < n; i++)
+      pipe.rpush(keys[PRIOS.indexOf(prio(i))]!, JSON.stringify({ p: prio(i), i, body: BODY }));
     await pipe.exec();
     const t1 = nowMs();
     const rawGot: { p: string; i: number }[] = [];
@@ -221,7 +248,8 @@ function assertOrder(got: { p: string; i: number }[], n: number, what: string): 
   for (const g of got) {
     const rank = PRIOS.indexOf(g.p as (typeof PRIOS)[number]);
     if (rank < lastRank) throw new Error(`B2 ${what}: ${g.p} message ${g.i} came after a lower priority`);
-    if (rank === lastRank && g.i < lastI) throw new Error(`B2 ${what}: ${g.p} message ${g.i} came after ${lastI} (not FIFO)`);
+    if (rank === lastRank && g.i < lastI)
+      throw new Error(`B2 ${what}: ${g.p} message ${g.i} came after ${lastI} (not FIFO)`);
     lastRank = rank;
     lastI = g.i;
   }
@@ -239,15 +267,12 @@ async function windowedReceive(n: number, one: () => Promise<boolean>): Promise<
     const issue = () => {
       while (issued - got < WINDOW && issued < n) {
         issued++;
-        one().then(
-          (ok) => {
-            if (ok) got++;
-            else issued--;
-            if (got === n) resolve();
-            else issue();
-          },
-          reject,
-        );
+        one().then((ok) => {
+          if (ok) got++;
+          else issued--;
+          if (got === n) resolve();
+          else issue();
+        }, reject);
       }
     };
     issue();
@@ -259,7 +284,11 @@ export async function b3Throughput(ctx: BenchContext): Promise<void> {
   const senders = 8;
   const lines = section(ctx, "B3", "Channel throughput, 8 senders → 1 receiver");
   const rig = await channelRig(ctx.redis.tcpUrl, "b3");
-  const senderTowns = await Promise.all(Array.from({ length: senders }, () => townOnRedis({ name: rig.town.name, url: ctx.redis.tcpUrl, config: rig.town.config })));
+  const senderTowns = await Promise.all(
+    Array.from({ length: senders }, () =>
+      townOnRedis({ name: rig.town.name, url: ctx.redis.tcpUrl, config: rig.town.config }),
+    ),
+  );
   const rawSenders: Redis[] = Array.from({ length: senders }, () => rawClient(ctx.redis.tcpUrl));
   const rawRecv = rawClient(ctx.redis.tcpUrl);
   const key = "bench:b3";
@@ -273,7 +302,9 @@ export async function b3Throughput(ctx: BenchContext): Promise<void> {
     let t0 = nowMs();
     await Promise.all([
       windowedReceive(n, async () => (await receive(rig.town, rig.agentId, 5_000)) !== null),
-      ...senderTowns.map((t) => pool(per, WINDOW, () => sendMessage(t, { to: rig.agentName, from: "bench", body: BODY }))),
+      ...senderTowns.map((t) =>
+        pool(per, WINDOW, () => sendMessage(t, { to: rig.agentName, from: "bench", body: BODY })),
+      ),
     ]);
     oursRates.push(n / ((nowMs() - t0) / 1000));
     // Raw: pipelined LPUSH batches of WINDOW per sender; WINDOW BRPOPs outstanding.
@@ -293,7 +324,10 @@ export async function b3Throughput(ctx: BenchContext): Promise<void> {
   const ours = median(oursRates);
   const base = median(rawRates);
   // A diagnostic: the receive side alone, batched (drain takes up to 100 per round trip).
-  for (let i = 0; i < 10_000; i += 500) await Promise.all(Array.from({ length: 500 }, () => sendMessage(rig.town, { to: "supervisor", from: "bench", body: BODY })));
+  for (let i = 0; i < 10_000; i += 500)
+    await Promise.all(
+      Array.from({ length: 500 }, () => sendMessage(rig.town, { to: "supervisor", from: "bench", body: BODY })),
+    );
   const d0 = nowMs();
   let drained = 0;
   while (drained < 10_000) drained += (await drain(rig.town, "supervisor", 100)).length;

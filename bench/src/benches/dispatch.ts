@@ -6,7 +6,17 @@ import { randomUUID } from "node:crypto";
 import { Queue } from "bullmq";
 import { assignTask, countTasks, createTask, findAgent, getTask, spawnAgent, type Town } from "@tinytown/core";
 import { section, type BenchContext } from "../context";
-import { benchTown, cpuSec, eventCounter, pool, rssMiB, startHelper, startRunnerProcess, stampMs, stopChild } from "../lib/procs";
+import {
+  benchTown,
+  cpuSec,
+  eventCounter,
+  pool,
+  rssMiB,
+  startHelper,
+  startRunnerProcess,
+  stampMs,
+  stopChild,
+} from "../lib/procs";
 import { perUnit, rawClient, serverCounters } from "../lib/redis";
 import { fmtMs, fmtPct, fmtRate, fmtX, fmtMiB } from "../lib/report";
 import { median, nowMs, sleep, spread, summarizeRuns } from "../lib/stats";
@@ -123,7 +133,9 @@ export async function oursThroughput(ctx: BenchContext, n: number, runners: numb
     const t0 = nowMs();
     const rss: number[] = [];
     const sampler = setInterval(() => rss.push(procs.reduce((a, p) => Math.max(a, rssMiB(p.pid)), 0)), 500);
-    await pool(n, CREATE_CONCURRENCY, (i) => createTask(bt.town, { description: `${tag} task ${i}`, assignTo: `a${i % AGENTS}`, by: "bench" }));
+    await pool(n, CREATE_CONCURRENCY, (i) =>
+      createTask(bt.town, { description: `${tag} task ${i}`, assignTo: `a${i % AGENTS}`, by: "bench" }),
+    );
     await settled.until(n, 20 * 60_000);
     const ms = nowMs() - t0;
     clearInterval(sampler);
@@ -133,7 +145,8 @@ export async function oursThroughput(ctx: BenchContext, n: number, runners: numb
     await settled.stop();
     const per = perUnit(c0.calls, c1.calls, n);
     const counts = await countTasks(bt.town);
-    if (counts.completed !== n) throw new Error(`${tag}: ${counts.completed} of ${n} completed (${JSON.stringify(counts)})`);
+    if (counts.completed !== n)
+      throw new Error(`${tag}: ${counts.completed} of ${n} completed (${JSON.stringify(counts)})`);
     const byRunner: Record<string, number> = {};
     // Who ran what: the runner that completed each task (updatedBy runner:<id>), from a sample of the tasks.
     const ids = await bt.town.redis.zrange(bt.town.keys.tasks, 0, "199");
@@ -162,16 +175,23 @@ let rawWorkerCpuPerK = NaN;
 /** The same workload on raw BullMQ: 10 queues, one worker each (concurrency 1) in `procs` helper processes. */
 async function rawThroughput(ctx: BenchContext, n: number, procs = 1): Promise<number> {
   const prefix = `rawb5-${randomUUID().slice(0, 8)}`;
-  const workers = await Promise.all(Array.from({ length: procs }, () => startHelper("raw-bull-worker.ts", [ctx.redis.tcpUrl, prefix, String(AGENTS)])));
+  const workers = await Promise.all(
+    Array.from({ length: procs }, () => startHelper("raw-bull-worker.ts", [ctx.redis.tcpUrl, prefix, String(AGENTS)])),
+  );
   const conn = rawClient(ctx.redis.tcpUrl);
   const done = rawClient(ctx.redis.tcpUrl);
-  const queues = Array.from({ length: AGENTS }, (_, i) => new Queue<{ id: string }>(`raw-${i}`, { connection: conn, prefix, skipVersionCheck: true }));
+  const queues = Array.from(
+    { length: AGENTS },
+    (_, i) => new Queue<{ id: string }>(`raw-${i}`, { connection: conn, prefix, skipVersionCheck: true }),
+  );
   const cpu0 = workers.reduce((a, w) => a + cpuSec(w.pid), 0);
   const t0 = nowMs();
   const waiting = (async () => {
     for (let i = 0; i < n; i++) if (!(await done.brpop(`${prefix}:done`, "30"))) throw new Error("raw workers stalled");
   })();
-  await pool(n, CREATE_CONCURRENCY, (i) => queues[i % AGENTS]!.add("run", { id: String(i) }, { removeOnComplete: true, removeOnFail: true }));
+  await pool(n, CREATE_CONCURRENCY, (i) =>
+    queues[i % AGENTS]!.add("run", { id: String(i) }, { removeOnComplete: true, removeOnFail: true }),
+  );
   await waiting;
   const ms = nowMs() - t0;
   rawWorkerCpuPerK = ((workers.reduce((a, w) => a + cpuSec(w.pid), 0) - cpu0) / n) * 1000;
@@ -229,9 +249,13 @@ export async function scaleOut(ctx: BenchContext): Promise<void> {
     const o = await oursThroughput(ctx, n, k, `scale${k}`);
     const b = k <= 2 ? await rawThroughput(ctx, n, k) : NaN;
     if (k === 1) one = o.perSec;
-    lines.push(`| ${k} | ${fmtRate(o.perSec, "task")} | ${fmtX(o.perSec / one)} | ${Number.isNaN(b) ? "—" : fmtRate(b, "task")} | ${Number.isNaN(b) ? "—" : fmtX(o.perSec / b)} | ${Object.values(o.byRunner).join(" / ")} |`);
+    lines.push(
+      `| ${k} | ${fmtRate(o.perSec, "task")} | ${fmtX(o.perSec / one)} | ${Number.isNaN(b) ? "—" : fmtRate(b, "task")} | ${Number.isNaN(b) ? "—" : fmtX(o.perSec / b)} | ${Object.values(o.byRunner).join(" / ")} |`,
+    );
     results.push(`${k}: ${Math.round(o.perSec)}/s`);
-    ctx.log(`scale-out ${k} runner(s): ${Math.round(o.perSec)} tasks/s${Number.isNaN(b) ? "" : `, raw ${Math.round(b)}/s`}`);
+    ctx.log(
+      `scale-out ${k} runner(s): ${Math.round(o.perSec)} tasks/s${Number.isNaN(b) ? "" : `, raw ${Math.round(b)}/s`}`,
+    );
   }
   ctx.rows.push({
     id: "Scale",

@@ -26,24 +26,27 @@ async function sseSubscribers(port: number, n: number): Promise<Subscribers> {
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`B6: only ${ready} of ${n} SSE subscriptions ready`)), 60_000);
     for (let i = 0; i < n; i++) {
-      const req = get({ host: "127.0.0.1", port, path: "/api/trpc/town.events", agent, headers: { accept: "text/event-stream" } }, (res) => {
-        let isReady = false;
-        res.setEncoding("utf8");
-        res.on("data", (chunk: string) => {
-          if (!isReady && chunk.includes("stream.ready")) {
-            isReady = true;
-            if (++ready === n) {
-              clearTimeout(timer);
-              resolve();
+      const req = get(
+        { host: "127.0.0.1", port, path: "/api/trpc/town.events", agent, headers: { accept: "text/event-stream" } },
+        (res) => {
+          let isReady = false;
+          res.setEncoding("utf8");
+          res.on("data", (chunk: string) => {
+            if (!isReady && chunk.includes("stream.ready")) {
+              isReady = true;
+              if (++ready === n) {
+                clearTimeout(timer);
+                resolve();
+              }
             }
-          }
-          const w = want;
-          if (w && w.times[i] === null && chunk.includes(w.marker)) {
-            w.times[i] = nowMs();
-            if (w.times.every((t) => t !== null)) w.resolve();
-          }
-        });
-      });
+            const w = want;
+            if (w && w.times[i] === null && chunk.includes(w.marker)) {
+              w.times[i] = nowMs();
+              if (w.times.every((t) => t !== null)) w.resolve();
+            }
+          });
+        },
+      );
       req.on("error", (err) => reject(err));
       reqs.push(req);
     }
@@ -53,7 +56,10 @@ async function sseSubscribers(port: number, n: number): Promise<Subscribers> {
       return new Promise((resolve, reject) => {
         const w = { marker, times: Array<number | null>(n).fill(null), resolve: () => resolve(w.times as number[]) };
         want = w;
-        setTimeout(() => reject(new Error(`B6: ${w.times.filter((t) => t !== null).length} of ${n} subscribers saw the change`)), timeoutMs);
+        setTimeout(
+          () => reject(new Error(`B6: ${w.times.filter((t) => t !== null).length} of ${n} subscribers saw the change`)),
+          timeoutMs,
+        );
       });
     },
     close() {
@@ -98,7 +104,12 @@ export async function b6FanOut(ctx: BenchContext): Promise<void> {
   const lines = section(ctx, "B6", "Live fan-out: one change → every SSE subscriber");
   const bt = await benchTown(ctx.redis.tcpUrl, "b6");
   let port = 0;
-  const server: ChildProcess = await startHelper("sse-server.ts", [ctx.redis.tcpUrl, bt.town.name], {}, (l) => (port = Number(l.split(" ")[1])));
+  const server: ChildProcess = await startHelper(
+    "sse-server.ts",
+    [ctx.redis.tcpUrl, bt.town.name],
+    {},
+    (l) => (port = Number(l.split(" ")[1])),
+  );
   const rssIdle = rssMiB(server.pid);
   const publisher = rawClient(ctx.redis.tcpUrl);
   lines.push(
@@ -139,7 +150,9 @@ export async function b6FanOut(ctx: BenchContext): Promise<void> {
     const o = sortNum(ours);
     const r = sortNum(rawLat);
     const o99 = percentile(o, 99);
-    lines.push(`| ${n} | ${fmtMs(percentile(o, 50))} | ${fmtMs(o99)} (${fmtMs(median(oursP99))}) | ${fmtMs(percentile(r, 50))} | ${fmtMs(percentile(r, 99))} | ${fmtX(o99 / percentile(r, 99))} | ${fmtMiB(rss)} |`);
+    lines.push(
+      `| ${n} | ${fmtMs(percentile(o, 50))} | ${fmtMs(o99)} (${fmtMs(median(oursP99))}) | ${fmtMs(percentile(r, 50))} | ${fmtMs(percentile(r, 99))} | ${fmtX(o99 / percentile(r, 99))} | ${fmtMiB(rss)} |`,
+    );
     ctx.rows.push({
       id: "B6",
       what: `fan-out to ${n} SSE subscribers`,
@@ -151,7 +164,9 @@ export async function b6FanOut(ctx: BenchContext): Promise<void> {
       target: n === 1000 ? `p99 < 250 ms; RSS ${fmtMiB(rss)}` : `report; RSS ${fmtMiB(rss)}`,
       met: n === 1000 ? (o99 < 250 ? "yes" : "no") : "n/a",
     });
-    ctx.log(`B6 ${n}: ours p50 ${fmtMs(percentile(o, 50))} p99 ${fmtMs(o99)}; raw p99 ${fmtMs(percentile(r, 99))}; server RSS ${fmtMiB(rss)}`);
+    ctx.log(
+      `B6 ${n}: ours p50 ${fmtMs(percentile(o, 50))} p99 ${fmtMs(o99)}; raw p99 ${fmtMs(percentile(r, 99))}; server RSS ${fmtMiB(rss)}`,
+    );
     await sleep(500);
   }
   publisher.disconnect();

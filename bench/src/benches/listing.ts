@@ -9,7 +9,14 @@ const PRIOS = ["urgent", "high", "normal", "low"] as const;
 
 async function fill(town: Town, n: number): Promise<number> {
   const t0 = nowMs();
-  await pool(n, 64, (i) => createTask(town, { description: `listing task ${i}: refactor module ${i % 97}`, priority: PRIOS[i % 4], tags: [`m${i % 7}`], by: "bench" }));
+  await pool(n, 64, (i) =>
+    createTask(town, {
+      description: `listing task ${i}: refactor module ${i % 97}`,
+      priority: PRIOS[i % 4],
+      tags: [`m${i % 7}`],
+      by: "bench",
+    }),
+  );
   return nowMs() - t0;
 }
 

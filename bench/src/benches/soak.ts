@@ -23,13 +23,17 @@ export async function b8Soak(ctx: BenchContext): Promise<void> {
     const mem = Number(/used_memory:(\d+)/.exec(await admin.info("memory"))?.[1]) / 2 ** 20;
     const [xlen, tasks] = await Promise.all([admin.xlen(k.events), admin.zcard(k.tasks)]);
     const c = await countTasks(bt.town);
-    samples.push(`| ${((Date.now() - t0) / 1000).toFixed(0)} | ${tasks} | ${c.completed} | ${mem.toFixed(1)} | ${xlen} | ${rssMiB(runner.pid).toFixed(0)} |`);
+    samples.push(
+      `| ${((Date.now() - t0) / 1000).toFixed(0)} | ${tasks} | ${c.completed} | ${mem.toFixed(1)} | ${xlen} | ${rssMiB(runner.pid).toFixed(0)} |`,
+    );
   };
   await sample();
   const timer = setInterval(() => void sample(), ctx.quick ? 1_000 : 4_000);
   // Created at a steady pace in waves of 500 (a team's backlog arriving), not all at once.
   for (let w = 0; w < n; w += 500) {
-    await pool(Math.min(500, n - w), 16, (i) => createTask(bt.town, { description: `soak ${w + i}`, assignTo: `a${(w + i) % 10}`, by: "bench" }));
+    await pool(Math.min(500, n - w), 16, (i) =>
+      createTask(bt.town, { description: `soak ${w + i}`, assignTo: `a${(w + i) % 10}`, by: "bench" }),
+    );
     await settled.until(Math.max(0, w - 500), 10 * 60_000);
   }
   await settled.until(n, 20 * 60_000);
@@ -47,7 +51,17 @@ export async function b8Soak(ctx: BenchContext): Promise<void> {
     "|---|---|---|---|---|---|",
     ...samples,
   );
-  ctx.rows.push({ id: "B8", what: `soak, ${n.toLocaleString("en-US")} tasks (shortened)`, ours: "see curve", baseline: "—", ratio: "—", p50p99: "—", spread: "—", target: "levels off", met: "n/a" });
+  ctx.rows.push({
+    id: "B8",
+    what: `soak, ${n.toLocaleString("en-US")} tasks (shortened)`,
+    ours: "see curve",
+    baseline: "—",
+    ratio: "—",
+    p50p99: "—",
+    spread: "—",
+    target: "levels off",
+    met: "n/a",
+  });
   await settled.stop();
   admin.disconnect();
   await stopChild(runner);

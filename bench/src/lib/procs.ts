@@ -4,7 +4,15 @@ import { mkdtempSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createRedis, townOnRedis, type ModelSpec, type Town, type TownEvent, followEvents, lastEventId } from "@tinytown/core";
+import {
+  createRedis,
+  townOnRedis,
+  type ModelSpec,
+  type Town,
+  type TownEvent,
+  followEvents,
+  lastEventId,
+} from "@tinytown/core";
 import { sleep } from "./stats";
 
 export const ROOT = resolve(fileURLToPath(new URL("../../..", import.meta.url)));
@@ -68,14 +76,23 @@ export interface BenchTown {
 let townSeq = 0;
 
 /** A town directory (tinytown.json with the stamp model) on the bench Redis, and a core connection to it. */
-export async function benchTown(url: string, prefix: string, extra: { events?: { maxLen: number } } = {}): Promise<BenchTown> {
+export async function benchTown(
+  url: string,
+  prefix: string,
+  extra: { events?: { maxLen: number } } = {},
+): Promise<BenchTown> {
   const dir = mkdtempSync(join(tmpdir(), `tt-bench-${prefix}-`));
   const name = `${prefix}-${process.pid}-${++townSeq}`;
   const models = { stamp: STAMP_MODEL };
   const runner = { taskTimeoutSec: 60, maxAttempts: 3, killGraceSec: 0.5, shutdownGraceSec: 1 };
   const config = { name, redis: { url }, models, runner, ...(extra.events ? { events: extra.events } : {}) };
   writeFileSync(join(dir, "tinytown.json"), JSON.stringify(config, null, 2));
-  const town = await townOnRedis({ name, url, config: { models, runner, ...(extra.events ? { events: extra.events } : {}) }, dir });
+  const town = await townOnRedis({
+    name,
+    url,
+    config: { models, runner, ...(extra.events ? { events: extra.events } : {}) },
+    dir,
+  });
   return { town, dir, close: () => town.close() };
 }
 
@@ -87,7 +104,8 @@ export async function startRunnerProcess(bt: BenchTown, id: string): Promise<Chi
   const child = track(spawn(process.execPath, [RUNNER_BIN, "--town", bt.dir], { env, stdio: ["ignore", log, log] }));
   const until = Date.now() + 20_000;
   while (!(await bt.town.redis.hexists(bt.town.keys.runners, id))) {
-    if (child.exitCode !== null) throw new Error(`runner ${id} exited with ${child.exitCode}; see ${bt.dir}/runner-${id}.log`);
+    if (child.exitCode !== null)
+      throw new Error(`runner ${id} exited with ${child.exitCode}; see ${bt.dir}/runner-${id}.log`);
     if (Date.now() > until) throw new Error(`runner ${id} did not register`);
     await sleep(20);
   }
@@ -95,8 +113,19 @@ export async function startRunnerProcess(bt: BenchTown, id: string): Promise<Chi
 }
 
 /** A TypeScript helper under bench/src/procs run with tsx; resolves when it prints "ready" (`readyLine` gets that line). */
-export async function startHelper(script: string, args: string[], env: NodeJS.ProcessEnv = {}, readyLine?: (line: string) => void): Promise<ChildProcess> {
-  const child = track(spawn(process.execPath, [...TSX, join(BENCH, "src/procs", script), ...args], { cwd: BENCH, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] }));
+export async function startHelper(
+  script: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  readyLine?: (line: string) => void,
+): Promise<ChildProcess> {
+  const child = track(
+    spawn(process.execPath, [...TSX, join(BENCH, "src/procs", script), ...args], {
+      cwd: BENCH,
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "inherit"],
+    }),
+  );
   await new Promise<void>((resolve, reject) => {
     let buf = "";
     const onData = (d: Buffer) => {

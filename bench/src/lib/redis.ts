@@ -22,12 +22,22 @@ export interface BenchRedis {
 export async function startBenchRedis(): Promise<BenchRedis> {
   const r = await startRedisServer({ unixSocket: true, extraArgs: ["--maxclients", "10000", "--loglevel", "warning"] });
   const unixUrl = r.unixUrl!;
-  return { tcpUrl: r.url, unixUrl, socket: unixUrl.slice("unix://".length), port: r.port, pid: r.pid, version: r.version, stop: () => r.stop() };
+  return {
+    tcpUrl: r.url,
+    unixUrl,
+    socket: unixUrl.slice("unix://".length),
+    port: r.port,
+    pid: r.pid,
+    version: r.version,
+    stop: () => r.stop(),
+  };
 }
 
 /** A plain ioredis client for a bench URL (tcp or unix://). */
 export function rawClient(url: string): Redis {
-  const opts = url.startsWith("unix://") ? { path: url.slice("unix://".length) } : { host: "127.0.0.1", port: Number(new URL(url).port) };
+  const opts = url.startsWith("unix://")
+    ? { path: url.slice("unix://".length) }
+    : { host: "127.0.0.1", port: Number(new URL(url).port) };
   const r = new Redis({ ...opts, maxRetriesPerRequest: null, enableAutoPipelining: false });
   r.on("error", () => {});
   return r;
@@ -43,8 +53,21 @@ export async function serverCounters(r: Redis): Promise<{ calls: Map<string, num
 }
 
 /** "evalsha 12.0, hgetall 9.5, …": per-unit deltas between two counters, largest first. */
-export function perUnit(before: Map<string, number>, after: Map<string, number>, units: number, top = 12): { text: string; total: number } {
-  const rows = [...after.entries()].map(([c, v]) => [c, (v - (before.get(c) ?? 0)) / units] as const).filter(([c, v]) => v > 0.005 && c !== "info");
+export function perUnit(
+  before: Map<string, number>,
+  after: Map<string, number>,
+  units: number,
+  top = 12,
+): { text: string; total: number } {
+  const rows = [...after.entries()]
+    .map(([c, v]) => [c, (v - (before.get(c) ?? 0)) / units] as const)
+    .filter(([c, v]) => v > 0.005 && c !== "info");
   rows.sort((a, b) => b[1] - a[1]);
-  return { text: rows.slice(0, top).map(([c, v]) => `${c} ${v.toFixed(1)}`).join(", "), total: rows.reduce((a, [, v]) => a + v, 0) };
+  return {
+    text: rows
+      .slice(0, top)
+      .map(([c, v]) => `${c} ${v.toFixed(1)}`)
+      .join(", "),
+    total: rows.reduce((a, [, v]) => a + v, 0),
+  };
 }

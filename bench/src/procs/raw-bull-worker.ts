@@ -9,7 +9,9 @@ import { Worker } from "bullmq";
 import { Redis } from "ioredis";
 
 const [url, prefix, queuesArg] = process.argv.slice(2) as [string, string, string];
-const opts = url.startsWith("unix://") ? { path: url.slice(7) } : { host: "127.0.0.1", port: Number(new URL(url).port) };
+const opts = url.startsWith("unix://")
+  ? { path: url.slice(7) }
+  : { host: "127.0.0.1", port: Number(new URL(url).port) };
 const conn = new Redis({ ...opts, maxRetriesPerRequest: null });
 const out = new Redis({ ...opts, maxRetriesPerRequest: null });
 
@@ -25,15 +27,17 @@ function run(): Promise<string> {
   });
 }
 
-const workers = Array.from({ length: Number(queuesArg) }, (_, i) =>
-  new Worker<{ id: string }>(
-    `raw-${i}`,
-    async (job) => {
-      const text = await run();
-      await out.lpush(`${prefix}:done`, JSON.stringify({ id: job.data.id, out: text }));
-    },
-    { connection: conn, prefix, concurrency: 1, drainDelay: 5, skipVersionCheck: true },
-  ),
+const workers = Array.from(
+  { length: Number(queuesArg) },
+  (_, i) =>
+    new Worker<{ id: string }>(
+      `raw-${i}`,
+      async (job) => {
+        const text = await run();
+        await out.lpush(`${prefix}:done`, JSON.stringify({ id: job.data.id, out: text }));
+      },
+      { connection: conn, prefix, concurrency: 1, drainDelay: 5, skipVersionCheck: true },
+    ),
 );
 await Promise.all(workers.map((w) => w.waitUntilReady()));
 console.log("ready");

@@ -59,7 +59,9 @@ const NEEDS: Record<string, Need> = {
 };
 
 /** Every procedure of the app router, from its definition. */
-const PROCEDURES: { path: string; type: Kind }[] = Object.entries(appRouter._def.procedures as unknown as Record<string, { _def: { type: Kind } }>).map(([path, p]) => ({
+const PROCEDURES: { path: string; type: Kind }[] = Object.entries(
+  appRouter._def.procedures as unknown as Record<string, { _def: { type: Kind } }>,
+).map(([path, p]) => ({
   path,
   type: p._def.type,
 }));
@@ -74,7 +76,11 @@ let ciToken = "";
 beforeAll(async () => {
   town = await testTown({}, "authapi");
   open = await testTown({}, "authopen");
-  for (const [name, role] of [["alice", "admin"], ["olga", "operator"], ["vic", "viewer"]] as const) {
+  for (const [name, role] of [
+    ["alice", "admin"],
+    ["olga", "operator"],
+    ["vic", "viewer"],
+  ] as const) {
     await addUser(town, { name, role, password: PW });
     session[name] = (await login(town, { name, password: PW, ip: "t" })).sessionId;
   }
@@ -108,12 +114,25 @@ async function http(c: Call) {
     if (!headers.has("content-type")) headers.set("content-type", "application/json");
   } else if (c.input !== undefined) url.searchParams.set("input", encoded);
   const ac = new AbortController();
-  const req = new Request(url, { method, headers, body: method === "POST" ? (c.body ?? encoded) : undefined, signal: ac.signal });
+  const req = new Request(url, {
+    method,
+    headers,
+    body: method === "POST" ? (c.body ?? encoded) : undefined,
+    signal: ac.signal,
+  });
   const res = await fetchRequestHandler({
     endpoint: "/api/trpc",
     router: appRouter,
     req,
-    createContext: ({ resHeaders }) => createContext({ headers: req.headers, town: c.on ?? town, exposed: c.exposed ?? false, transport: "http", resHeaders, url: req.url }),
+    createContext: ({ resHeaders }) =>
+      createContext({
+        headers: req.headers,
+        town: c.on ?? town,
+        exposed: c.exposed ?? false,
+        transport: "http",
+        resHeaders,
+        url: req.url,
+      }),
   });
   // A subscription that was refused answers with an error frame (or status); read a little, then hang up.
   const text = await readSome(res);
@@ -127,7 +146,10 @@ async function readSome(res: Response): Promise<string> {
   let out = "";
   const deadline = Date.now() + 1_000;
   while (Date.now() < deadline) {
-    const next: { done: boolean; value?: Uint8Array } | null = await Promise.race([reader.read(), new Promise<null>((r) => setTimeout(() => r(null), 300))]);
+    const next: { done: boolean; value?: Uint8Array } | null = await Promise.race([
+      reader.read(),
+      new Promise<null>((r) => setTimeout(() => r(null), 300)),
+    ]);
     if (!next || next.done) break;
     out += new TextDecoder().decode(next.value);
     if (!(res.headers.get("content-type") ?? "").includes("event-stream")) continue;
@@ -158,15 +180,30 @@ describe("the route walk", () => {
     const guarded = PROCEDURES.filter((p) => NEEDS[p.path] !== "public");
     for (const p of guarded) {
       const r = await http({ path: p.path, type: p.type, input: {}, headers: p.type === "mutation" ? sameOrigin : {} });
-      expect(refusedWith(r, "UNAUTHORIZED"), `${p.type} ${p.path} without credentials → ${r.status} ${r.text.slice(0, 200)}`).toBe(true);
-      const bad = await http({ path: p.path, type: p.type, input: {}, headers: { ...bearer("tt_forged"), ...sameOrigin } });
+      expect(
+        refusedWith(r, "UNAUTHORIZED"),
+        `${p.type} ${p.path} without credentials → ${r.status} ${r.text.slice(0, 200)}`,
+      ).toBe(true);
+      const bad = await http({
+        path: p.path,
+        type: p.type,
+        input: {},
+        headers: { ...bearer("tt_forged"), ...sameOrigin },
+      });
       expect(refusedWith(bad, "UNAUTHORIZED"), `${p.path} with a forged token`).toBe(true);
-      const gone = await http({ path: p.path, type: p.type, input: {}, headers: { cookie: `${SESSION_COOKIE}=made-up`, ...sameOrigin } });
+      const gone = await http({
+        path: p.path,
+        type: p.type,
+        input: {},
+        headers: { cookie: `${SESSION_COOKIE}=made-up`, ...sameOrigin },
+      });
       expect(refusedWith(gone, "UNAUTHORIZED"), `${p.path} with an unknown session`).toBe(true);
     }
     const api = createCaller(createContext({ headers: new Headers({ cookie: "tt_name=mallory" }), town }));
     for (const p of guarded) {
-      const fn = p.path.split(".").reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], api) as (i: unknown) => Promise<unknown>;
+      const fn = p.path.split(".").reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], api) as (
+        i: unknown,
+      ) => Promise<unknown>;
       await expect(fn({}), p.path).rejects.toMatchObject({ code: "UNAUTHORIZED" });
     }
     expect(await dumpTown(town)).toEqual(before);
@@ -174,7 +211,9 @@ describe("the route walk", () => {
 
   test("a viewer can call no mutation; an operator no admin procedure; each refusal is FORBIDDEN and changes nothing", async () => {
     const before = await dumpTown(town);
-    for (const p of PROCEDURES.filter((q) => q.type === "mutation" && NEEDS[q.path] !== "public" && NEEDS[q.path] !== "viewer")) {
+    for (const p of PROCEDURES.filter(
+      (q) => q.type === "mutation" && NEEDS[q.path] !== "public" && NEEDS[q.path] !== "viewer",
+    )) {
       const r = await http({ path: p.path, type: p.type, input: {}, headers: { ...cookie("vic"), ...sameOrigin } });
       expect(r.status, `viewer → ${p.path}: ${r.text.slice(0, 200)}`).toBe(403);
       expect(r.text).toContain("vic is a viewer");
@@ -187,15 +226,26 @@ describe("the route walk", () => {
     }
     expect(await dumpTown(town)).toEqual(before);
     // The allowed ones get past auth: bad input is a 400, not a 401/403.
-    for (const p of PROCEDURES.filter((q) => q.type !== "subscription" && NEEDS[q.path] === "viewer" && q.path !== "auth.logoutEverywhere")) {
-      const r = await http({ path: p.path, type: p.type, input: { bogus: 1, agent: "nobody", taskId: "nothing", mailbox: "nobody" }, headers: cookie("vic") });
+    for (const p of PROCEDURES.filter(
+      (q) => q.type !== "subscription" && NEEDS[q.path] === "viewer" && q.path !== "auth.logoutEverywhere",
+    )) {
+      const r = await http({
+        path: p.path,
+        type: p.type,
+        input: { bogus: 1, agent: "nobody", taskId: "nothing", mailbox: "nobody" },
+        headers: cookie("vic"),
+      });
       expect([200, 400, 404], `viewer → ${p.path}: ${r.status} ${r.text.slice(0, 200)}`).toContain(r.status);
     }
   });
 
   test("without users, on loopback, everything stays open and changes are attributed to the display name", async () => {
     const api = createCaller(createContext({ headers: new Headers({ cookie: "tt_name=zoe" }), town: open }));
-    expect(await api.auth.me()).toMatchObject({ required: false, hasUsers: false, principal: { kind: "open", name: "zoe" } });
+    expect(await api.auth.me()).toMatchObject({
+      required: false,
+      hasUsers: false,
+      principal: { kind: "open", name: "zoe" },
+    });
     const task = await api.task.create({ description: "open access" });
     expect(task.createdBy).toBe("zoe");
     const r = await http({ path: "town.status", type: "query", on: open });
@@ -204,7 +254,14 @@ describe("the route walk", () => {
 
   test("beyond loopback with no users, everything is refused and says how to add an admin", async () => {
     for (const p of PROCEDURES.filter((q) => NEEDS[q.path] !== "public")) {
-      const r = await http({ path: p.path, type: p.type, input: {}, on: open, exposed: true, headers: p.type === "mutation" ? sameOrigin : {} });
+      const r = await http({
+        path: p.path,
+        type: p.type,
+        input: {},
+        on: open,
+        exposed: true,
+        headers: p.type === "mutation" ? sameOrigin : {},
+      });
       expect(refusedWith(r, "UNAUTHORIZED"), p.path).toBe(true);
     }
     const r = await http({ path: "town.status", type: "query", on: open, exposed: true });
@@ -214,7 +271,11 @@ describe("the route walk", () => {
 
 describe("the HTTP gate in front of the handler", () => {
   test("its public list is exactly the public procedures; every other path (SSE included) gets a plain 401 without credentials", async () => {
-    expect([...PUBLIC_PROCEDURES].sort()).toEqual(Object.keys(NEEDS).filter((p) => NEEDS[p] === "public").sort());
+    expect([...PUBLIC_PROCEDURES].sort()).toEqual(
+      Object.keys(NEEDS)
+        .filter((p) => NEEDS[p] === "public")
+        .sort(),
+    );
     const gate = (path: string, headers: Record<string, string> = {}) =>
       trpcGate(new Request(`${ORIGIN}/api/trpc/${path}`, { headers }), { endpoint: "/api/trpc", town, exposed: false });
     for (const p of PROCEDURES) {
@@ -226,16 +287,30 @@ describe("the HTTP gate in front of the handler", () => {
     expect(await gate("town.events", cookie("vic"))).toBeNull();
     expect(await gate("town.events", bearer(ciToken))).toBeNull();
     expect((await gate("town.events", bearer("tt_forged")))?.status).toBe(401);
-    const openGate = await trpcGate(new Request(`${ORIGIN}/api/trpc/town.events`), { endpoint: "/api/trpc", town: open, exposed: false });
+    const openGate = await trpcGate(new Request(`${ORIGIN}/api/trpc/town.events`), {
+      endpoint: "/api/trpc",
+      town: open,
+      exposed: false,
+    });
     expect(openGate).toBeNull();
   });
 });
 
 describe("attribution", () => {
   test("the principal is the actor: a user by name, a token as token:<name>; the tt_name cookie is ignored once users exist", async () => {
-    const asOlga = await http({ path: "task.create", type: "mutation", input: { description: "by olga" }, headers: { ...cookie("olga"), ...sameOrigin, cookie: `${cookie("olga").cookie}; tt_name=impostor` } });
+    const asOlga = await http({
+      path: "task.create",
+      type: "mutation",
+      input: { description: "by olga" },
+      headers: { ...cookie("olga"), ...sameOrigin, cookie: `${cookie("olga").cookie}; tt_name=impostor` },
+    });
     expect(asOlga.status).toBe(200);
-    const asBot = await http({ path: "task.create", type: "mutation", input: { description: "by the bot" }, headers: bearer(ciToken) });
+    const asBot = await http({
+      path: "task.create",
+      type: "mutation",
+      input: { description: "by the bot" },
+      headers: bearer(ciToken),
+    });
     expect(asBot.status).toBe(200);
     const tasks = await listTasks(town, { limit: 10 });
     const by = Object.fromEntries(tasks.items.map((t) => [t.description, t.createdBy]));
@@ -251,7 +326,12 @@ describe("attribution", () => {
 describe("CSRF: changes must come from this origin", () => {
   test("a cross-origin POST is refused even with a valid session cookie; same origin (or Referer) passes; a token needs no Origin", async () => {
     const before = await dumpTown(town);
-    const evil = await http({ path: "task.create", type: "mutation", input: { description: "csrf" }, headers: { ...cookie("alice"), origin: "https://evil.example" } });
+    const evil = await http({
+      path: "task.create",
+      type: "mutation",
+      input: { description: "csrf" },
+      headers: { ...cookie("alice"), origin: "https://evil.example" },
+    });
     expect(evil.status).toBe(403);
     expect(evil.text).toContain("cross-site request refused");
     // What an HTML form on another site sends: urlencoded or text/plain, Origin of that site.
@@ -259,28 +339,71 @@ describe("CSRF: changes must come from this origin", () => {
       const form = await http({
         path: "task.create",
         type: "mutation",
-        body: type.startsWith("multipart") ? "--x\r\nContent-Disposition: form-data; name=\"description\"\r\n\r\ncsrf\r\n--x--\r\n" : "description=csrf",
+        body: type.startsWith("multipart")
+          ? '--x\r\nContent-Disposition: form-data; name="description"\r\n\r\ncsrf\r\n--x--\r\n'
+          : "description=csrf",
         headers: { ...cookie("alice"), origin: "https://evil.example", "content-type": type },
       });
       expect(form.status, type).toBeGreaterThanOrEqual(400);
     }
-    const noOrigin = await http({ path: "task.create", type: "mutation", input: { description: "csrf" }, headers: cookie("alice") });
+    const noOrigin = await http({
+      path: "task.create",
+      type: "mutation",
+      input: { description: "csrf" },
+      headers: cookie("alice"),
+    });
     expect(noOrigin.status).toBe(403);
-    const nullOrigin = await http({ path: "task.create", type: "mutation", input: { description: "csrf" }, headers: { ...cookie("alice"), origin: "null" } });
+    const nullOrigin = await http({
+      path: "task.create",
+      type: "mutation",
+      input: { description: "csrf" },
+      headers: { ...cookie("alice"), origin: "null" },
+    });
     expect(nullOrigin.status).toBe(403);
-    const badReferer = await http({ path: "task.create", type: "mutation", input: { description: "csrf" }, headers: { ...cookie("alice"), referer: "https://evil.example/tt.test" } });
+    const badReferer = await http({
+      path: "task.create",
+      type: "mutation",
+      input: { description: "csrf" },
+      headers: { ...cookie("alice"), referer: "https://evil.example/tt.test" },
+    });
     expect(badReferer.status).toBe(403);
     expect(await dumpTown(town)).toEqual(before);
 
-    const ok = await http({ path: "task.create", type: "mutation", input: { description: "same origin" }, headers: { ...cookie("alice"), ...sameOrigin } });
+    const ok = await http({
+      path: "task.create",
+      type: "mutation",
+      input: { description: "same origin" },
+      headers: { ...cookie("alice"), ...sameOrigin },
+    });
     expect(ok.status).toBe(200);
-    const referer = await http({ path: "task.create", type: "mutation", input: { description: "same referer" }, headers: { ...cookie("alice"), referer: `${ORIGIN}/tasks/x` } });
+    const referer = await http({
+      path: "task.create",
+      type: "mutation",
+      input: { description: "same referer" },
+      headers: { ...cookie("alice"), referer: `${ORIGIN}/tasks/x` },
+    });
     expect(referer.status).toBe(200);
     // Behind a reverse proxy the public host arrives as X-Forwarded-Host.
-    const proxied = await http({ path: "task.create", type: "mutation", input: { description: "proxied" }, headers: { ...cookie("alice"), origin: "https://tt.example.com", "x-forwarded-host": "tt.example.com", host: "127.0.0.1:3000" } });
+    const proxied = await http({
+      path: "task.create",
+      type: "mutation",
+      input: { description: "proxied" },
+      headers: {
+        ...cookie("alice"),
+        origin: "https://tt.example.com",
+        "x-forwarded-host": "tt.example.com",
+        host: "127.0.0.1:3000",
+      },
+    });
     expect(proxied.status).toBe(200);
     // Also with open access: a page on another site cannot drive a loopback dashboard.
-    const openEvil = await http({ path: "task.create", type: "mutation", input: { description: "csrf" }, on: open, headers: { origin: "https://evil.example" } });
+    const openEvil = await http({
+      path: "task.create",
+      type: "mutation",
+      input: { description: "csrf" },
+      on: open,
+      headers: { origin: "https://evil.example" },
+    });
     expect(openEvil.status).toBe(403);
   });
 });
@@ -288,20 +411,42 @@ describe("CSRF: changes must come from this origin", () => {
 describe("sign-in over HTTP", () => {
   test("login sets an HTTP-only SameSite cookie (Secure behind https); that cookie works; logout ends it", async () => {
     await addUser(town, { name: "lena", role: "viewer", password: PW });
-    const wrong = await http({ path: "auth.login", type: "mutation", input: { name: "lena", password: "nope-nope" }, headers: sameOrigin });
+    const wrong = await http({
+      path: "auth.login",
+      type: "mutation",
+      input: { name: "lena", password: "nope-nope" },
+      headers: sameOrigin,
+    });
     expect(wrong.status).toBe(401);
     expect(wrong.headers.get("set-cookie")).toBeNull();
-    const r = await http({ path: "auth.login", type: "mutation", input: { name: "lena", password: PW }, headers: { ...sameOrigin, "x-forwarded-proto": "https" } });
+    const r = await http({
+      path: "auth.login",
+      type: "mutation",
+      input: { name: "lena", password: PW },
+      headers: { ...sameOrigin, "x-forwarded-proto": "https" },
+    });
     expect(r.status).toBe(200);
     expect(r.text).not.toMatch(/tt_session/);
     const set = r.headers.get("set-cookie")!;
-    expect(set).toMatch(new RegExp(`^${SESSION_COOKIE}=[A-Za-z0-9_-]{40,}; Path=/; HttpOnly; SameSite=Lax; Max-Age=\\d+; Secure$`));
-    const plain = await http({ path: "auth.login", type: "mutation", input: { name: "lena", password: PW }, headers: sameOrigin });
+    expect(set).toMatch(
+      new RegExp(`^${SESSION_COOKIE}=[A-Za-z0-9_-]{40,}; Path=/; HttpOnly; SameSite=Lax; Max-Age=\\d+; Secure$`),
+    );
+    const plain = await http({
+      path: "auth.login",
+      type: "mutation",
+      input: { name: "lena", password: PW },
+      headers: sameOrigin,
+    });
     expect(plain.headers.get("set-cookie")).not.toContain("Secure");
     const id = set.split(";")[0]!;
     const me = await http({ path: "auth.me", type: "query", headers: { cookie: id } });
     expect(me.text).toContain('"name":"lena"');
-    const cross = await http({ path: "auth.login", type: "mutation", input: { name: "lena", password: PW }, headers: { origin: "https://evil.example" } });
+    const cross = await http({
+      path: "auth.login",
+      type: "mutation",
+      input: { name: "lena", password: PW },
+      headers: { origin: "https://evil.example" },
+    });
     expect(cross.status).toBe(403);
     const out = await http({ path: "auth.logout", type: "mutation", headers: { cookie: id, ...sameOrigin } });
     expect(out.headers.get("set-cookie")).toContain("Max-Age=0");
@@ -312,9 +457,23 @@ describe("sign-in over HTTP", () => {
     await addUser(town, { name: "rita", role: "viewer", password: PW });
     const from = { ...sameOrigin, "x-forwarded-for": "203.0.113.9" };
     for (let i = 0; i < LOGIN_LIMIT; i++) {
-      expect((await http({ path: "auth.login", type: "mutation", input: { name: "rita", password: `guess-${i}-xx` }, headers: from })).status).toBe(401);
+      expect(
+        (
+          await http({
+            path: "auth.login",
+            type: "mutation",
+            input: { name: "rita", password: `guess-${i}-xx` },
+            headers: from,
+          })
+        ).status,
+      ).toBe(401);
     }
-    const r = await http({ path: "auth.login", type: "mutation", input: { name: "rita", password: PW }, headers: from });
+    const r = await http({
+      path: "auth.login",
+      type: "mutation",
+      input: { name: "rita", password: PW },
+      headers: from,
+    });
     expect(r.status).toBe(401);
     expect(r.text).toContain("too many sign-in attempts");
     expect(r.headers.get("set-cookie")).toBeNull();
@@ -322,11 +481,23 @@ describe("sign-in over HTTP", () => {
 
   test("sign out everywhere ends every session of the user", async () => {
     await addUser(town, { name: "ezra", role: "operator", password: PW });
-    const ids = await Promise.all([1, 2, 3].map(async (i) => (await login(town, { name: "ezra", password: PW, ip: `e${i}` })).sessionId));
-    for (const id of ids) expect((await http({ path: "town.status", type: "query", headers: { cookie: `${SESSION_COOKIE}=${id}` } })).status).toBe(200);
-    const r = await http({ path: "auth.logoutEverywhere", type: "mutation", headers: { cookie: `${SESSION_COOKIE}=${ids[0]}`, ...sameOrigin } });
+    const ids = await Promise.all(
+      [1, 2, 3].map(async (i) => (await login(town, { name: "ezra", password: PW, ip: `e${i}` })).sessionId),
+    );
+    for (const id of ids)
+      expect(
+        (await http({ path: "town.status", type: "query", headers: { cookie: `${SESSION_COOKIE}=${id}` } })).status,
+      ).toBe(200);
+    const r = await http({
+      path: "auth.logoutEverywhere",
+      type: "mutation",
+      headers: { cookie: `${SESSION_COOKIE}=${ids[0]}`, ...sameOrigin },
+    });
     expect(r.status).toBe(200);
     expect(r.text).toContain('"ended":3');
-    for (const id of ids) expect((await http({ path: "town.status", type: "query", headers: { cookie: `${SESSION_COOKIE}=${id}` } })).status).toBe(401);
+    for (const id of ids)
+      expect(
+        (await http({ path: "town.status", type: "query", headers: { cookie: `${SESSION_COOKIE}=${id}` } })).status,
+      ).toBe(401);
   });
 });

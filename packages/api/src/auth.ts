@@ -3,7 +3,17 @@
  * resolved through core; the open-access fallback (loopback, no users); the same-origin rule for changes.
  * Used by the role procedures (trpc.ts) and by the web's route handlers and proxy, so every entry agrees.
  */
-import { actorOf, CoreError, parseBearer, requireAccess, resolveAccess, SESSION_TTL_MS, type Principal, type ResolvedAccess, type Town } from "@tinytown/core";
+import {
+  actorOf,
+  CoreError,
+  parseBearer,
+  requireAccess,
+  resolveAccess,
+  SESSION_TTL_MS,
+  type Principal,
+  type ResolvedAccess,
+  type Town,
+} from "@tinytown/core";
 
 import { readCookie, SESSION_COOKIE } from "./context";
 
@@ -58,12 +68,26 @@ export function assertSameOrigin(headers: Headers): void {
 
 /** `Set-Cookie` for a new session: HTTP-only, SameSite=Lax, Secure over https. */
 export function sessionCookie(sessionId: string, opts: { secure: boolean }): string {
-  return [`${SESSION_COOKIE}=${encodeURIComponent(sessionId)}`, "Path=/", "HttpOnly", "SameSite=Lax", `Max-Age=${Math.floor(SESSION_TTL_MS / 1000)}`, ...(opts.secure ? ["Secure"] : [])].join("; ");
+  return [
+    `${SESSION_COOKIE}=${encodeURIComponent(sessionId)}`,
+    "Path=/",
+    "HttpOnly",
+    "SameSite=Lax",
+    `Max-Age=${Math.floor(SESSION_TTL_MS / 1000)}`,
+    ...(opts.secure ? ["Secure"] : []),
+  ].join("; ");
 }
 
 /** `Set-Cookie` that removes the session cookie. */
 export function clearSessionCookie(opts: { secure: boolean }): string {
-  return [`${SESSION_COOKIE}=`, "Path=/", "HttpOnly", "SameSite=Lax", "Max-Age=0", ...(opts.secure ? ["Secure"] : [])].join("; ");
+  return [
+    `${SESSION_COOKIE}=`,
+    "Path=/",
+    "HttpOnly",
+    "SameSite=Lax",
+    "Max-Age=0",
+    ...(opts.secure ? ["Secure"] : []),
+  ].join("; ");
 }
 
 export { actorOf };

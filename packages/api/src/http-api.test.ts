@@ -27,7 +27,8 @@ const tokens = {} as Record<Role, string>;
 beforeAll(async () => {
   town = await testTown({}, "httpapi");
   await addUser(town, { name: "ada", role: "admin", password: "correct horse battery" });
-  for (const role of ["viewer", "operator", "admin"] as const) tokens[role] = (await createToken(town, { name: `script-${role}`, role })).token;
+  for (const role of ["viewer", "operator", "admin"] as const)
+    tokens[role] = (await createToken(town, { name: `script-${role}`, role })).token;
   await spawnAgent(town, { name: "builder", model: "sim", by: "test" });
 });
 afterAll(async () => {
@@ -43,7 +44,8 @@ async function serve(req: Request): Promise<Response> {
     endpoint: ENDPOINT,
     router: appRouter,
     req,
-    createContext: ({ resHeaders }) => createContext({ headers: req.headers, town, exposed: false, transport: "http", resHeaders, url: req.url }),
+    createContext: ({ resHeaders }) =>
+      createContext({ headers: req.headers, town, exposed: false, transport: "http", resHeaders, url: req.url }),
   });
 }
 
@@ -59,19 +61,40 @@ async function get(proc: string, input: unknown, token?: string) {
 /** `curl -X POST -H 'content-type: application/json' -d '{"json":…}' "$TT/api/trpc/<proc>"` */
 async function post(proc: string, input: unknown, token?: string) {
   const res = await serve(
-    new Request(`${BASE}${ENDPOINT}/${proc}`, { method: "POST", headers: { "content-type": "application/json", ...auth(token) }, body: JSON.stringify({ json: input }) }),
+    new Request(`${BASE}${ENDPOINT}/${proc}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...auth(token) },
+      body: JSON.stringify({ json: input }),
+    }),
   );
   return { status: res.status, body: (await res.json()) as Wire };
 }
 
 interface Wire {
   result?: { data: { json: unknown; meta?: unknown } };
-  error?: { json?: { message: string; code: number; data: { code: string; httpStatus: number; path: string; core: { code: string; details: Record<string, unknown> } | null } }; message?: string; code?: string };
+  error?: {
+    json?: {
+      message: string;
+      code: number;
+      data: {
+        code: string;
+        httpStatus: number;
+        path: string;
+        core: { code: string; details: Record<string, unknown> } | null;
+      };
+    };
+    message?: string;
+    code?: string;
+  };
 }
 
 describe("the documented flow, with a bearer token", () => {
   test("create a task, list it, move it, read it back; a stale move is 409 with the current state", async () => {
-    const created = await post("task.create", { description: "Fix the login redirect", priority: "high", tags: ["web"] }, tokens.operator);
+    const created = await post(
+      "task.create",
+      { description: "Fix the login redirect", priority: "high", tags: ["web"] },
+      tokens.operator,
+    );
     expect(created.status).toBe(200);
     const task = created.body.result!.data.json as { id: string; state: string; version: number; createdBy: string };
     expect(task).toMatchObject({ state: "pending", createdBy: "token:script-operator" });
@@ -85,25 +108,45 @@ describe("the documented flow, with a bearer token", () => {
 
     const moved = await post(
       "task.move",
-      { taskId: task.id, target: { kind: "agent", agent: "builder" }, expectedState: "pending", expectedVersion: task.version },
+      {
+        taskId: task.id,
+        target: { kind: "agent", agent: "builder" },
+        expectedState: "pending",
+        expectedVersion: task.version,
+      },
       tokens.operator,
     );
     expect(moved.status).toBe(200);
-    expect(moved.body.result!.data.json).toMatchObject({ id: task.id, state: "assigned", updatedBy: "token:script-operator" });
+    expect(moved.body.result!.data.json).toMatchObject({
+      id: task.id,
+      state: "assigned",
+      updatedBy: "token:script-operator",
+    });
 
     const got = await get("task.get", { taskId: task.id.slice(0, 8) }, tokens.operator);
     expect(got.status).toBe(200);
     expect(got.body.result!.data.json).toMatchObject({ task: { id: task.id, state: "assigned" } });
 
-    const stale = await post("task.move", { taskId: task.id, target: { kind: "backlog" }, expectedState: "pending", expectedVersion: task.version }, tokens.operator);
+    const stale = await post(
+      "task.move",
+      { taskId: task.id, target: { kind: "backlog" }, expectedState: "pending", expectedVersion: task.version },
+      tokens.operator,
+    );
     expect(stale.status).toBe(409);
-    expect(stale.body.error!.json!.data).toMatchObject({ code: "CONFLICT", httpStatus: 409, path: "task.move", core: { code: "CONFLICT" } });
+    expect(stale.body.error!.json!.data).toMatchObject({
+      code: "CONFLICT",
+      httpStatus: 409,
+      path: "task.move",
+      core: { code: "CONFLICT" },
+    });
     expect(stale.body.error!.json!.data.core!.details).toMatchObject({ state: "assigned" });
 
     // The queue operations over the same wire: the task waits in builder's queue.
     const queues = await get("queue.list", undefined, tokens.viewer);
     expect(queues.status).toBe(200);
-    expect(queues.body.result!.data.json).toEqual(expect.arrayContaining([expect.objectContaining({ agent: "builder", assigned: 1 })]));
+    expect(queues.body.result!.data.json).toEqual(
+      expect.arrayContaining([expect.objectContaining({ agent: "builder", assigned: 1 })]),
+    );
     const promoted = await post("queue.promote", { taskId: task.id }, tokens.admin);
     expect(promoted.status).toBe(200);
   });
@@ -111,13 +154,19 @@ describe("the documented flow, with a bearer token", () => {
   test("no token is a plain 401 from the gate; a viewer token mutating is 403; bad input 400; unknown 404", async () => {
     const none = await post("task.create", { description: "nope" });
     expect(none.status).toBe(401);
-    expect(none.body.error).toMatchObject({ code: "UNAUTHORIZED", message: expect.stringContaining("Authorization: Bearer") as string });
+    expect(none.body.error).toMatchObject({
+      code: "UNAUTHORIZED",
+      message: expect.stringContaining("Authorization: Bearer") as string,
+    });
     const forged = await get("task.list", {}, "tt_not-a-real-token");
     expect(forged.status).toBe(401);
 
     const viewer = await post("task.create", { description: "nope" }, tokens.viewer);
     expect(viewer.status).toBe(403);
-    expect(viewer.body.error!.json).toMatchObject({ message: expect.stringContaining("viewer") as string, data: { code: "FORBIDDEN", httpStatus: 403, core: { code: "FORBIDDEN" } } });
+    expect(viewer.body.error!.json).toMatchObject({
+      message: expect.stringContaining("viewer") as string,
+      data: { code: "FORBIDDEN", httpStatus: 403, core: { code: "FORBIDDEN" } },
+    });
     const operatorAdmin = await post("queue.pause", { agent: "builder" }, tokens.operator);
     expect(operatorAdmin.status).toBe(403);
 
@@ -139,9 +188,15 @@ describe("the documented flow, with a bearer token", () => {
 
 describe("the procedure table of docs/HTTP-API.md", () => {
   type Kind = "query" | "mutation" | "subscription";
-  const procedures = Object.entries(appRouter._def.procedures as unknown as Record<string, { _def: { type: Kind } }>).map(([path, p]) => ({ path, type: p._def.type }));
+  const procedures = Object.entries(
+    appRouter._def.procedures as unknown as Record<string, { _def: { type: Kind } }>,
+  ).map(([path, p]) => ({ path, type: p._def.type }));
   /** Rows like: | `task.create` | mutation | operator | … | */
-  const rows = [...readFileSync(DOC, "utf8").matchAll(/^\| `([a-zA-Z]+\.[a-zA-Z]+)` \| (query|mutation|subscription) \| (public|viewer|operator|admin) \|/gm)].map((m) => ({
+  const rows = [
+    ...readFileSync(DOC, "utf8").matchAll(
+      /^\| `([a-zA-Z]+\.[a-zA-Z]+)` \| (query|mutation|subscription) \| (public|viewer|operator|admin) \|/gm,
+    ),
+  ].map((m) => ({
     path: m[1]!,
     type: m[2] as Kind,
     role: m[3] as Role | "public",

@@ -14,7 +14,8 @@ afterAll(async () => {
 test("with Redis paused, a token request through the gate settles with a clear 503 instead of hanging", async () => {
   await addUser(town, { name: "ada", role: "admin", password: "correct horse battery" });
   const { token } = await createToken(town, { name: "ci", role: "operator" });
-  const req = () => new Request("http://127.0.0.1/api/trpc/town.status", { headers: { authorization: `Bearer ${token}` } });
+  const req = () =>
+    new Request("http://127.0.0.1/api/trpc/town.status", { headers: { authorization: `Bearer ${token}` } });
   expect(await trpcGate(req(), { endpoint: "/api/trpc", town, exposed: false })).toBeNull();
 
   const admin = createRedis(server.url);

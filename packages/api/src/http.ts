@@ -12,18 +12,26 @@ export const PUBLIC_PROCEDURES: ReadonlySet<string> = new Set(["health.ping", "a
  * subscription would answer 200 and send the refusal as its first frame; monitors and proxies should see a 401.
  * Returns null to let the request through (the procedure still checks roles).
  */
-export async function trpcGate(req: Request, opts: { endpoint: string; town: Town; exposed: boolean }): Promise<Response | null> {
+export async function trpcGate(
+  req: Request,
+  opts: { endpoint: string; town: Town; exposed: boolean },
+): Promise<Response | null> {
   const path = decodeURIComponent(new URL(req.url).pathname.slice(opts.endpoint.length + 1));
   const paths = path.split(",").filter(Boolean);
   if (paths.length > 0 && paths.every((p) => PUBLIC_PROCEDURES.has(p))) return null;
   let principal;
   try {
     assertRedisReady(opts.town);
-    ({ principal } = await withRedisDeadline(requestAccess(opts.town, { headers: req.headers, exposed: opts.exposed })));
+    ({ principal } = await withRedisDeadline(
+      requestAccess(opts.town, { headers: req.headers, exposed: opts.exposed }),
+    ));
   } catch (err) {
     // Redis paused or down: the same clear 503 the procedures give, never a hang.
     if (isCoreError(err, "REDIS_UNAVAILABLE")) {
-      return Response.json({ error: { message: err.message, code: "SERVICE_UNAVAILABLE" } }, { status: 503, headers: { "cache-control": "no-store", "retry-after": "3" } });
+      return Response.json(
+        { error: { message: err.message, code: "SERVICE_UNAVAILABLE" } },
+        { status: 503, headers: { "cache-control": "no-store", "retry-after": "3" } },
+      );
     }
     principal = null; // a forged or revoked token
   }

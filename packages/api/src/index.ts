@@ -3,7 +3,14 @@ import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "./root";
 
 export { appRouter, createCaller, type AppRouter } from "./root";
-export { createContext, readCookie, ACTOR_COOKIE, SESSION_COOKIE, type Context, type CreateContextOptions } from "./context";
+export {
+  createContext,
+  readCookie,
+  ACTOR_COOKIE,
+  SESSION_COOKIE,
+  type Context,
+  type CreateContextOptions,
+} from "./context";
 export { requestAccess, requirePrincipal, assertSameOrigin, bearerToken, type RequestAccess } from "./auth";
 export { trpcGate, PUBLIC_PROCEDURES } from "./http";
 export { readiness, metricsText, type Readiness } from "./services/health";

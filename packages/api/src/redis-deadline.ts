@@ -5,7 +5,11 @@ export const REDIS_DEADLINE_MS = 3_000;
 
 /** Fails with REDIS_UNAVAILABLE at once when the town's connection is down (instead of queueing behind reconnects). */
 export function assertRedisReady(town: Town): void {
-  if (town.redis.status !== "ready") throw new CoreError("REDIS_UNAVAILABLE", `the town's Redis is unreachable (connection ${town.redis.status}); try again in a moment`);
+  if (town.redis.status !== "ready")
+    throw new CoreError(
+      "REDIS_UNAVAILABLE",
+      `the town's Redis is unreachable (connection ${town.redis.status}); try again in a moment`,
+    );
 }
 
 /** Races `run` against the deadline: every request that touches Redis settles, with its result or a clear 503. */

@@ -29,9 +29,21 @@ export async function httpCall(town: Town, type: "query" | "mutation", path: str
   if (type === "query") url.searchParams.set("input", encoded);
   const headers = headersFor(name);
   if (type === "mutation") headers.set("content-type", "application/json");
-  const req = new Request(url, { method: type === "query" ? "GET" : "POST", headers, body: type === "mutation" ? encoded : undefined });
-  const res = await fetchRequestHandler({ endpoint: "/api/trpc", router: appRouter, req, createContext: () => createContext({ headers: req.headers, town }) });
-  const body = (await res.json()) as { error?: Parameters<typeof superjson.deserialize>[0]; result?: { data: Parameters<typeof superjson.deserialize>[0] } };
+  const req = new Request(url, {
+    method: type === "query" ? "GET" : "POST",
+    headers,
+    body: type === "mutation" ? encoded : undefined,
+  });
+  const res = await fetchRequestHandler({
+    endpoint: "/api/trpc",
+    router: appRouter,
+    req,
+    createContext: () => createContext({ headers: req.headers, town }),
+  });
+  const body = (await res.json()) as {
+    error?: Parameters<typeof superjson.deserialize>[0];
+    result?: { data: Parameters<typeof superjson.deserialize>[0] };
+  };
   return {
     status: res.status,
     error: body.error ? superjson.deserialize<WireError>(body.error) : null,

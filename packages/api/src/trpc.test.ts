@@ -61,7 +61,10 @@ describe("the process's town", () => {
   const saved = { dir: process.env.TT_TOWN_DIR, url: process.env.REDIS_URL };
   afterEach(async () => {
     await closeTown();
-    for (const [k, v] of [["TT_TOWN_DIR", saved.dir], ["REDIS_URL", saved.url]] as const) {
+    for (const [k, v] of [
+      ["TT_TOWN_DIR", saved.dir],
+      ["REDIS_URL", saved.url],
+    ] as const) {
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;
     }

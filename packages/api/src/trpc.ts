@@ -69,11 +69,18 @@ export function toTRPCError(err: unknown): never {
     throw new TRPCError({ code: "BAD_REQUEST", message: `invalid input: ${zodIssues(cause).join("; ")}`, cause });
   }
   if (isRedisConnectionError(cause)) {
-    const core = new CoreError("REDIS_UNAVAILABLE", `the town's Redis is unreachable (${(cause as Error).message}); try again in a moment`);
+    const core = new CoreError(
+      "REDIS_UNAVAILABLE",
+      `the town's Redis is unreachable (${(cause as Error).message}); try again in a moment`,
+    );
     throw new TRPCError({ code: "SERVICE_UNAVAILABLE", message: core.message, cause: core });
   }
   if (err instanceof TRPCError) throw err;
-  throw new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: cause instanceof Error ? cause.message : String(cause), cause: cause instanceof Error ? cause : undefined });
+  throw new TRPCError({
+    code: "INTERNAL_SERVER_ERROR",
+    message: cause instanceof Error ? cause.message : String(cause),
+    cause: cause instanceof Error ? cause : undefined,
+  });
 }
 
 /** "path: message" for each issue (the path is omitted for a top-level issue). */
@@ -90,7 +97,10 @@ function coreData(cause: unknown): CoreErrorData | null {
 /** ioredis gives up on a command (MaxRetriesPerRequestError) or finds its connection closed / refused. */
 function isRedisConnectionError(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
-  return err.name === "MaxRetriesPerRequestError" || /Connection is closed|ECONNREFUSED|ECONNRESET|ENOTFOUND|ETIMEDOUT/.test(err.message);
+  return (
+    err.name === "MaxRetriesPerRequestError" ||
+    /Connection is closed|ECONNREFUSED|ECONNRESET|ENOTFOUND|ETIMEDOUT/.test(err.message)
+  );
 }
 
 /**
@@ -140,7 +150,11 @@ export const townProcedure = publicProcedure.use(async ({ ctx, type, next }) => 
  */
 function allowed(action: Action) {
   return townProcedure.use(async ({ ctx, next }) => {
-    const principal: Principal = await requirePrincipal(ctx.town, { headers: ctx.headers, exposed: ctx.exposed, displayName: ctx.actor });
+    const principal: Principal = await requirePrincipal(ctx.town, {
+      headers: ctx.headers,
+      exposed: ctx.exposed,
+      displayName: ctx.actor,
+    });
     assertCan(principal, action);
     return next({ ctx: { principal, actor: actorOf(principal) } });
   });

@@ -1,12 +1,29 @@
 export * from "./errors";
 export * from "./redis/keys";
 export { applyPlan, type WritePlan, type PlanResult } from "./redis/atomic";
-export { createRedis, redisOptionsFromUrl, waitReady, describeRedisUrl, isClusterUrl, isCluster, nodeFor, keySlot, clusterOptionsFromUrl } from "./redis/connection";
+export {
+  createRedis,
+  redisOptionsFromUrl,
+  waitReady,
+  describeRedisUrl,
+  isClusterUrl,
+  isCluster,
+  nodeFor,
+  keySlot,
+  clusterOptionsFromUrl,
+} from "./redis/connection";
 
 export * from "./town/config";
 export * from "./town/town";
 export * from "./town/status";
-export { ensureManagedRedis, stopManagedRedis, managedRedisPid, managedPaths, checkRedisServer, processAlive } from "./town/managed-redis";
+export {
+  ensureManagedRedis,
+  stopManagedRedis,
+  managedRedisPid,
+  managedPaths,
+  checkRedisServer,
+  processAlive,
+} from "./town/managed-redis";
 
 export * from "./models/models";
 
@@ -18,7 +35,18 @@ export * from "./task/task";
 export * from "./task/task.service";
 
 export * from "./message/message";
-export { sendMessage, broadcast, receive, tryReceive, drain, peek, inboxLength, resolveMailbox, type Mailbox, type SendOptions } from "./channel/channel";
+export {
+  sendMessage,
+  broadcast,
+  receive,
+  tryReceive,
+  drain,
+  peek,
+  inboxLength,
+  resolveMailbox,
+  type Mailbox,
+  type SendOptions,
+} from "./channel/channel";
 export * from "./channel/events";
 export * from "./dispatch/dispatch";
 export * from "./task/task-log";

@@ -30,7 +30,8 @@ export async function httpRaw(town: Town, req: Request): Promise<HttpResult> {
     endpoint: "/api/trpc",
     router: appRouter,
     req,
-    createContext: ({ resHeaders }) => createContext({ headers: req.headers, town, transport: "http", resHeaders, url: req.url }),
+    createContext: ({ resHeaders }) =>
+      createContext({ headers: req.headers, town, transport: "http", resHeaders, url: req.url }),
   });
   const text = await res.text();
   let json: unknown;
@@ -39,23 +40,44 @@ export async function httpRaw(town: Town, req: Request): Promise<HttpResult> {
   } catch {
     json = null;
   }
-  return { status: res.status, contentType: res.headers.get("content-type") ?? "", text, json, ms: Date.now() - started };
+  return {
+    status: res.status,
+    contentType: res.headers.get("content-type") ?? "",
+    text,
+    json,
+    ms: Date.now() - started,
+  };
 }
 
 export interface CallResult extends HttpResult {
   data?: unknown;
-  error?: { message: string; data: { code: string; httpStatus: number; core: { code: string; details: Record<string, unknown> } | null } };
+  error?: {
+    message: string;
+    data: { code: string; httpStatus: number; core: { code: string; details: Record<string, unknown> } | null };
+  };
 }
 
 /** A query or mutation with a superjson-encoded input, as the dashboard's client sends it. */
-export async function httpCall(town: Town, type: "query" | "mutation", path: string, input?: unknown): Promise<CallResult> {
+export async function httpCall(
+  town: Town,
+  type: "query" | "mutation",
+  path: string,
+  input?: unknown,
+): Promise<CallResult> {
   const encoded = JSON.stringify(superjson.serialize(input));
   const url = new URL(`${ORIGIN}/api/trpc/${path}`);
   if (type === "query" && input !== undefined) url.searchParams.set("input", encoded);
   const headers = pageHeaders(type === "mutation" ? { "content-type": "application/json" } : {});
-  const req = new Request(url, { method: type === "query" ? "GET" : "POST", headers, body: type === "mutation" ? encoded : undefined });
+  const req = new Request(url, {
+    method: type === "query" ? "GET" : "POST",
+    headers,
+    body: type === "mutation" ? encoded : undefined,
+  });
   const r = await httpRaw(town, req);
-  const body = r.json as { error?: Parameters<typeof superjson.deserialize>[0]; result?: { data: Parameters<typeof superjson.deserialize>[0] } } | null;
+  const body = r.json as {
+    error?: Parameters<typeof superjson.deserialize>[0];
+    result?: { data: Parameters<typeof superjson.deserialize>[0] };
+  } | null;
   return {
     ...r,
     data: body?.result ? superjson.deserialize(body.result.data) : undefined,

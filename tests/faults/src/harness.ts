@@ -4,7 +4,16 @@
  * started here is tracked by PID and stopped by PID in `close()`.
  */
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync, closeSync } from "node:fs";
+import {
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  existsSync,
+  closeSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -103,7 +112,9 @@ export class Harness {
     closeSync(log);
     this.runnerPids.push(child.pid!);
     trackPid(child.pid, "tt-runner");
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.once("exit", (code, signal) => resolve({ code, signal })),
+    );
     const rp = { id, child, exited };
     this.runners.set(id, rp);
     return rp;
@@ -127,10 +138,15 @@ export class Harness {
     delete env.TT_TOWN_DIR;
     delete env.TT_TOWN;
     return new Promise((resolve) => {
-      execFile(process.execPath, [TT_BIN, "--town", this.dir, ...args], { env, timeout: timeoutMs, killSignal: "SIGKILL", maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === "number" ? err.code : null) : 0;
-        resolve({ code, stdout, stderr, ms: Date.now() - started });
-      });
+      execFile(
+        process.execPath,
+        [TT_BIN, "--town", this.dir, ...args],
+        { env, timeout: timeoutMs, killSignal: "SIGKILL", maxBuffer: 16 * 1024 * 1024 },
+        (err, stdout, stderr) => {
+          const code = err ? (typeof err.code === "number" ? err.code : null) : 0;
+          resolve({ code, stdout, stderr, ms: Date.now() - started });
+        },
+      );
     });
   }
 
@@ -139,7 +155,8 @@ export class Harness {
     const out: EvidenceRecord[] = [];
     if (!existsSync(this.fx)) return out;
     for (const f of readdirSync(this.fx).filter((f) => f.endsWith(".jsonl"))) {
-      for (const line of readFileSync(join(this.fx, f), "utf8").split("\n")) if (line) out.push(JSON.parse(line) as EvidenceRecord);
+      for (const line of readFileSync(join(this.fx, f), "utf8").split("\n"))
+        if (line) out.push(JSON.parse(line) as EvidenceRecord);
     }
     return out;
   }
@@ -185,7 +202,12 @@ export interface EvidenceRecord {
   at: number;
 }
 
-export async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false> | T | null | undefined | false, ms = 15_000, every = 50): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | null | undefined | false> | T | null | undefined | false,
+  ms = 15_000,
+  every = 50,
+): Promise<T> {
   const until = Date.now() + ms;
   for (;;) {
     const v = await fn();

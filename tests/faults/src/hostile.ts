@@ -24,8 +24,29 @@ export const NASTY = [
   "",
 ];
 
-const mutations = ["task.create", "task.move", "task.cancel", "task.retry", "agent.spawn", "agent.kill", "agent.interrupt", "agent.resume", "agent.close", "agent.restart", "message.send"];
-const queries = ["task.list", "task.get", "task.column", "task.log", "agent.get", "message.inbox", "town.overview", "agent.list"];
+const mutations = [
+  "task.create",
+  "task.move",
+  "task.cancel",
+  "task.retry",
+  "agent.spawn",
+  "agent.kill",
+  "agent.interrupt",
+  "agent.resume",
+  "agent.close",
+  "agent.restart",
+  "message.send",
+];
+const queries = [
+  "task.list",
+  "task.get",
+  "task.column",
+  "task.log",
+  "agent.get",
+  "message.inbox",
+  "town.overview",
+  "agent.list",
+];
 
 export interface HostileRequest {
   label: string;
@@ -60,9 +81,34 @@ const MB_GARBAGE = "\u202e<script>".repeat(100_000);
 
 /** Values that are wrong for any field they replace (a field that wants a string gets a non-string, and so on). */
 function wrongValue(rnd: () => number, wantsString: boolean): unknown {
-  const strings = [...NASTY.filter((s) => s.length === 0 || s.includes("\u0000")), "x".repeat(1024 * 1024 + 1), "<script>".repeat(20_000)];
-  const others: unknown[] = [null, 1e308, -1, 2 ** 53 + 1, Number.NaN, Number.POSITIVE_INFINITY, -0.5, true, [], [NASTY[4]], { toString: "x" }, deep(300), 12345678901234567890n, new Date(0), undefined];
-  const pool = wantsString ? others : [...strings.slice(0, 1), ...others.filter((v) => typeof v !== "number" || !Number.isInteger(v) || v < 0 || v > 2 ** 40)];
+  const strings = [
+    ...NASTY.filter((s) => s.length === 0 || s.includes("\u0000")),
+    "x".repeat(1024 * 1024 + 1),
+    "<script>".repeat(20_000),
+  ];
+  const others: unknown[] = [
+    null,
+    1e308,
+    -1,
+    2 ** 53 + 1,
+    Number.NaN,
+    Number.POSITIVE_INFINITY,
+    -0.5,
+    true,
+    [],
+    [NASTY[4]],
+    { toString: "x" },
+    deep(300),
+    12345678901234567890n,
+    new Date(0),
+    undefined,
+  ];
+  const pool = wantsString
+    ? others
+    : [
+        ...strings.slice(0, 1),
+        ...others.filter((v) => typeof v !== "number" || !Number.isInteger(v) || v < 0 || v > 2 ** 40),
+      ];
   return pool[Math.floor(rnd() * pool.length)];
 }
 
@@ -90,7 +136,12 @@ function badMutationInput(rnd: () => number, path: string, ctx: { taskId: string
       return { ...extra, ...pick(rnd, defects) };
     }
     case "task.move": {
-      const base = { taskId: ctx.taskId, target: { kind: "agent", agent: ctx.agent }, expectedState: "pending", expectedVersion: 1 };
+      const base = {
+        taskId: ctx.taskId,
+        target: { kind: "agent", agent: ctx.agent },
+        expectedState: "pending",
+        expectedVersion: 1,
+      };
       const defects = [
         { ...base, expectedVersion: wrongValue(rnd, false) },
         { ...base, expectedVersion: 999_999 }, // stale: CONFLICT
@@ -106,21 +157,47 @@ function badMutationInput(rnd: () => number, path: string, ctx: { taskId: string
     }
     case "task.cancel":
     case "task.retry": {
-      const defects = [{ taskId: ctx.taskId, expectedVersion: wrongValue(rnd, false) }, { taskId: ctx.taskId, expectedVersion: 999_999 }, { taskId: `${nasty()}-missing` }, { taskId: wrongValue(rnd, true) }, {}];
+      const defects = [
+        { taskId: ctx.taskId, expectedVersion: wrongValue(rnd, false) },
+        { taskId: ctx.taskId, expectedVersion: 999_999 },
+        { taskId: `${nasty()}-missing` },
+        { taskId: wrongValue(rnd, true) },
+        {},
+      ];
       // (retry of a pending task is refused as INVALID_STATE even with the right version)
       return { ...extra, ...pick(rnd, path === "task.retry" ? [...defects, { taskId: ctx.taskId }] : defects) };
     }
     case "agent.spawn": {
-      const defects = [{ name: `${nasty()}x!`, model: "work" }, { name: "ok-name", model: wrongValue(rnd, true) }, { name: wrongValue(rnd, true), model: "work" }, { name: "x".repeat(70), model: "work" }, { name: "ok-name", model: `${nasty()}$(reboot)` }, { name: ctx.agent, model: "work" }];
+      const defects = [
+        { name: `${nasty()}x!`, model: "work" },
+        { name: "ok-name", model: wrongValue(rnd, true) },
+        { name: wrongValue(rnd, true), model: "work" },
+        { name: "x".repeat(70), model: "work" },
+        { name: "ok-name", model: `${nasty()}$(reboot)` },
+        { name: ctx.agent, model: "work" },
+      ];
       return { ...extra, ...pick(rnd, defects) };
     }
     case "message.send": {
-      const defects = [{ to: `nobody ${nasty()}`, body: "hi" }, { to: ctx.agent, body: `${nasty()}\u0000` }, { to: ctx.agent, body: "z".repeat(1024 * 1024) }, { to: ctx.agent, body: wrongValue(rnd, true) }, { to: ctx.agent, body: "hi", type: nasty() }, { to: ctx.agent, body: "hi", priority: nasty() }, { to: wrongValue(rnd, true), body: "hi" }];
+      const defects = [
+        { to: `nobody ${nasty()}`, body: "hi" },
+        { to: ctx.agent, body: `${nasty()}\u0000` },
+        { to: ctx.agent, body: "z".repeat(1024 * 1024) },
+        { to: ctx.agent, body: wrongValue(rnd, true) },
+        { to: ctx.agent, body: "hi", type: nasty() },
+        { to: ctx.agent, body: "hi", priority: nasty() },
+        { to: wrongValue(rnd, true), body: "hi" },
+      ];
       return { ...extra, ...pick(rnd, defects) };
     }
     default: {
       // agent.kill / interrupt / resume / close / restart: a missing or malformed agent reference, or a malformed option.
-      const defects: unknown[] = [{ agent: `ghost-${nasty()}` }, { agent: wrongValue(rnd, true) }, { agent: "x".repeat(200) }, {}];
+      const defects: unknown[] = [
+        { agent: `ghost-${nasty()}` },
+        { agent: wrongValue(rnd, true) },
+        { agent: "x".repeat(200) },
+        {},
+      ];
       if (path === "agent.kill") defects.push({ agent: ctx.agent, tasks: `${nasty()}!` });
       if (path === "agent.interrupt") defects.push({ agent: ctx.agent, now: `${nasty()}!` });
       return { ...extra, ...(pick(rnd, defects) as object) };
@@ -148,9 +225,12 @@ function badQueryInput(rnd: () => number, path: string, ctx: { taskId: string; a
 /** The raw requests no client library would send. */
 function rawRequest(rnd: () => number, ctx: { taskId: string; agent: string }): HostileRequest {
   const nasty = () => pick(rnd, NASTY);
-  const post = (path: string, body: string | null, ct = "application/json") => () =>
-    new Request(`${ORIGIN}/api/trpc/${path}`, { method: "POST", headers: pageHeaders({ "content-type": ct }), body });
-  const get = (pathAndQuery: string) => () => new Request(`${ORIGIN}/api/trpc/${pathAndQuery}`, { method: "GET", headers: pageHeaders() });
+  const post =
+    (path: string, body: string | null, ct = "application/json") =>
+    () =>
+      new Request(`${ORIGIN}/api/trpc/${path}`, { method: "POST", headers: pageHeaders({ "content-type": ct }), body });
+  const get = (pathAndQuery: string) => () =>
+    new Request(`${ORIGIN}/api/trpc/${pathAndQuery}`, { method: "GET", headers: pageHeaders() });
   const m = pick(rnd, mutations);
   const options: HostileRequest[] = [
     { label: "invalid JSON", change: true, build: post(m, "{not json") },
@@ -161,20 +241,71 @@ function rawRequest(rnd: () => number, ctx: { taskId: string; agent: string }): 
     { label: "1 MB body", change: true, build: post(m, MB_BODY) },
     { label: "1 MB of garbage", change: true, build: post(m, MB_GARBAGE) },
     { label: "text/html body", change: true, build: post(m, `<html><script>alert(1)</script></html>`, "text/html") },
-    { label: "form post", change: true, build: post(m, `description=${encodeURIComponent(nasty())}`, "application/x-www-form-urlencoded") },
+    {
+      label: "form post",
+      change: true,
+      build: post(m, `description=${encodeURIComponent(nasty())}`, "application/x-www-form-urlencoded"),
+    },
     { label: "NUL bytes body", change: true, build: post(m, "\u0000\u0000\u0000") },
-    { label: "__proto__ JSON", change: true, build: post(m, `{"json":{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}}}}`) },
-    { label: "superjson meta pollution", change: true, build: post(m, JSON.stringify({ json: { taskId: "x" }, meta: { values: { "__proto__.polluted": ["undefined"], "constructor.prototype.polluted": ["undefined"] } } })) },
-    { label: "superjson bad meta", change: true, build: post(m, JSON.stringify({ json: { description: "d" }, meta: { values: { description: [["custom", "nope"]] }, referentialEqualities: { description: ["__proto__"] } } })) },
-    { label: "huge number literal", change: true, build: post(m, `{"json":{"expectedVersion":1e999999,"taskId":"${ctx.taskId}"}}`) },
-    { label: "GET a mutation", change: true, build: get(`${m}?input=${encodeURIComponent(JSON.stringify({ json: {} }))}`) },
+    {
+      label: "__proto__ JSON",
+      change: true,
+      build: post(m, `{"json":{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}}}}`),
+    },
+    {
+      label: "superjson meta pollution",
+      change: true,
+      build: post(
+        m,
+        JSON.stringify({
+          json: { taskId: "x" },
+          meta: { values: { "__proto__.polluted": ["undefined"], "constructor.prototype.polluted": ["undefined"] } },
+        }),
+      ),
+    },
+    {
+      label: "superjson bad meta",
+      change: true,
+      build: post(
+        m,
+        JSON.stringify({
+          json: { description: "d" },
+          meta: {
+            values: { description: [["custom", "nope"]] },
+            referentialEqualities: { description: ["__proto__"] },
+          },
+        }),
+      ),
+    },
+    {
+      label: "huge number literal",
+      change: true,
+      build: post(m, `{"json":{"expectedVersion":1e999999,"taskId":"${ctx.taskId}"}}`),
+    },
+    {
+      label: "GET a mutation",
+      change: true,
+      build: get(`${m}?input=${encodeURIComponent(JSON.stringify({ json: {} }))}`),
+    },
     { label: "POST a query", change: true, build: post(pick(rnd, queries), JSON.stringify({ json: {} })) },
     { label: "unknown procedure", change: false, build: get(`${encodeURIComponent(nasty())}.x?input=%7B%7D`) },
     { label: "prototype path", change: false, build: get(`__proto__.toString?input=%7B%7D`) },
     { label: "constructor path", change: true, build: post(`task.constructor`, "{}") },
-    { label: "batch of junk", change: false, build: get(`task.list,task.get,${encodeURIComponent(nasty())}?batch=1&input=${encodeURIComponent(nasty())}`) },
-    { label: "batch input not object", change: true, build: post(`task.create,task.create?batch=1`, JSON.stringify([1, 2])) },
-    { label: "query input not JSON", change: false, build: get(`task.list?input=${encodeURIComponent("{" + nasty())}`) },
+    {
+      label: "batch of junk",
+      change: false,
+      build: get(`task.list,task.get,${encodeURIComponent(nasty())}?batch=1&input=${encodeURIComponent(nasty())}`),
+    },
+    {
+      label: "batch input not object",
+      change: true,
+      build: post(`task.create,task.create?batch=1`, JSON.stringify([1, 2])),
+    },
+    {
+      label: "query input not JSON",
+      change: false,
+      build: get(`task.list?input=${encodeURIComponent("{" + nasty())}`),
+    },
     { label: "query input deep", change: false, build: get(`task.list?input=${DEEP_QUERY}`) },
   ];
   return pick(rnd, options);
@@ -191,13 +322,34 @@ export function hostileRequests(n: number, seed: number, ctx: { taskId: string; 
       const input = badMutationInput(rnd, path, ctx);
       let body = JSON.stringify(superjson.serialize(input));
       // `__proto__` / `constructor` keys, written into the JSON text (no serializer would send them).
-      if (rnd() < 0.4) body = body.replace('{"json":{', '{"json":{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}},');
-      out.push({ label: `${path} ${body.slice(0, 80)}`, change: true, build: () => new Request(`${ORIGIN}/api/trpc/${path}`, { method: "POST", headers: pageHeaders({ "content-type": "application/json" }), body }) });
+      if (rnd() < 0.4)
+        body = body.replace(
+          '{"json":{',
+          '{"json":{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}},',
+        );
+      out.push({
+        label: `${path} ${body.slice(0, 80)}`,
+        change: true,
+        build: () =>
+          new Request(`${ORIGIN}/api/trpc/${path}`, {
+            method: "POST",
+            headers: pageHeaders({ "content-type": "application/json" }),
+            body,
+          }),
+      });
     } else if (kind === 1) {
       const path = pick(rnd, queries);
       let input = JSON.stringify(superjson.serialize(badQueryInput(rnd, path, ctx)));
       if (rnd() < 0.3) input = input.replace('{"json":{', '{"json":{"__proto__":{"polluted":true},');
-      out.push({ label: `${path} ${input.slice(0, 80)}`, change: false, build: () => new Request(`${ORIGIN}/api/trpc/${path}?input=${encodeURIComponent(input)}`, { method: "GET", headers: pageHeaders() }) });
+      out.push({
+        label: `${path} ${input.slice(0, 80)}`,
+        change: false,
+        build: () =>
+          new Request(`${ORIGIN}/api/trpc/${path}?input=${encodeURIComponent(input)}`, {
+            method: "GET",
+            headers: pageHeaders(),
+          }),
+      });
     } else out.push(rawRequest(rnd, ctx));
   }
   return out;

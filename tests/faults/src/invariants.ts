@@ -55,13 +55,17 @@ export async function checkInvariants(h: Harness, opts: InvariantOptions): Promi
 
   // 2. Running means a live process.
   for (const t of tasks.filter((t) => t.state === "running")) {
-    const alive = await waitFor(`a live process for running task ${t.id}`, async () => {
-      const now = await getTask(town, t.id);
-      if (now.state !== "running") return true;
-      const raw = await r.hget(k.agentControl(now.assignedTo!), "run");
-      const rec = raw ? (JSON.parse(raw) as RunRecord) : null;
-      return rec?.taskId === t.id && isAgentProcessOf(rec.pid, t.id);
-    }, 3_000).catch(() => false);
+    const alive = await waitFor(
+      `a live process for running task ${t.id}`,
+      async () => {
+        const now = await getTask(town, t.id);
+        if (now.state !== "running") return true;
+        const raw = await r.hget(k.agentControl(now.assignedTo!), "run");
+        const rec = raw ? (JSON.parse(raw) as RunRecord) : null;
+        return rec?.taskId === t.id && isAgentProcessOf(rec.pid, t.id);
+      },
+      3_000,
+    ).catch(() => false);
     expect(alive, `running task ${t.id} has a live agent process`).toBe(true);
   }
 
@@ -74,7 +78,8 @@ export async function checkInvariants(h: Harness, opts: InvariantOptions): Promi
     if (!t) {
       losses++;
       wrong.push(`${lt.id}: missing`);
-    } else if (!lt.expect.includes(t.state)) wrong.push(`${lt.id}: ${t.state} (expected ${lt.expect.join("|")}; error ${t.error ?? "-"})`);
+    } else if (!lt.expect.includes(t.state))
+      wrong.push(`${lt.id}: ${t.state} (expected ${lt.expect.join("|")}; error ${t.error ?? "-"})`);
   }
   let messages = 0;
   for (const [mailbox, ids] of ledger.messages) {
@@ -97,16 +102,22 @@ export async function checkInvariants(h: Harness, opts: InvariantOptions): Promi
   for (const lt of ledger.tasks.values()) {
     const t = byId.get(lt.id)!;
     const ran = starts.get(t.id) ?? 0;
-    expect(ran, `task ${t.id}: agent starts (${ran}) ≤ recorded attempts (${t.attempts})`).toBeLessThanOrEqual(t.attempts);
+    expect(ran, `task ${t.id}: agent starts (${ran}) ≤ recorded attempts (${t.attempts})`).toBeLessThanOrEqual(
+      t.attempts,
+    );
     if (t.attempts > 1) {
       reruns += t.attempts - 1;
-      if (!lt.crashes) expect(opts.crashes, `task ${t.id} ran ${t.attempts} times without an injected crash`).toBeGreaterThan(0);
+      if (!lt.crashes)
+        expect(opts.crashes, `task ${t.id} ran ${t.attempts} times without an injected crash`).toBeGreaterThan(0);
       const history = await taskHistory(town, t.id);
       const started = history.filter((e) => e.type === "task.started").length;
       const requeued = history.filter((e) => e.type === "task.requeued").length;
       // (History is capped at 200 entries: far beyond what a scenario produces.)
       expect(started, `task ${t.id}: every attempt is a recorded start`).toBe(t.attempts);
-      if (!lt.crashes) expect(requeued, `task ${t.id}: every re-run follows a recorded requeue`).toBeGreaterThanOrEqual(t.attempts - 1);
+      if (!lt.crashes)
+        expect(requeued, `task ${t.id}: every re-run follows a recorded requeue`).toBeGreaterThanOrEqual(
+          t.attempts - 1,
+        );
     }
   }
 
@@ -118,18 +129,35 @@ export async function checkInvariants(h: Harness, opts: InvariantOptions): Promi
   }
   const orphanWait = opts.orphanWaitMs ?? 10_000;
   const runningPids = new Set(
-    (await Promise.all(tasks.filter((t) => t.state === "running").map(async (t) => r.hget(k.agentControl(t.assignedTo!), "run"))))
+    (
+      await Promise.all(
+        tasks.filter((t) => t.state === "running").map(async (t) => r.hget(k.agentControl(t.assignedTo!), "run")),
+      )
+    )
       .filter((x): x is string => !!x)
       .map((x) => (JSON.parse(x) as RunRecord).pid),
   );
-  const orphans = await waitFor("no orphan processes", () => {
-    const left = [...pids].filter((p) => !runningPids.has(p) && pidAlive(p));
-    return left.length === 0 ? [] : null;
-  }, orphanWait).catch(() => [...pids].filter((p) => !runningPids.has(p) && pidAlive(p)));
+  const orphans = await waitFor(
+    "no orphan processes",
+    () => {
+      const left = [...pids].filter((p) => !runningPids.has(p) && pidAlive(p));
+      return left.length === 0 ? [] : null;
+    },
+    orphanWait,
+  ).catch(() => [...pids].filter((p) => !runningPids.has(p) && pidAlive(p)));
   expect(orphans, "no orphan agent processes").toEqual([]);
-  for (const pid of h.runnerPids) if (![...h.runners.values()].some((rp) => rp.child.pid === pid)) expect(pidAlive(pid), `stopped runner ${pid} is gone`).toBe(false);
+  for (const pid of h.runnerPids)
+    if (![...h.runners.values()].some((rp) => rp.child.pid === pid))
+      expect(pidAlive(pid), `stopped runner ${pid} is gone`).toBe(false);
 
-  return { tasks: ledger.tasks.size, messages, runs: evidence.filter((e) => e.event === "start").length, reruns, losses, orphans: orphans.length };
+  return {
+    tasks: ledger.tasks.size,
+    messages,
+    runs: evidence.filter((e) => e.event === "start").length,
+    reruns,
+    losses,
+    orphans: orphans.length,
+  };
 }
 
 export type { Task };

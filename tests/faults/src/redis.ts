@@ -33,13 +33,28 @@ export class FaultRedis {
   }
 
   get pid(): number | null {
-    return this.child && this.child.exitCode === null && this.child.signalCode === null ? (this.child.pid ?? null) : null;
+    return this.child && this.child.exitCode === null && this.child.signalCode === null
+      ? (this.child.pid ?? null)
+      : null;
   }
 
   /** Starts the server (again) on the same port from the same directory, and waits until it answers as itself. */
   async up(): Promise<void> {
     if (this.pid) return;
-    const args = ["--port", String(this.port), "--bind", "127.0.0.1", "--dir", this.dir, "--save", "", "--appendonly", "yes", "--appendfsync", "everysec"];
+    const args = [
+      "--port",
+      String(this.port),
+      "--bind",
+      "127.0.0.1",
+      "--dir",
+      this.dir,
+      "--save",
+      "",
+      "--appendonly",
+      "yes",
+      "--appendfsync",
+      "everysec",
+    ];
     const child = spawn(process.env.TT_REDIS_SERVER ?? "redis-server", args, { stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";
     child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
@@ -49,7 +64,13 @@ export class FaultRedis {
     const until = Date.now() + 15_000;
     for (;;) {
       if (child.exitCode !== null) throw new Error(`redis-server exited (${child.exitCode}): ${stderr}`);
-      const r = new Redis({ port: this.port, host: "127.0.0.1", lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+      const r = new Redis({
+        port: this.port,
+        host: "127.0.0.1",
+        lazyConnect: true,
+        retryStrategy: () => null,
+        maxRetriesPerRequest: 0,
+      });
       r.on("error", () => {});
       try {
         await r.connect();
@@ -58,7 +79,8 @@ export class FaultRedis {
         // Still loading the AOF answers LOADING errors above; once INFO answers, the data is there.
         const loading = /loading:1/.test(await r.info("persistence"));
         r.disconnect();
-        if (pid !== child.pid) throw new Error(`port ${this.port} answered by pid ${pid}, not our redis-server ${child.pid}`);
+        if (pid !== child.pid)
+          throw new Error(`port ${this.port} answered by pid ${pid}, not our redis-server ${child.pid}`);
         if (!loading) return;
       } catch (err) {
         r.disconnect();

@@ -30,15 +30,26 @@ afterAll(async () => h?.close());
 const rssKb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0);
 
 async function settled(id: string, ms: number): Promise<Task> {
-  return waitFor(`task ${id} settled`, async () => {
-    const t = await getTask(h.town, id);
-    return ["completed", "failed", "cancelled"].includes(t.state) ? t : null;
-  }, ms, 100);
+  return waitFor(
+    `task ${id} settled`,
+    async () => {
+      const t = await getTask(h.town, id);
+      return ["completed", "failed", "cancelled"].includes(t.state) ? t : null;
+    },
+    ms,
+    100,
+  );
 }
 
 test(`hang (ignores SIGTERM), flood (${SIZE.floodMb} MB), exit by SIGKILL and SIGSEGV: handled, bounded, no orphans`, async () => {
   const started = Date.now();
-  for (const [name, model] of [["hanger", "hang"], ["flooder", "flood"], ["crasher", "signal"], ["segfaulter", "segv"]] as const) await spawnAgent(h.town, { name, model, by: "faults" });
+  for (const [name, model] of [
+    ["hanger", "hang"],
+    ["flooder", "flood"],
+    ["crasher", "signal"],
+    ["segfaulter", "segv"],
+  ] as const)
+    await spawnAgent(h.town, { name, model, by: "faults" });
   // The baseline is the runner at work, serving these agents, before any task: not a process still booting.
   await waitFor("the runner serves the agents", async () => (await h.town.redis.hlen(h.town.keys.runners)) > 0, 15_000);
   await sleep(1500);
@@ -61,7 +72,12 @@ test(`hang (ignores SIGTERM), flood (${SIZE.floodMb} MB), exit by SIGKILL and SI
   h.ledger.task(crash.id, ["failed"], { crashes: true });
   h.ledger.task(segv.id, ["failed"], { crashes: true });
 
-  const [hangT, floodT, crashT, segvT] = await Promise.all([settled(hang.id, 30_000), settled(flood.id, 120_000), settled(crash.id, 30_000), settled(segv.id, 30_000)]);
+  const [hangT, floodT, crashT, segvT] = await Promise.all([
+    settled(hang.id, 30_000),
+    settled(flood.id, 120_000),
+    settled(crash.id, 30_000),
+    settled(segv.id, 30_000),
+  ]);
   sampling = false;
   await sampler;
 
@@ -74,7 +90,9 @@ test(`hang (ignores SIGTERM), flood (${SIZE.floodMb} MB), exit by SIGKILL and SI
   // The flood: completed, the runner's memory stayed bounded, the log file and stream are capped.
   expect(floodT.state).toBe("completed");
   const growthMb = (peak - baseline) / 1024;
-  expect(growthMb, `runner RSS grew ${growthMb.toFixed(0)} MB while the agent printed ${SIZE.floodMb} MB`).toBeLessThan(150);
+  expect(growthMb, `runner RSS grew ${growthMb.toFixed(0)} MB while the agent printed ${SIZE.floodMb} MB`).toBeLessThan(
+    150,
+  );
   const logFile = join(h.dir, ".tt", "logs", `${flood.id}.log`);
   const logBytes = statSync(logFile).size;
   expect(logBytes).toBeLessThanOrEqual(20 * 1024 * 1024 + 64 * 1024);
@@ -82,7 +100,10 @@ test(`hang (ignores SIGTERM), flood (${SIZE.floodMb} MB), exit by SIGKILL and SI
   expect(streamLen).toBeLessThan(100_000);
 
   // Crashes: retried as recorded attempts, then failed naming the signal.
-  for (const [t, sig] of [[crashT, "SIGKILL"], [segvT, "SIGSEGV"]] as const) {
+  for (const [t, sig] of [
+    [crashT, "SIGKILL"],
+    [segvT, "SIGSEGV"],
+  ] as const) {
     expect(t).toMatchObject({ state: "failed", attempts: MAX_ATTEMPTS });
     expect(t.error).toMatch(new RegExp(`killed by ${sig}`));
     expect(h.evidence().filter((e) => e.task === t.id && e.event === "start")).toHaveLength(MAX_ATTEMPTS);

@@ -31,10 +31,17 @@ test(`two people move the same card at once, ${SIZE.races} times: exactly one wi
     const seen = await getTask(h.town, card.id);
     const move = async (agent: string, who: 0 | 1) => {
       if (Math.random() < 0.5) await new Promise((r) => setImmediate(r));
-      return httpCall(towns[who], "mutation", "task.move", { taskId: card.id, target: { kind: "agent", agent }, expectedState: seen.state, expectedVersion: seen.version });
+      return httpCall(towns[who], "mutation", "task.move", {
+        taskId: card.id,
+        target: { kind: "agent", agent },
+        expectedState: seen.state,
+        expectedVersion: seen.version,
+      });
     };
     const anaFirst = Math.random() < 0.5;
-    const both: [CallResult, CallResult] = await Promise.all(anaFirst ? [move(ana.name, 0), move(bob.name, 1)] : [move(bob.name, 1), move(ana.name, 0)]);
+    const both: [CallResult, CallResult] = await Promise.all(
+      anaFirst ? [move(ana.name, 0), move(bob.name, 1)] : [move(bob.name, 1), move(ana.name, 0)],
+    );
     const [a, b] = anaFirst ? [both[0], both[1]] : [both[1], both[0]];
     const results = [a, b];
     const winners = results.filter((r) => r.status === 200);
@@ -46,7 +53,11 @@ test(`two people move the same card at once, ${SIZE.races} times: exactly one wi
     const won = winners[0]!.data as { assignedTo: string; version: number; state: string };
     // The loser sees the state the winner made: assigned to the winner's agent, at the winner's version.
     expect(loser.error?.data.core?.code).toBe("CONFLICT");
-    expect(loser.error?.data.core?.details).toMatchObject({ state: "assigned", version: won.version, assignedTo: won.assignedTo });
+    expect(loser.error?.data.core?.details).toMatchObject({
+      state: "assigned",
+      version: won.version,
+      assignedTo: won.assignedTo,
+    });
     expect(loser.error?.message).toMatch(/changed since you saw it/);
     expect(won.version).toBe(seen.version + 1);
     if (won.assignedTo === ana.id) wins.ana++;
@@ -62,5 +73,11 @@ test(`two people move the same card at once, ${SIZE.races} times: exactly one wi
   // A real race: each side won some rounds.
   expect(Math.min(wins.ana, wins.bob), JSON.stringify(wins)).toBeGreaterThan(0);
   const figures = await checkInvariants(h, { crashes: 0 });
-  report({ scenario: "same card moved by two people", ...figures, rounds: SIZE.races, wins: `${wins.ana}/${wins.bob}`, ms: Date.now() - started });
+  report({
+    scenario: "same card moved by two people",
+    ...figures,
+    rounds: SIZE.races,
+    wins: `${wins.ana}/${wins.bob}`,
+    ms: Date.now() - started,
+  });
 }, 60_000);

@@ -3,7 +3,16 @@
  * `^build` normally did it already), then collects every scenario's figures and prints the totals at the end.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -70,9 +79,23 @@ export default function setup(project: TestProject) {
       .filter(Boolean)
       .map((l) => JSON.parse(l) as Record<string, number | string>);
     const sum = (k: string) => rows.reduce((n, r) => n + (typeof r[k] === "number" ? r[k] : 0), 0);
-    const totals = { size: SIZE_NAME, scenarios: rows.length, runs: sum("runs"), kills: sum("kills"), tasks: sum("tasks"), messages: sum("messages"), reruns: sum("reruns"), losses: sum("losses"), orphans: sum("orphans"), seconds: Math.round((Date.now() - started) / 1000) };
+    const totals = {
+      size: SIZE_NAME,
+      scenarios: rows.length,
+      runs: sum("runs"),
+      kills: sum("kills"),
+      tasks: sum("tasks"),
+      messages: sum("messages"),
+      reruns: sum("reruns"),
+      losses: sum("losses"),
+      orphans: sum("orphans"),
+      seconds: Math.round((Date.now() - started) / 1000),
+    };
     const leaked = stopLeftovers(join(dir, "pids.jsonl"));
-    if (leaked.length) console.log(`fault suite: stopped ${leaked.length} process(es) a failed scenario left running: ${leaked.join(", ")}`);
+    if (leaked.length)
+      console.log(
+        `fault suite: stopped ${leaked.length} process(es) a failed scenario left running: ${leaked.join(", ")}`,
+      );
     const out = join(ROOT, "tests/faults/results");
     mkdirSync(out, { recursive: true });
     writeFileSync(join(out, `${SIZE_NAME}.json`), JSON.stringify({ totals, scenarios: rows }, null, 2) + "\n");

@@ -36,7 +36,8 @@ test(`${SIZE.hostileInputs} malformed or hostile API inputs: no 5xx, no crash, J
     const r = await httpRaw(h.town, req.build());
     statuses[r.status] = (statuses[r.status] ?? 0) + 1;
     slowest = Math.max(slowest, r.ms);
-    if (!r.contentType.includes("application/json")) notLabelledJson[r.contentType] = (notLabelledJson[r.contentType] ?? 0) + 1;
+    if (!r.contentType.includes("application/json"))
+      notLabelledJson[r.contentType] = (notLabelledJson[r.contentType] ?? 0) + 1;
     const problems = [
       r.status >= 500 && `status ${r.status}`,
       req.change && r.status < 400 && `a change was accepted (${r.status})`,
@@ -52,5 +53,13 @@ test(`${SIZE.hostileInputs} malformed or hostile API inputs: no 5xx, no crash, J
   expect(Object.prototype).not.toHaveProperty("polluted");
   expect(await dumpTown(h.town)).toEqual(before);
   const figures = await checkInvariants(h, { crashes: 0 });
-  report({ scenario: "hostile API input", ...figures, inputs: requests.length, statuses: JSON.stringify(statuses), notLabelledJson: JSON.stringify(notLabelledJson), slowestMs: slowest, ms: Date.now() - started });
+  report({
+    scenario: "hostile API input",
+    ...figures,
+    inputs: requests.length,
+    statuses: JSON.stringify(statuses),
+    notLabelledJson: JSON.stringify(notLabelledJson),
+    slowestMs: slowest,
+    ms: Date.now() - started,
+  });
 }, 120_000);

@@ -35,7 +35,8 @@ test(`kill -9 Redis ${SIZE.redisKills}× during a run: runners, CLI and API reco
   const { town } = harness;
   const runners = [harness.startRunner(), harness.startRunner()];
   const names = [];
-  for (let i = 0; i < AGENTS; i++) names.push((await spawnAgent(town, { name: `w${i}`, model: "work", by: "faults" })).name);
+  for (let i = 0; i < AGENTS; i++)
+    names.push((await spawnAgent(town, { name: `w${i}`, model: "work", by: "faults" })).name);
   // A mailbox nobody reads: the messages sent to it must all still be there at the end, in order.
   const mailbox = await spawnAgent(town, { name: "mailbox", model: "work", by: "faults" });
 
@@ -67,7 +68,10 @@ test(`kill -9 Redis ${SIZE.redisKills}× during a run: runners, CLI and API reco
   const viaApi = (async () => {
     for (let i = 0; !stop && i < 10_000; i++) {
       const wasDown = down;
-      const r = await httpCall(town, "mutation", "task.create", { description: `api task ${i}`, assignTo: names[i % AGENTS] });
+      const r = await httpCall(town, "mutation", "task.create", {
+        description: `api task ${i}`,
+        assignTo: names[i % AGENTS],
+      });
       if (r.status === 200) acks.push({ kind: "task", id: (r.data as Task).id, at: Date.now(), via: "api" });
       else {
         failures.api++;
@@ -90,7 +94,11 @@ test(`kill -9 Redis ${SIZE.redisKills}× during a run: runners, CLI and API reco
 
   const kills: { at: number; ackedLastSecond: number; downMs: number }[] = [];
   for (let k = 0; k < SIZE.redisKills; k++) {
-    await waitFor("tasks running before the kill", async () => (await countTasks(town)).running > 0 && acks.length > 10 * (k + 1), 30_000);
+    await waitFor(
+      "tasks running before the kill",
+      async () => (await countTasks(town)).running > 0 && acks.length > 10 * (k + 1),
+      30_000,
+    );
     await sleep(300 + Math.random() * 500);
     down = true;
     const at = Date.now();
@@ -114,7 +122,10 @@ test(`kill -9 Redis ${SIZE.redisKills}× during a run: runners, CLI and API reco
   expect(byVia("api")).toBeGreaterThan(0);
   expect(byVia("cli")).toBeGreaterThan(0);
   // Something was acknowledged within the last second before each kill: the AOF (page cache) kept it.
-  expect(kills.every((k) => k.ackedLastSecond > 0), JSON.stringify(kills)).toBe(true);
+  expect(
+    kills.every((k) => k.ackedLastSecond > 0),
+    JSON.stringify(kills),
+  ).toBe(true);
 
   // While Redis was down the API answered a clear 503 (never a 500), and the CLI failed with a message, in bounded time.
   for (const r of apiDuringOutage) {
@@ -129,10 +140,15 @@ test(`kill -9 Redis ${SIZE.redisKills}× during a run: runners, CLI and API reco
   }
 
   // Everything acknowledged (and whatever else got in) runs to completion on the same runner processes.
-  await waitFor("every task completed", async () => {
-    const c = await countTasks(town);
-    return c.completed > 0 && c.pending + c.assigned + c.running === 0;
-  }, 120_000, 250).catch(async (err) => {
+  await waitFor(
+    "every task completed",
+    async () => {
+      const c = await countTasks(town);
+      return c.completed > 0 && c.pending + c.assigned + c.running === 0;
+    },
+    120_000,
+    250,
+  ).catch(async (err) => {
     console.log(JSON.stringify(await countTasks(town)), harness.dir);
     throw err;
   });

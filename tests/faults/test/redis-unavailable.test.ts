@@ -14,7 +14,8 @@ let h: Harness;
 beforeAll(async () => {
   h = await Harness.create();
   await spawnAgent(h.town, { name: "w0", model: "work", by: "faults" });
-  for (let i = 0; i < 5; i++) h.ledger.task((await createTask(h.town, { description: `before ${i}`, by: "faults" })).id, ["pending", "assigned"]);
+  for (let i = 0; i < 5; i++)
+    h.ledger.task((await createTask(h.town, { description: `before ${i}`, by: "faults" })).id, ["pending", "assigned"]);
 });
 afterAll(async () => h?.close());
 
@@ -31,7 +32,9 @@ const calls: [string, "query" | "mutation", string, () => unknown][] = [
 ];
 
 /** Fires a call every 200 ms while `outage` runs; returns every call's result once all have settled. */
-async function callThrough(outage: () => Promise<void>): Promise<{ during: (CallResult & { name: string })[]; settledMs: number }> {
+async function callThrough(
+  outage: () => Promise<void>,
+): Promise<{ during: (CallResult & { name: string })[]; settledMs: number }> {
   const pending: Promise<CallResult & { name: string }>[] = [];
   let done = false;
   const fire = (async () => {
@@ -88,7 +91,14 @@ test("CLIENT PAUSE 5000 ALL: every call settles within the bound, answering its 
   expect(unavailable, "calls made while paused were answered 503").toBeGreaterThan(0);
   await worksAfter();
   const figures = await checkInvariants(h, { crashes: 0 });
-  report({ scenario: "redis paused 5 s", ...figures, calls: during.length, answered503: unavailable, slowestMs: Math.max(...during.map((r) => r.ms)), ms: Date.now() - started });
+  report({
+    scenario: "redis paused 5 s",
+    ...figures,
+    calls: during.length,
+    answered503: unavailable,
+    slowestMs: Math.max(...during.map((r) => r.ms)),
+    ms: Date.now() - started,
+  });
 }, 60_000);
 
 test("Redis unreachable (stopped) for 5 s: every call settles within the bound with a clear 503; all works after the restart", async () => {
@@ -103,5 +113,13 @@ test("Redis unreachable (stopped) for 5 s: every call settles within the bound w
   await sleep(500);
   await worksAfter();
   const figures = await checkInvariants(h, { crashes: 0 });
-  report({ scenario: "redis unreachable 5 s", kills: 1, ...figures, calls: during.length, answered503: unavailable, slowestMs: Math.max(...during.map((r) => r.ms)), ms: Date.now() - started });
+  report({
+    scenario: "redis unreachable 5 s",
+    kills: 1,
+    ...figures,
+    calls: during.length,
+    answered503: unavailable,
+    slowestMs: Math.max(...during.map((r) => r.ms)),
+    ms: Date.now() - started,
+  });
 }, 60_000);

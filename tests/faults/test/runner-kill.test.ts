@@ -27,18 +27,27 @@ test(`kill -9 a runner mid-task ${SIZE.runnerKills} times during a run of ${SIZE
   const agents = [];
   for (let i = 0; i < AGENTS; i++) agents.push(await spawnAgent(town, { name: `w${i}`, model: "work", by: "faults" }));
   for (let i = 0; i < SIZE.runnerKillTasks; i++) {
-    const t = await createTask(town, { description: `fault task ${i}`, assignTo: agents[i % AGENTS]!.name, by: "faults" });
+    const t = await createTask(town, {
+      description: `fault task ${i}`,
+      assignTo: agents[i % AGENTS]!.name,
+      by: "faults",
+    });
     h.ledger.task(t.id, ["completed"]);
   }
 
   // Kill a runner that is running a task, replace it, let the town make a little progress, repeat.
   const victims: string[] = [];
   for (let k = 0; k < SIZE.runnerKills; k++) {
-    const victim = await waitFor(`a runner mid-task (kill ${k + 1})`, async () => {
-      const running = (await listTasksInStates(town, ["running"], { limit: 100 })).items;
-      const holders = running.map((t) => t.updatedBy.replace(/^runner:/, "")).filter((id) => h!.runners.has(id));
-      return holders.length ? holders[Math.floor(Math.random() * holders.length)]! : null;
-    }, 30_000, 20);
+    const victim = await waitFor(
+      `a runner mid-task (kill ${k + 1})`,
+      async () => {
+        const running = (await listTasksInStates(town, ["running"], { limit: 100 })).items;
+        const holders = running.map((t) => t.updatedBy.replace(/^runner:/, "")).filter((id) => h!.runners.has(id));
+        return holders.length ? holders[Math.floor(Math.random() * holders.length)]! : null;
+      },
+      30_000,
+      20,
+    );
     await h.killRunner(victim);
     victims.push(victim);
     h.startRunner();
@@ -47,7 +56,12 @@ test(`kill -9 a runner mid-task ${SIZE.runnerKills} times during a run of ${SIZE
   const counts = await countTasks(town);
   expect(counts.completed, "the kills happened during the run, not after it").toBeLessThan(SIZE.runnerKillTasks);
 
-  await waitFor("every task completed", async () => (await countTasks(town)).completed === SIZE.runnerKillTasks, 180_000, 250).catch(async (err) => {
+  await waitFor(
+    "every task completed",
+    async () => (await countTasks(town)).completed === SIZE.runnerKillTasks,
+    180_000,
+    250,
+  ).catch(async (err) => {
     console.log(JSON.stringify(await countTasks(town)), h!.dir);
     throw err;
   });
@@ -55,5 +69,12 @@ test(`kill -9 a runner mid-task ${SIZE.runnerKills} times during a run of ${SIZE
   expect(figures.losses).toBe(0);
   // Every runner still serving is one the suite started and did not kill; none of them crashed.
   for (const rp of h.runners.values()) expect(rp.child.exitCode).toBeNull();
-  report({ scenario: "runner kill -9", kills: h.runnerKills, ...figures, runners: SIZE.runners, agents: AGENTS, ms: Date.now() - started });
+  report({
+    scenario: "runner kill -9",
+    kills: h.runnerKills,
+    ...figures,
+    runners: SIZE.runners,
+    agents: AGENTS,
+    ms: Date.now() - started,
+  });
 }, 300_000);

@@ -24,12 +24,20 @@ import { ago, cell, stateColour, table } from "../output";
 
 export function registerAgentCommands(program: Command, ctx: Ctx) {
   const { paint } = ctx;
-  const show = (a: Agent, verb: string) => ctx.emit(a, () => `${paint("green", "✓")} ${verb} ${paint("bold", a.name)} (${a.id.slice(0, 8)}): ${paint(stateColour(a.state), a.state)}\n`);
+  const show = (a: Agent, verb: string) =>
+    ctx.emit(
+      a,
+      () =>
+        `${paint("green", "✓")} ${verb} ${paint("bold", a.name)} (${a.id.slice(0, 8)}): ${paint(stateColour(a.state), a.state)}\n`,
+    );
 
   program
     .command("spawn <name>")
     .description("create an agent that runs a model's CLI (see `tt models`)")
-    .requiredOption("-m, --model <model>", "claude, codex, auggie, aider, gemini, copilot, cursor, sim, or a custom model from tinytown.json")
+    .requiredOption(
+      "-m, --model <model>",
+      "claude, codex, auggie, aider, gemini, copilot, cursor, sim, or a custom model from tinytown.json",
+    )
     .action(async (name: string, o: { model: string }) => {
       const town = await ctx.town();
       const a = await spawnAgent(town, { name, model: o.model, by: ctx.actor });
@@ -37,7 +45,8 @@ export function registerAgentCommands(program: Command, ctx: Ctx) {
       if (!ctx.opts().json && !(await listRunners(town)).some((r) => r.alive)) {
         ctx.io.out(paint("dim", `  it stays "starting" until a runner picks it up: run \`tt up\`\n`));
       }
-      if (!ctx.opts().json && MODEL_PRESETS[a.model]?.kind === "simulated") ctx.io.out(paint("dim", "  model sim is simulated: it shows the flow without an AI CLI\n"));
+      if (!ctx.opts().json && MODEL_PRESETS[a.model]?.kind === "simulated")
+        ctx.io.out(paint("dim", "  model sim is simulated: it shows the flow without an AI CLI\n"));
     });
 
   program
@@ -48,7 +57,11 @@ export function registerAgentCommands(program: Command, ctx: Ctx) {
     .action(async (o: { state?: string }) => {
       const town = await ctx.town();
       const state = o.state === undefined ? undefined : AgentState.safeParse(o.state);
-      if (state && !state.success) throw new CoreError("VALIDATION", `unknown agent state "${o.state}": use one of ${AgentState.options.join(", ")}`);
+      if (state && !state.success)
+        throw new CoreError(
+          "VALIDATION",
+          `unknown agent state "${o.state}": use one of ${AgentState.options.join(", ")}`,
+        );
       const agents = await listAgents(town, { state: state?.data });
       ctx.emit(agents, () =>
         agents.length === 0
@@ -76,11 +89,18 @@ export function registerAgentCommands(program: Command, ctx: Ctx) {
     .option("--cancel-tasks", "cancel its unfinished tasks instead of requeueing them")
     .action(async (ref: string, o: { cancelTasks?: boolean }) => {
       const town = await ctx.town();
-      const { agent, tasks } = await stopAgent(town, ref, { tasks: o.cancelTasks ? "cancel" : "requeue", by: ctx.actor });
-      ctx.emit({ agent, tasks }, () =>
-        `${paint("green", "✓")} killed ${paint("bold", agent.name)}` +
-        (tasks.length ? `; ${tasks.length} task(s) ${o.cancelTasks ? "cancelled" : "back in the backlog"}: ${tasks.map((t) => t.id.slice(0, 8)).join(", ")}` : "") +
-        "\n",
+      const { agent, tasks } = await stopAgent(town, ref, {
+        tasks: o.cancelTasks ? "cancel" : "requeue",
+        by: ctx.actor,
+      });
+      ctx.emit(
+        { agent, tasks },
+        () =>
+          `${paint("green", "✓")} killed ${paint("bold", agent.name)}` +
+          (tasks.length
+            ? `; ${tasks.length} task(s) ${o.cancelTasks ? "cancelled" : "back in the backlog"}: ${tasks.map((t) => t.id.slice(0, 8)).join(", ")}`
+            : "") +
+          "\n",
       );
     });
 
@@ -88,7 +108,9 @@ export function registerAgentCommands(program: Command, ctx: Ctx) {
     .command("interrupt <agent>")
     .description("pause an agent: it takes no new work (--now also stops the current run and requeues it)")
     .option("--now", "stop the current run too; its task goes back to the front of the agent's queue")
-    .action(async (ref: string, o: { now?: boolean }) => show(await interruptAgent(await ctx.town(), ref, ctx.actor, { now: o.now }), "paused"));
+    .action(async (ref: string, o: { now?: boolean }) =>
+      show(await interruptAgent(await ctx.town(), ref, ctx.actor, { now: o.now }), "paused"),
+    );
 
   program
     .command("resume <agent>")
@@ -111,7 +133,11 @@ export function registerAgentCommands(program: Command, ctx: Ctx) {
     .option("--errors", "also remove agents in error")
     .action(async (o: { errors?: boolean }) => {
       const removed = await pruneAgents(await ctx.town(), { includeErrors: o.errors, by: ctx.actor });
-      ctx.emit(removed, () => (removed.length ? `${paint("green", "✓")} removed ${removed.map((a) => a.name).join(", ")}\n` : "nothing to prune\n"));
+      ctx.emit(removed, () =>
+        removed.length
+          ? `${paint("green", "✓")} removed ${removed.map((a) => a.name).join(", ")}\n`
+          : "nothing to prune\n",
+      );
     });
 
   program
@@ -121,9 +147,14 @@ export function registerAgentCommands(program: Command, ctx: Ctx) {
     .action(async (ref: string, o: { timeout?: string }) => {
       const town = await ctx.town();
       const timeoutMs = o.timeout === undefined ? Infinity : Number(o.timeout) * 1000;
-      if (Number.isNaN(timeoutMs) || timeoutMs < 0) throw new CoreError("VALIDATION", "--timeout must be a number of seconds");
+      if (Number.isNaN(timeoutMs) || timeoutMs < 0)
+        throw new CoreError("VALIDATION", "--timeout must be a number of seconds");
       const agent = await waitIdle(town, ref, timeoutMs, ctx);
-      ctx.emit(agent, () => `${paint("green", "✓")} ${agent.name} is ${paint(stateColour(agent.state), agent.state)} (${agent.tasksCompleted} done, ${agent.tasksFailed} failed)\n`);
+      ctx.emit(
+        agent,
+        () =>
+          `${paint("green", "✓")} ${agent.name} is ${paint(stateColour(agent.state), agent.state)} (${agent.tasksCompleted} done, ${agent.tasksFailed} failed)\n`,
+      );
     });
 }
 
@@ -141,7 +172,10 @@ async function waitIdle(town: Town, ref: string, timeoutMs: number, ctx: Ctx): P
   const timer = Number.isFinite(timeoutMs) ? setTimeout(() => abort.abort(), timeoutMs) : null;
   const frames = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
   let frame = 0;
-  const spin = ctx.io.isTTY && !ctx.opts().json ? setInterval(() => ctx.io.err(`\r${frames[frame++ % frames.length]} waiting for ${start.name}…`), 100) : null;
+  const spin =
+    ctx.io.isTTY && !ctx.opts().json
+      ? setInterval(() => ctx.io.err(`\r${frames[frame++ % frames.length]} waiting for ${start.name}…`), 100)
+      : null;
   try {
     if (!(await listRunners(town)).some((r) => r.alive) && !ctx.opts().json) {
       ctx.io.err(ctx.paint("yellow", "no runner is running, so nothing will change: start one with `tt up`\n"));

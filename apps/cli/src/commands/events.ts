@@ -1,5 +1,18 @@
 import type { Command } from "commander";
-import { CoreError, findAgent, findTask, followEvents, followTaskLog, listTasks, readEvents, readTaskLog, type Agent, type TaskLogEntry, type Town, type TownEvent } from "@tinytown/core";
+import {
+  CoreError,
+  findAgent,
+  findTask,
+  followEvents,
+  followTaskLog,
+  listTasks,
+  readEvents,
+  readTaskLog,
+  type Agent,
+  type TaskLogEntry,
+  type Town,
+  type TownEvent,
+} from "@tinytown/core";
 import type { Ctx } from "../context";
 import { cell, stateColour } from "../output";
 
@@ -7,16 +20,29 @@ export function registerEventCommands(program: Command, ctx: Ctx) {
   const { paint } = ctx;
   const line = (e: TownEvent) => {
     if (ctx.opts().json) return JSON.stringify(e) + "\n";
-    const what = e.taskId ? `task ${String(e.taskId).slice(0, 8)}` : e.agentId ? `agent ${typeof e.name === "string" ? e.name : String(e.agentId).slice(0, 8)}` : "";
+    const what = e.taskId
+      ? `task ${String(e.taskId).slice(0, 8)}`
+      : e.agentId
+        ? `agent ${typeof e.name === "string" ? e.name : String(e.agentId).slice(0, 8)}`
+        : "";
     const change = e.from || e.to ? ` ${e.from ?? "∅"} → ${paint(stateColour(String(e.to)), String(e.to ?? ""))}` : "";
-    const extra = typeof e.title === "string" ? `  ${paint("dim", cell(e.title, 60))}` : typeof e.preview === "string" ? `  ${paint("dim", cell(e.preview, 60))}` : "";
+    const extra =
+      typeof e.title === "string"
+        ? `  ${paint("dim", cell(e.title, 60))}`
+        : typeof e.preview === "string"
+          ? `  ${paint("dim", cell(e.preview, 60))}`
+          : "";
     return `${paint("gray", new Date(e.at).toISOString().slice(11, 23))} ${paint("bold", e.type.padEnd(16))} ${what}${change}  ${paint("dim", `by ${cell(e.by, 30)}`)}${extra}\n`;
   };
 
   const logLine = (e: TaskLogEntry) => {
     if (ctx.opts().json) return JSON.stringify(e) + "\n";
     const text = cell(e.line, 100_000);
-    return e.stream === "err" ? paint("red", text) + "\n" : e.stream === "sys" ? paint("dim", `── ${text}`) + "\n" : text + "\n";
+    return e.stream === "err"
+      ? paint("red", text) + "\n"
+      : e.stream === "sys"
+        ? paint("dim", `── ${text}`) + "\n"
+        : text + "\n";
   };
 
   program
@@ -34,7 +60,11 @@ export function registerEventCommands(program: Command, ctx: Ctx) {
       try {
         if (!agent) {
           const task = await findTask(town, ref);
-          if (!task) throw new CoreError("NOT_FOUND", `no agent or task "${ref}" in town ${town.name}: \`tt list\` and \`tt tasks\` show them`);
+          if (!task)
+            throw new CoreError(
+              "NOT_FOUND",
+              `no agent or task "${ref}" in town ${town.name}: \`tt list\` and \`tt tasks\` show them`,
+            );
           await printTaskLog(town, task.id, Number(o.lines), Boolean(o.follow), abort.signal);
           return;
         }
@@ -63,7 +93,13 @@ export function registerEventCommands(program: Command, ctx: Ctx) {
     const past = await readTaskLog(town, taskId, { count: lines });
     for (const e of past) ctx.io.out(logLine(e));
     if (!follow) return;
-    for await (const e of followTaskLog(town, taskId, { after: past.at(-1)?.id, signal, untilDone: true, connection: town.blocking() })) ctx.io.out(logLine(e));
+    for await (const e of followTaskLog(town, taskId, {
+      after: past.at(-1)?.id,
+      signal,
+      untilDone: true,
+      connection: town.blocking(),
+    }))
+      ctx.io.out(logLine(e));
   }
 
   async function latestTaskOf(town: Town, agent: Agent): Promise<string | null> {
@@ -88,6 +124,7 @@ export function registerEventCommands(program: Command, ctx: Ctx) {
       const stop = () => abort.abort();
       process.once("SIGINT", stop);
       process.once("SIGTERM", stop);
-      for await (const e of followEvents(town, { after: past.at(-1)?.id ?? o.after, signal: abort.signal })) ctx.io.out(line(e));
+      for await (const e of followEvents(town, { after: past.at(-1)?.id ?? o.after, signal: abort.signal }))
+        ctx.io.out(line(e));
     });
 }

@@ -1,5 +1,16 @@
 import type { Command } from "commander";
-import { broadcast, CoreError, drain, MessageType, peek, receive, resolveMailbox, sendMessage, type Message, type Priority } from "@tinytown/core";
+import {
+  broadcast,
+  CoreError,
+  drain,
+  MessageType,
+  peek,
+  receive,
+  resolveMailbox,
+  sendMessage,
+  type Message,
+  type Priority,
+} from "@tinytown/core";
 import type { Ctx } from "../context";
 import { ago, cell, stateColour, table } from "../output";
 
@@ -14,22 +25,41 @@ export function registerMessageCommands(program: Command, ctx: Ctx) {
     .option("--low", "low priority")
     .option("-t, --type <type>", `message type (${MessageType.options.join(", ")})`, "info")
     .option("--all", "broadcast to every agent (then <to> is part of the message)")
-    .action(async (to: string, words: string[], o: { urgent?: boolean; high?: boolean; low?: boolean; type: string; all?: boolean }) => {
-      const flags = [o.urgent && "urgent", o.high && "high", o.low && "low"].filter(Boolean) as Priority[];
-      if (flags.length > 1) throw new CoreError("VALIDATION", "choose one of --urgent, --high, --low");
-      const type = MessageType.safeParse(o.type);
-      if (!type.success) throw new CoreError("VALIDATION", `unknown message type "${o.type}": use one of ${MessageType.options.join(", ")}`);
-      const town = await ctx.town();
-      const from = ctx.io.env.TT_AGENT ?? "supervisor";
-      const input = { from, type: type.data, priority: flags[0] ?? "normal", body: (o.all ? [to, ...words] : words).join(" ") };
-      if (o.all) {
-        const sent = await broadcast(town, input);
-        return ctx.emit(sent, () => `${paint("green", "✓")} sent to ${sent.length} agent(s)\n`);
-      }
-      const m = await sendMessage(town, { ...input, to });
-      const box = await resolveMailbox(town, to);
-      ctx.emit(m, () => `${paint("green", "✓")} ${paint(stateColour(m.priority), m.priority)} ${m.type} message to ${box.name}\n`);
-    });
+    .action(
+      async (
+        to: string,
+        words: string[],
+        o: { urgent?: boolean; high?: boolean; low?: boolean; type: string; all?: boolean },
+      ) => {
+        const flags = [o.urgent && "urgent", o.high && "high", o.low && "low"].filter(Boolean) as Priority[];
+        if (flags.length > 1) throw new CoreError("VALIDATION", "choose one of --urgent, --high, --low");
+        const type = MessageType.safeParse(o.type);
+        if (!type.success)
+          throw new CoreError(
+            "VALIDATION",
+            `unknown message type "${o.type}": use one of ${MessageType.options.join(", ")}`,
+          );
+        const town = await ctx.town();
+        const from = ctx.io.env.TT_AGENT ?? "supervisor";
+        const input = {
+          from,
+          type: type.data,
+          priority: flags[0] ?? "normal",
+          body: (o.all ? [to, ...words] : words).join(" "),
+        };
+        if (o.all) {
+          const sent = await broadcast(town, input);
+          return ctx.emit(sent, () => `${paint("green", "✓")} sent to ${sent.length} agent(s)\n`);
+        }
+        const m = await sendMessage(town, { ...input, to });
+        const box = await resolveMailbox(town, to);
+        ctx.emit(
+          m,
+          () =>
+            `${paint("green", "✓")} ${paint(stateColour(m.priority), m.priority)} ${m.type} message to ${box.name}\n`,
+        );
+      },
+    );
 
   program
     .command("inbox <agent>")
@@ -52,7 +82,13 @@ export function registerMessageCommands(program: Command, ctx: Ctx) {
         msgs.length === 0
           ? `${box.name}'s inbox is empty\n`
           : table(
-              msgs.map((m) => [paint(stateColour(m.priority), m.priority), m.type, cell(m.from, 20), ago(m.createdAt), cell(m.body, 80)]),
+              msgs.map((m) => [
+                paint(stateColour(m.priority), m.priority),
+                m.type,
+                cell(m.from, 20),
+                ago(m.createdAt),
+                cell(m.body, 80),
+              ]),
               ["PRIORITY", "TYPE", "FROM", "SENT", "MESSAGE"],
               paint,
             ),

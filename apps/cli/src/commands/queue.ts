@@ -5,7 +5,9 @@ import { stateColour, table } from "../output";
 
 export function registerQueueCommands(program: Command, ctx: Ctx) {
   const { paint } = ctx;
-  const queue = program.command("queue").description("the agents' run queues (BullMQ): list, clean, retry, promote, pause, resume");
+  const queue = program
+    .command("queue")
+    .description("the agents' run queues (BullMQ): list, clean, retry, promote, pause, resume");
 
   queue
     .command("list", { isDefault: true })

@@ -27,14 +27,16 @@ const PRIORITY_HELP = `priority: ${Priority.options.join(", ")}`;
 function parsePriority(p: string | undefined): Priority | undefined {
   if (p === undefined) return undefined;
   const r = Priority.safeParse(p);
-  if (!r.success) throw new CoreError("VALIDATION", `unknown priority "${p}": use one of ${Priority.options.join(", ")}`);
+  if (!r.success)
+    throw new CoreError("VALIDATION", `unknown priority "${p}": use one of ${Priority.options.join(", ")}`);
   return r.data;
 }
 
 function parseState(s: string | undefined): TaskState | undefined {
   if (s === undefined) return undefined;
   const r = TaskState.safeParse(s);
-  if (!r.success) throw new CoreError("VALIDATION", `unknown task state "${s}": use one of ${TaskState.options.join(", ")}`);
+  if (!r.success)
+    throw new CoreError("VALIDATION", `unknown task state "${s}": use one of ${TaskState.options.join(", ")}`);
   return r.data;
 }
 
@@ -61,7 +63,11 @@ export function registerTaskCommands(program: Command, ctx: Ctx) {
     ]);
   const HEAD = ["ID", "STATE", "PRIORITY", "AGENT", "UPDATED", "TASK"];
   const done = (t: Task, verb: string) =>
-    ctx.emit(t, () => `${paint("green", "✓")} ${verb} task ${paint("bold", t.id.slice(0, 8))}: ${paint(stateColour(t.state), t.state)} (version ${t.version})\n`);
+    ctx.emit(
+      t,
+      () =>
+        `${paint("green", "✓")} ${verb} task ${paint("bold", t.id.slice(0, 8))}: ${paint(stateColour(t.state), t.state)} (version ${t.version})\n`,
+    );
 
   program
     .command("assign <agent> <task...>")
@@ -70,9 +76,18 @@ export function registerTaskCommands(program: Command, ctx: Ctx) {
     .option("--tag <tag>", "tag the task (repeatable)", collect)
     .action(async (agent: string, words: string[], o: { priority?: string; tag?: string[] }) => {
       const town = await ctx.town();
-      const t = await createTask(town, { description: words.join(" "), priority: parsePriority(o.priority), tags: o.tag, assignTo: agent, by: ctx.actor });
+      const t = await createTask(town, {
+        description: words.join(" "),
+        priority: parsePriority(o.priority),
+        tags: o.tag,
+        assignTo: agent,
+        by: ctx.actor,
+      });
       const a = await resolveAgent(town, agent);
-      ctx.emit(t, () => `${paint("green", "✓")} task ${paint("bold", t.id.slice(0, 8))} assigned to ${a.name} (${t.priority})\n`);
+      ctx.emit(
+        t,
+        () => `${paint("green", "✓")} task ${paint("bold", t.id.slice(0, 8))} assigned to ${a.name} (${t.priority})\n`,
+      );
     });
 
   program
@@ -84,12 +99,18 @@ export function registerTaskCommands(program: Command, ctx: Ctx) {
     .option("--offset <n>", "skip this many", "0")
     .action(async (o: { state?: string; agent?: string; limit: string; offset: string }) => {
       const town = await ctx.town();
-      const page = await listTasks(town, { state: parseState(o.state), agent: o.agent, limit: Number(o.limit), offset: Number(o.offset) });
+      const page = await listTasks(town, {
+        state: parseState(o.state),
+        agent: o.agent,
+        limit: Number(o.limit),
+        offset: Number(o.offset),
+      });
       const agentNames = await names(town);
       ctx.emit(page, () =>
         page.items.length === 0
           ? "no tasks\n"
-          : table(rows(page.items, agentNames), HEAD, paint) + (page.total > page.items.length ? paint("dim", `${page.items.length} of ${page.total}\n`) : ""),
+          : table(rows(page.items, agentNames), HEAD, paint) +
+            (page.total > page.items.length ? paint("dim", `${page.items.length} of ${page.total}\n`) : ""),
       );
     });
 
@@ -100,7 +121,12 @@ export function registerTaskCommands(program: Command, ctx: Ctx) {
     .option("-p, --priority <priority>", PRIORITY_HELP, "normal")
     .option("--tag <tag>", "tag the task (repeatable)", collect)
     .action(async (words: string[], o: { priority?: string; tag?: string[] }) => {
-      const t = await createTask(await ctx.town(), { description: words.join(" "), priority: parsePriority(o.priority), tags: o.tag, by: ctx.actor });
+      const t = await createTask(await ctx.town(), {
+        description: words.join(" "),
+        priority: parsePriority(o.priority),
+        tags: o.tag,
+        by: ctx.actor,
+      });
       done(t, "added");
     });
   backlog
@@ -110,7 +136,9 @@ export function registerTaskCommands(program: Command, ctx: Ctx) {
     .action(async (o: { limit: string }) => {
       const town = await ctx.town();
       const page = await listBacklog(town, { limit: Number(o.limit) });
-      ctx.emit(page, () => (page.items.length === 0 ? "the backlog is empty\n" : table(rows(page.items, new Map()), HEAD, paint)));
+      ctx.emit(page, () =>
+        page.items.length === 0 ? "the backlog is empty\n" : table(rows(page.items, new Map()), HEAD, paint),
+      );
     });
   backlog
     .command("claim <agent>")
@@ -146,29 +174,65 @@ export function registerTaskCommands(program: Command, ctx: Ctx) {
         ].join("\n"),
       );
     });
-  const change = (name: string, description: string, fn: (town: Town, id: string, version?: number) => Promise<Task>, verb: string) =>
+  const change = (
+    name: string,
+    description: string,
+    fn: (town: Town, id: string, version?: number) => Promise<Task>,
+    verb: string,
+  ) =>
     task
       .command(`${name} [id]`)
       .description(description)
       .option("--expect-version <n>", "refuse if the task changed since this version")
       .action(async (id: string | undefined, o: { expectVersion?: string }) => {
-        done(await fn(await ctx.town(), taskRef(ctx, id), o.expectVersion === undefined ? undefined : Number(o.expectVersion)), verb);
+        done(
+          await fn(
+            await ctx.town(),
+            taskRef(ctx, id),
+            o.expectVersion === undefined ? undefined : Number(o.expectVersion),
+          ),
+          verb,
+        );
       });
-  change("cancel", "cancel a pending, assigned or running task", (town, taskId, v) => cancelTask(town, { taskId, expectedVersion: v, by: ctx.actor }), "cancelled");
-  change("retry", "put a failed or cancelled task back in the backlog", (town, taskId, v) => retryTask(town, { taskId, expectedVersion: v, by: ctx.actor }), "retried");
-  change("unassign", "put an assigned (not yet running) task back in the backlog", (town, taskId, v) => unassignTask(town, { taskId, expectedVersion: v, by: ctx.actor }), "unassigned");
+  change(
+    "cancel",
+    "cancel a pending, assigned or running task",
+    (town, taskId, v) => cancelTask(town, { taskId, expectedVersion: v, by: ctx.actor }),
+    "cancelled",
+  );
+  change(
+    "retry",
+    "put a failed or cancelled task back in the backlog",
+    (town, taskId, v) => retryTask(town, { taskId, expectedVersion: v, by: ctx.actor }),
+    "retried",
+  );
+  change(
+    "unassign",
+    "put an assigned (not yet running) task back in the backlog",
+    (town, taskId, v) => unassignTask(town, { taskId, expectedVersion: v, by: ctx.actor }),
+    "unassigned",
+  );
   task
     .command("reassign <id> <agent>")
     .description("give an assigned or pending task to another agent")
-    .action(async (id: string, agent: string) => done(await assignTask(await ctx.town(), { taskId: id, agent, by: ctx.actor }), "reassigned"));
+    .action(async (id: string, agent: string) =>
+      done(await assignTask(await ctx.town(), { taskId: id, agent, by: ctx.actor }), "reassigned"),
+    );
   task
     .command("complete [id]")
     .description("mark a running task completed (agents call this to report; defaults to $TT_TASK)")
     .option("-r, --result <text>", "what was done")
-    .action(async (id: string | undefined, o: { result?: string }) => done(await completeTask(await ctx.town(), { taskId: taskRef(ctx, id), result: o.result, by: ctx.actor }), "completed"));
+    .action(async (id: string | undefined, o: { result?: string }) =>
+      done(
+        await completeTask(await ctx.town(), { taskId: taskRef(ctx, id), result: o.result, by: ctx.actor }),
+        "completed",
+      ),
+    );
   task
     .command("fail [id]")
     .description("mark a running task failed (agents call this to report; defaults to $TT_TASK)")
     .requiredOption("-e, --error <text>", "why it failed")
-    .action(async (id: string | undefined, o: { error: string }) => done(await failTask(await ctx.town(), { taskId: taskRef(ctx, id), error: o.error, by: ctx.actor }), "failed"));
+    .action(async (id: string | undefined, o: { error: string }) =>
+      done(await failTask(await ctx.town(), { taskId: taskRef(ctx, id), error: o.error, by: ctx.actor }), "failed"),
+    );
 }

@@ -13,7 +13,11 @@ export function registerTokenCommands(program: Command, ctx: Ctx) {
     .description("create a token; it is printed once and cannot be shown again")
     .requiredOption("-r, --role <role>", "viewer, operator or admin")
     .action(async (name: string, o: { role: string }) => {
-      const { token: secret, info } = await createToken(await ctx.town(), { name, role: o.role as Role, by: ctx.actor });
+      const { token: secret, info } = await createToken(await ctx.town(), {
+        name,
+        role: o.role as Role,
+        by: ctx.actor,
+      });
       ctx.emit({ ...info, token: secret }, () =>
         [
           `${paint("green", "✓")} token ${info.name} (${info.role}, id ${info.id}); copy it now, it is not shown again:`,
@@ -30,7 +34,13 @@ export function registerTokenCommands(program: Command, ctx: Ctx) {
     .action(async () => {
       const all = await listTokens(await ctx.town());
       ctx.emit(all, () =>
-        all.length === 0 ? "no tokens\n" : table(all.map((t) => [t.id, cell(t.name, 64), t.role, ago(t.createdAt), cell(t.createdBy, 32)]), ["ID", "NAME", "ROLE", "CREATED", "BY"], paint),
+        all.length === 0
+          ? "no tokens\n"
+          : table(
+              all.map((t) => [t.id, cell(t.name, 64), t.role, ago(t.createdAt), cell(t.createdBy, 32)]),
+              ["ID", "NAME", "ROLE", "CREATED", "BY"],
+              paint,
+            ),
       );
     });
 

@@ -3,17 +3,29 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
-import { commandOnPath, CoreError, initTown, listRunners, MODEL_PRESETS, modelNames, resolveModel, stopTown, townStatus, type Town } from "@tinytown/core";
+import {
+  commandOnPath,
+  CoreError,
+  initTown,
+  listRunners,
+  MODEL_PRESETS,
+  modelNames,
+  resolveModel,
+  stopTown,
+  townStatus,
+  type Town,
+} from "@tinytown/core";
 import type { Ctx } from "../context";
 import { ago, table } from "../output";
-
 
 export function registerTownCommands(program: Command, ctx: Ctx) {
   const { paint } = ctx;
 
   program
     .command("init [name]")
-    .description("make this directory a town (tinytown.json + .tt/), with its own Redis unless --redis-url or REDIS_URL")
+    .description(
+      "make this directory a town (tinytown.json + .tt/), with its own Redis unless --redis-url or REDIS_URL",
+    )
     .option("-f, --force", "overwrite an existing tinytown.json")
     .option("--redis-url <url>", "use this Redis instead of starting one")
     .action(async (name: string | undefined, o: { force?: boolean; redisUrl?: string }) => {
@@ -46,7 +58,9 @@ export function registerTownCommands(program: Command, ctx: Ctx) {
       ctx.emit(s, () => {
         const counts = (r: Record<string, number>) => {
           const total = Object.values(r).reduce((a, b) => a + b, 0);
-          const parts = Object.entries(r).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${paint(stateColourOf(k), k)}`);
+          const parts = Object.entries(r)
+            .filter(([, n]) => n > 0)
+            .map(([k, n]) => `${n} ${paint(stateColourOf(k), k)}`);
           return `${total}${parts.length ? `: ${parts.join(", ")}` : ""}`;
         };
         const alive = s.runners.filter((r) => r.alive);
@@ -75,7 +89,13 @@ export function registerTownCommands(program: Command, ctx: Ctx) {
       const rows = modelNames(custom).map((name) => {
         const m = resolveModel(custom, name);
         const installed = m.kind === "simulated" || commandOnPath(m.command);
-        return { name, kind: m.kind, command: m.kind === "simulated" ? "(built in)" : [m.command, ...m.args].join(" "), installed, label: m.label ?? "" };
+        return {
+          name,
+          kind: m.kind,
+          command: m.kind === "simulated" ? "(built in)" : [m.command, ...m.args].join(" "),
+          installed,
+          label: m.label ?? "",
+        };
       });
       ctx.emit(rows, () =>
         table(
@@ -93,10 +113,13 @@ export function registerTownCommands(program: Command, ctx: Ctx) {
     .action(async (o: { runners: string }) => {
       const town = await ctx.town();
       const n = Number(o.runners);
-      if (!Number.isInteger(n) || n < 1 || n > 32) throw new CoreError("VALIDATION", "--runners must be a whole number from 1 to 32");
+      if (!Number.isInteger(n) || n < 1 || n > 32)
+        throw new CoreError("VALIDATION", "--runners must be a whole number from 1 to 32");
       const started = await startRunners(town, n);
-      ctx.emit({ town: town.name, runners: started }, () =>
-        `${paint("green", "✓")} town ${town.name} is up: Redis ${town.redisUrl}, ${started.length} runner(s) (pids ${started.join(", ")})\n  logs: ${join(town.dir ?? ".", ".tt", "logs")}\n`,
+      ctx.emit(
+        { town: town.name, runners: started },
+        () =>
+          `${paint("green", "✓")} town ${town.name} is up: Redis ${town.redisUrl}, ${started.length} runner(s) (pids ${started.join(", ")})\n  logs: ${join(town.dir ?? ".", ".tt", "logs")}\n`,
       );
     });
 
@@ -110,12 +133,19 @@ export function registerTownCommands(program: Command, ctx: Ctx) {
       const dir = town.dir;
       await ctx.close();
       const redis = !o.keepRedis && dir && town.managed ? await stopTown(dir) : false;
-      ctx.emit({ runnersStopped: stopped, redisStopped: redis }, () => `${paint("green", "✓")} stopped ${stopped.length} runner(s)${redis ? " and the managed Redis" : ""}\n`);
+      ctx.emit(
+        { runnersStopped: stopped, redisStopped: redis },
+        () => `${paint("green", "✓")} stopped ${stopped.length} runner(s)${redis ? " and the managed Redis" : ""}\n`,
+      );
     });
 }
 
 function stateColourOf(k: string) {
-  return ({ failed: "red", error: "red", completed: "green", idle: "green", running: "cyan", working: "cyan" } as const)[k] ?? "dim";
+  return (
+    ({ failed: "red", error: "red", completed: "green", idle: "green", running: "cyan", working: "cyan" } as const)[
+      k
+    ] ?? "dim"
+  );
 }
 
 const runnerPidFile = (town: Town) => join(town.dir!, ".tt", "runners.json");
@@ -153,7 +183,11 @@ export async function startRunners(town: Town, n: number): Promise<number[]> {
   if (!existsSync(bin)) throw new CoreError("INTERNAL", `the runner is not installed at ${bin}: run \`pnpm build\``);
   while (pids.length < n) {
     const fd = openSync(join(logs, "runner.log"), "a");
-    const child = spawn(process.execPath, [bin, "--town", town.dir], { detached: true, stdio: ["ignore", fd, fd], env: { ...process.env, TT_TOWN_DIR: town.dir } });
+    const child = spawn(process.execPath, [bin, "--town", town.dir], {
+      detached: true,
+      stdio: ["ignore", fd, fd],
+      env: { ...process.env, TT_TOWN_DIR: town.dir },
+    });
     closeSync(fd);
     child.unref();
     pids.push(child.pid!);
@@ -169,7 +203,10 @@ export async function startRunners(town: Town, n: number): Promise<number[]> {
   return pids;
 }
 
-export async function stopRunners(town: Town, timeoutMs = (town.config.runner.shutdownGraceSec + town.config.runner.killGraceSec + 10) * 1000): Promise<number[]> {
+export async function stopRunners(
+  town: Town,
+  timeoutMs = (town.config.runner.shutdownGraceSec + town.config.runner.killGraceSec + 10) * 1000,
+): Promise<number[]> {
   if (!town.dir) return [];
   const pids = readPids(town);
   for (const pid of pids) process.kill(pid, "SIGTERM");

@@ -6,7 +6,12 @@ import { townDir, tt } from "../testing";
 describe("tt user / tt token", () => {
   test("add (password from stdin), list, role, remove; the password works for sign-in; mistakes exit non-zero", async () => {
     const { dir } = await townDir();
-    const add = await tt(dir, ["user", "add", "Ada", "--role", "admin", "--password-stdin"], { TT_ACTOR: "root" }, "s3cret-pass\n");
+    const add = await tt(
+      dir,
+      ["user", "add", "Ada", "--role", "admin", "--password-stdin"],
+      { TT_ACTOR: "root" },
+      "s3cret-pass\n",
+    );
     expect(add).toMatchObject({ code: 0, err: "" });
     expect(add.out).toContain("added ada (admin)");
     expect((await tt(dir, ["user", "add", "bob", "--role", "viewer"], {}, "another-pass\n")).code).toBe(0);
@@ -19,7 +24,9 @@ describe("tt user / tt token", () => {
     expect((await tt(dir, ["user", "role", "bob", "operator"])).out).toContain("bob is now operator");
     const town = await connectTown({ cwd: dir, env: {} });
     try {
-      await expect(login(town, { name: "ada", password: "s3cret-pass", ip: "cli" })).resolves.toMatchObject({ user: { name: "ada", role: "admin", createdBy: "root" } });
+      await expect(login(town, { name: "ada", password: "s3cret-pass", ip: "cli" })).resolves.toMatchObject({
+        user: { name: "ada", role: "admin", createdBy: "root" },
+      });
       expect((await tt(dir, ["user", "remove", "ada"])).code).toBe(4); // the last admin while bob exists
       expect((await tt(dir, ["user", "rm", "bob"])).code).toBe(0);
       expect((await tt(dir, ["--json", "user", "list"])).out).toContain('"name": "ada"');

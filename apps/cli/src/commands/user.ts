@@ -12,7 +12,10 @@ export function registerUserCommands(program: Command, ctx: Ctx) {
   user
     .command("add <name>")
     .description("add a user (asks for the password on a terminal; otherwise reads it from stdin)")
-    .requiredOption("-r, --role <role>", "viewer (reads), operator (creates, moves, messages) or admin (also agents, users, settings)")
+    .requiredOption(
+      "-r, --role <role>",
+      "viewer (reads), operator (creates, moves, messages) or admin (also agents, users, settings)",
+    )
     .option("--password-stdin", "read the password from stdin (first line)")
     .action(async (name: string, o: { role: string; passwordStdin?: boolean }) => {
       const town = await ctx.town();
@@ -29,7 +32,11 @@ export function registerUserCommands(program: Command, ctx: Ctx) {
       ctx.emit(users, () =>
         users.length === 0
           ? "no users: the dashboard is open on loopback (add one with tt user add <name> --role admin)\n"
-          : table(users.map((u) => [cell(u.name, 64), u.role, ago(u.createdAt), cell(u.createdBy, 32)]), ["NAME", "ROLE", "ADDED", "BY"], paint),
+          : table(
+              users.map((u) => [cell(u.name, 64), u.role, ago(u.createdAt), cell(u.createdBy, 32)]),
+              ["NAME", "ROLE", "ADDED", "BY"],
+              paint,
+            ),
       );
     });
 
@@ -49,5 +56,4 @@ export function registerUserCommands(program: Command, ctx: Ctx) {
       const u = await setUserRole(await ctx.town(), { name, role, by: ctx.actor });
       ctx.emit(u, () => `${paint("green", "✓")} ${u.name} is now ${u.role}\n`);
     });
-
 }

@@ -9,7 +9,14 @@ function sink(): OutputSink & { lines: [string, string][] } {
 }
 const node = (code: string, extra: Partial<Parameters<typeof AgentProcess.start>[0]> = {}) => {
   const out = sink();
-  const p = AgentProcess.start({ command: process.execPath, args: ["-e", code], cwd: process.cwd(), env: process.env, output: out, ...extra });
+  const p = AgentProcess.start({
+    command: process.execPath,
+    args: ["-e", code],
+    cwd: process.cwd(),
+    env: process.env,
+    output: out,
+    ...extra,
+  });
   return { p, out };
 };
 
@@ -17,19 +24,40 @@ describe("AgentProcess", () => {
   test("typed results: exit code, signal, spawn failure", async () => {
     expect(await node("process.exit(0)").p.exited).toEqual({ kind: "exited", code: 0 });
     expect(await node("process.exit(7)").p.exited).toEqual({ kind: "exited", code: 7 });
-    expect(await node("process.kill(process.pid, 'SIGSEGV')").p.exited).toEqual({ kind: "signalled", signal: "SIGSEGV" });
-    const missing = AgentProcess.start({ command: "tt-definitely-missing", args: [], cwd: process.cwd(), env: process.env, output: sink() });
+    expect(await node("process.kill(process.pid, 'SIGSEGV')").p.exited).toEqual({
+      kind: "signalled",
+      signal: "SIGSEGV",
+    });
+    const missing = AgentProcess.start({
+      command: "tt-definitely-missing",
+      args: [],
+      cwd: process.cwd(),
+      env: process.env,
+      output: sink(),
+    });
     expect(await missing.exited).toMatchObject({ kind: "spawn-failed", code: "ENOENT" });
   });
 
   test("stdin in, stdout and stderr out line by line", async () => {
-    const { p, out } = node("let s='';process.stdin.on('data',d=>s+=d).on('end',()=>{console.log(s.toUpperCase());console.error('e1\\ne2')})", { stdin: "a\nb" });
+    const { p, out } = node(
+      "let s='';process.stdin.on('data',d=>s+=d).on('end',()=>{console.log(s.toUpperCase());console.error('e1\\ne2')})",
+      { stdin: "a\nb" },
+    );
     await p.exited;
-    expect(out.lines).toEqual(expect.arrayContaining([["out", "A"], ["out", "B"], ["err", "e1"], ["err", "e2"]]));
+    expect(out.lines).toEqual(
+      expect.arrayContaining([
+        ["out", "A"],
+        ["out", "B"],
+        ["err", "e1"],
+        ["err", "e2"],
+      ]),
+    );
   });
 
   test("terminate: SIGTERM first; SIGKILL for the whole group after the grace", async () => {
-    const { p, out } = node("process.on('SIGTERM',()=>{}); const c = require('child_process').spawn(process.execPath,['-e',\"process.on('SIGTERM',()=>{});setInterval(()=>{},1000)\"],{stdio:'ignore'}); console.log(c.pid); setInterval(()=>{},1000)");
+    const { p, out } = node(
+      "process.on('SIGTERM',()=>{}); const c = require('child_process').spawn(process.execPath,['-e',\"process.on('SIGTERM',()=>{});setInterval(()=>{},1000)\"],{stdio:'ignore'}); console.log(c.pid); setInterval(()=>{},1000)",
+    );
     const grandchild = Number(await waitFor("grandchild", () => out.lines[0]?.[1]));
     expect(p.groupAlive() && pidAlive(grandchild)).toBe(true);
     const t0 = Date.now();

@@ -80,7 +80,10 @@ export class AgentProcess {
         else resolve({ kind: "exited", code: exit.code ?? 0 });
       };
 
-      const pump = (stream: NodeJS.ReadableStream & { pause(): void; resume(): void; destroy(): void }, name: "out" | "err") => {
+      const pump = (
+        stream: NodeJS.ReadableStream & { pause(): void; resume(): void; destroy(): void },
+        name: "out" | "err",
+      ) => {
         const splitter = new LineSplitter((line) => output.write(name, line));
         stream.on("data", (chunk: Buffer) => {
           splitter.push(chunk);

@@ -29,7 +29,16 @@ export function logFile(town: Town, taskId: string): string {
   return join(stateDir(town), "logs", `${taskId}.log`);
 }
 
-export function buildLaunch(input: { town: Town; model: ResolvedModel; prompt: string; agentName: string; agentId: string; taskId: string; attempt: number; runnerId: string }): Launch {
+export function buildLaunch(input: {
+  town: Town;
+  model: ResolvedModel;
+  prompt: string;
+  agentName: string;
+  agentId: string;
+  taskId: string;
+  attempt: number;
+  runnerId: string;
+}): Launch {
   const { town, model, prompt } = input;
   const base = model.kind === "simulated" ? simCommand() : { command: model.command, args: model.args };
   let promptFile: string | undefined;
@@ -39,7 +48,10 @@ export function buildLaunch(input: { town: Town; model: ResolvedModel; prompt: s
     promptFile = join(dir, `${input.taskId}.${input.attempt}.md`);
     writeFileSync(promptFile, prompt, { mode: 0o600 });
   }
-  const fill = (arg: string) => arg.replace(/\{(promptFile|prompt)\}/g, (_m, name: string) => (name === "promptFile" ? promptFile ?? "" : prompt));
+  const fill = (arg: string) =>
+    arg.replace(/\{(promptFile|prompt)\}/g, (_m, name: string) =>
+      name === "promptFile" ? (promptFile ?? "") : prompt,
+    );
   let args = base.args.map(fill);
   if (model.prompt === "file" && !base.args.some((a) => a.includes("{promptFile}"))) args = [...args, promptFile!];
   if (model.prompt === "arg" && !base.args.some((a) => a.includes("{prompt}"))) args = [...args, prompt];

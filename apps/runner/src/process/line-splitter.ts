@@ -37,7 +37,7 @@ export class LineSplitter {
       const piece = nl === -1 ? text.slice(start) : text.slice(start, nl);
       if (!this.skipping) {
         if (this.partial.length + piece.length > this.maxChars) {
-          this.emit((this.partial + piece.slice(0, this.maxChars - this.partial.length)) + TRUNCATED);
+          this.emit(this.partial + piece.slice(0, this.maxChars - this.partial.length) + TRUNCATED);
           this.partial = "";
           this.skipping = nl === -1;
         } else if (nl === -1) {

@@ -79,7 +79,9 @@ export class TaskOutput {
     if (this.fileBytes + bytes > this.maxFileBytes) {
       this.truncated = true;
       this.dropped++;
-      this.sys(`[log truncated: the output passed ${Math.round(this.maxFileBytes / 1024 / 1024)} MB; later lines are not kept]`);
+      this.sys(
+        `[log truncated: the output passed ${Math.round(this.maxFileBytes / 1024 / 1024)} MB; later lines are not kept]`,
+      );
       return;
     }
     this.store(stream, line, bytes);

@@ -103,7 +103,16 @@ async function execute(ctx: RunnerContext, run: ActiveRun, job: Job<RunJobData>)
   const messages = await promptMessages(ctx, run.agentId);
   for (const m of messages) run.promptMessageIds.add(m.id);
   const prompt = buildPrompt({ town, agent, task, messages });
-  const launch = buildLaunch({ town, model, prompt, agentName: agent.name, agentId: agent.id, taskId: task.id, attempt: task.attempts, runnerId: ctx.id });
+  const launch = buildLaunch({
+    town,
+    model,
+    prompt,
+    agentName: agent.name,
+    agentId: agent.id,
+    taskId: task.id,
+    attempt: task.attempts,
+    runnerId: ctx.id,
+  });
   if (!existsSync(launch.cwd)) {
     cleanupLaunch(launch);
     const reason = `model \`${model.name}\`: working directory ${launch.cwd} does not exist`;
@@ -119,15 +128,34 @@ async function execute(ctx: RunnerContext, run: ActiveRun, job: Job<RunJobData>)
     onError: (err) => ctx.log.warn(`task ${task.id.slice(0, 8)} log: ${String(err)}`),
   });
   output.sys(`attempt ${task.attempts} of task ${task.id} by agent ${agent.name} (${model.name}) on runner ${ctx.id}`);
-  const proc = AgentProcess.start({ command: launch.command, args: launch.args, cwd: launch.cwd, env: launch.env, stdin: launch.stdin, output });
+  const proc = AgentProcess.start({
+    command: launch.command,
+    args: launch.args,
+    cwd: launch.cwd,
+    env: launch.env,
+    stdin: launch.stdin,
+    output,
+  });
   run.proc = proc;
   if (run.abortReason) void proc.terminate(ctx.settings.killGraceMs);
   if (proc.pid !== undefined) {
-    await writeRunRecord(ctx, run.agentId, { runner: ctx.id, host: ctx.host, pid: proc.pid, taskId: task.id, version: run.version, startedAt: Date.now() });
+    await writeRunRecord(ctx, run.agentId, {
+      runner: ctx.id,
+      host: ctx.host,
+      pid: proc.pid,
+      taskId: task.id,
+      version: run.version,
+      startedAt: Date.now(),
+    });
   }
-  ctx.log.info(`task ${task.id.slice(0, 8)} started on ${agent.name} (pid ${proc.pid ?? "-"}, attempt ${task.attempts})`);
+  ctx.log.info(
+    `task ${task.id.slice(0, 8)} started on ${agent.name} (pid ${proc.pid ?? "-"}, attempt ${task.attempts})`,
+  );
 
-  const heartbeat = setInterval(() => void checkRun(ctx, run).catch((err) => ctx.log.warn(`heartbeat: ${String(err)}`)), ctx.settings.heartbeatMs);
+  const heartbeat = setInterval(
+    () => void checkRun(ctx, run).catch((err) => ctx.log.warn(`heartbeat: ${String(err)}`)),
+    ctx.settings.heartbeatMs,
+  );
   const timeout = setTimeout(() => run.abort({ kind: "timeout" }), ctx.settings.taskTimeoutMs);
   let result: ExitResult;
   try {
@@ -220,7 +248,12 @@ function outcomeOf(state: string | undefined): RunOutcome {
  * Applies the run's verdict unless the task changed since the run started (the agent reported with `tt`, or
  * it was cancelled or taken over): then the task's current state stands. Returns the outcome to count.
  */
-async function verdict(ctx: RunnerContext, run: ActiveRun, apply: () => Promise<unknown>, outcome: RunOutcome): Promise<RunOutcome> {
+async function verdict(
+  ctx: RunnerContext,
+  run: ActiveRun,
+  apply: () => Promise<unknown>,
+  outcome: RunOutcome,
+): Promise<RunOutcome> {
   try {
     await apply();
     return outcome;
@@ -231,12 +264,22 @@ async function verdict(ctx: RunnerContext, run: ActiveRun, apply: () => Promise<
 }
 
 async function failRun(ctx: RunnerContext, run: ActiveRun, error: string): Promise<void> {
-  const outcome = await verdict(ctx, run, () => failTask(ctx.town, { taskId: run.taskId, expectedVersion: run.version, error, by: ctx.by }), "failed");
+  const outcome = await verdict(
+    ctx,
+    run,
+    () => failTask(ctx.town, { taskId: run.taskId, expectedVersion: run.version, error, by: ctx.by }),
+    "failed",
+  );
   await finishAgent(ctx, run.agentId, run.taskId, outcome);
 }
 
 async function requeueRun(ctx: RunnerContext, run: ActiveRun, reason: string): Promise<void> {
-  const outcome = await verdict(ctx, run, () => requeueTask(ctx.town, { taskId: run.taskId, expectedVersion: run.version, reason, by: ctx.by }), "none");
+  const outcome = await verdict(
+    ctx,
+    run,
+    () => requeueTask(ctx.town, { taskId: run.taskId, expectedVersion: run.version, reason, by: ctx.by }),
+    "none",
+  );
   await finishAgent(ctx, run.agentId, run.taskId, outcome);
 }
 
@@ -283,7 +326,13 @@ async function settleAborted(ctx: RunnerContext, run: ActiveRun, task: Task): Pr
   }
 }
 
-async function settleExit(ctx: RunnerContext, run: ActiveRun, task: Task, result: Exclude<ExitResult, { kind: "spawn-failed" }>, output: TaskOutput): Promise<string> {
+async function settleExit(
+  ctx: RunnerContext,
+  run: ActiveRun,
+  task: Task,
+  result: Exclude<ExitResult, { kind: "spawn-failed" }>,
+  output: TaskOutput,
+): Promise<string> {
   const cur = await findTask(ctx.town, run.taskId);
   if (!cur || cur.state !== "running" || cur.version !== run.version) {
     // The agent reported itself (`tt task complete|fail`) or the task was changed: that stands.
@@ -292,7 +341,12 @@ async function settleExit(ctx: RunnerContext, run: ActiveRun, task: Task, result
   }
   if (result.kind === "exited" && result.code === 0) {
     const out = output.tail("out", RESULT_CHARS) || "(no output)";
-    const outcome = await verdict(ctx, run, () => completeTask(ctx.town, { taskId: run.taskId, expectedVersion: run.version, result: out, by: ctx.by }), "completed");
+    const outcome = await verdict(
+      ctx,
+      run,
+      () => completeTask(ctx.town, { taskId: run.taskId, expectedVersion: run.version, result: out, by: ctx.by }),
+      "completed",
+    );
     await finishAgent(ctx, run.agentId, run.taskId, outcome);
     ctx.log.info(`task ${task.id.slice(0, 8)} completed`);
     return "completed";
@@ -304,7 +358,11 @@ async function settleExit(ctx: RunnerContext, run: ActiveRun, task: Task, result
   }
   // Killed by a signal we did not send (OOM killer, a crash): a crash is retried within the attempt budget.
   if (cur.attempts < ctx.settings.maxAttempts) {
-    await requeueRun(ctx, run, `killed by ${result.signal} (attempt ${cur.attempts} of ${ctx.settings.maxAttempts}); retrying`);
+    await requeueRun(
+      ctx,
+      run,
+      `killed by ${result.signal} (attempt ${cur.attempts} of ${ctx.settings.maxAttempts}); retrying`,
+    );
     return `killed by ${result.signal}; requeued`;
   }
   await failRun(ctx, run, `killed by ${result.signal}`);

@@ -25,7 +25,11 @@ async function shellAuth(): Promise<ShellAuth | null> {
     const me = await (await getCaller()).auth.me();
     if (!me.principal) return null;
     if (me.principal.kind === "open") return { mode: "open" };
-    return { mode: "signed-in", name: me.principal.kind === "token" ? `token:${me.principal.name}` : me.principal.name, role: me.principal.role };
+    return {
+      mode: "signed-in",
+      name: me.principal.kind === "token" ? `token:${me.principal.name}` : me.principal.name,
+      role: me.principal.role,
+    };
   } catch {
     // No town or no Redis: pages show their own errors; keep the open-access shell.
     return { mode: "open" };

@@ -13,7 +13,13 @@ import { Dialog } from "./ui/dialog";
 import { useToast } from "./ui/toast";
 
 type Action = "interrupt" | "resume" | "close" | "restart" | "kill";
-const LABEL: Record<Action, string> = { interrupt: "Interrupt", resume: "Resume", close: "Close", restart: "Restart", kill: "Kill…" };
+const LABEL: Record<Action, string> = {
+  interrupt: "Interrupt",
+  resume: "Resume",
+  close: "Close",
+  restart: "Restart",
+  kill: "Kill…",
+};
 const HINT: Record<Action, string> = {
   interrupt: "Pause: take no new work (the running task is put back in its queue)",
   resume: "Take work again",
@@ -25,7 +31,11 @@ const HINT: Record<Action, string> = {
 const allowed = (action: Action, state: AgentState) => (AGENT_ACTIONS[action] as readonly AgentState[]).includes(state);
 
 /** The lifecycle buttons that apply to an agent in its current state. */
-export function AgentActions(props: { agent: { name: string; state: AgentState }; compact?: boolean; onDone?: () => void }) {
+export function AgentActions(props: {
+  agent: { name: string; state: AgentState };
+  compact?: boolean;
+  onDone?: () => void;
+}) {
   const trpc = useTRPC();
   const qc = useQueryClient();
   const toast = useToast();
@@ -38,7 +48,8 @@ export function AgentActions(props: { agent: { name: string; state: AgentState }
       toast.show("success", `${name}: ${verb}`);
       props.onDone?.();
     },
-    onError: (err: unknown) => toast.show("error", `Could not ${verb.replace(/ed$/, "")} ${name}`, apiFailure(err).message),
+    onError: (err: unknown) =>
+      toast.show("error", `Could not ${verb.replace(/ed$/, "")} ${name}`, apiFailure(err).message),
   });
   const interrupt = useMutation(trpc.agent.interrupt.mutationOptions(done("interrupted")));
   const resume = useMutation(trpc.agent.resume.mutationOptions(done("resumed")));
@@ -51,7 +62,9 @@ export function AgentActions(props: { agent: { name: string; state: AgentState }
     close: () => close.mutate({ agent: name }),
     restart: () => restart.mutate({ agent: name }),
   };
-  const actions = (["interrupt", "resume", "close", "restart", "kill"] as const).filter((a) => allowed(a, props.agent.state));
+  const actions = (["interrupt", "resume", "close", "restart", "kill"] as const).filter((a) =>
+    allowed(a, props.agent.state),
+  );
 
   return (
     <>
@@ -83,7 +96,11 @@ function KillDialog(props: { name: string; onClose: () => void; onDone?: () => v
     trpc.agent.kill.mutationOptions({
       onSuccess: () => {
         void qc.invalidateQueries();
-        toast.show("success", `${props.name} killed`, tasks === "requeue" ? "Its tasks went back to the backlog." : "Its tasks were cancelled.");
+        toast.show(
+          "success",
+          `${props.name} killed`,
+          tasks === "requeue" ? "Its tasks went back to the backlog." : "Its tasks were cancelled.",
+        );
         props.onClose();
         props.onDone?.();
       },
@@ -91,7 +108,13 @@ function KillDialog(props: { name: string; onClose: () => void; onDone?: () => v
     }),
   );
   return (
-    <Dialog open onClose={props.onClose} title={`Kill ${props.name}?`} description="The agent stops at once; a running task is interrupted." testId="kill-dialog">
+    <Dialog
+      open
+      onClose={props.onClose}
+      title={`Kill ${props.name}?`}
+      description="The agent stops at once; a running task is interrupted."
+      testId="kill-dialog"
+    >
       <form
         className="grid gap-4"
         onSubmit={(e) => {
@@ -100,13 +123,27 @@ function KillDialog(props: { name: string; onClose: () => void; onDone?: () => v
         }}
       >
         <fieldset className="grid gap-2 text-sm">
-          <legend className="mb-1 text-xs font-medium text-zinc-600 dark:text-zinc-400">Its assigned and running tasks</legend>
+          <legend className="mb-1 text-xs font-medium text-zinc-600 dark:text-zinc-400">
+            Its assigned and running tasks
+          </legend>
           <label className="flex items-center gap-2">
-            <input type="radio" name="kill-tasks" checked={tasks === "requeue"} onChange={() => setTasks("requeue")} className="accent-indigo-600" />
+            <input
+              type="radio"
+              name="kill-tasks"
+              checked={tasks === "requeue"}
+              onChange={() => setTasks("requeue")}
+              className="accent-indigo-600"
+            />
             Requeue them (back to the backlog)
           </label>
           <label className="flex items-center gap-2">
-            <input type="radio" name="kill-tasks" checked={tasks === "cancel"} onChange={() => setTasks("cancel")} className="accent-indigo-600" />
+            <input
+              type="radio"
+              name="kill-tasks"
+              checked={tasks === "cancel"}
+              onChange={() => setTasks("cancel")}
+              className="accent-indigo-600"
+            />
             Cancel them
           </label>
         </fieldset>

@@ -42,13 +42,20 @@ export function AgentDetail(props: { name: string }) {
         </div>
       </header>
       {agent.state === "error" && agent.error ? (
-        <p role="alert" className="rounded-lg border border-red-200 bg-red-50 p-3 text-sm text-red-900 dark:border-red-900 dark:bg-red-950/40 dark:text-red-100">
+        <p
+          role="alert"
+          className="rounded-lg border border-red-200 bg-red-50 p-3 text-sm text-red-900 dark:border-red-900 dark:bg-red-950/40 dark:text-red-100"
+        >
           {agent.error}
         </p>
       ) : null}
       <dl className="grid grid-cols-2 gap-3 text-sm sm:grid-cols-4">
-        <Fact label="Runner">{agent.runner ? <span className="font-mono">{agent.runner.slice(0, 12)}</span> : "none yet"}</Fact>
-        <Fact label="Heartbeat">{agent.lastHeartbeat ? <span suppressHydrationWarning>{ago(agent.lastHeartbeat)}</span> : "—"}</Fact>
+        <Fact label="Runner">
+          {agent.runner ? <span className="font-mono">{agent.runner.slice(0, 12)}</span> : "none yet"}
+        </Fact>
+        <Fact label="Heartbeat">
+          {agent.lastHeartbeat ? <span suppressHydrationWarning>{ago(agent.lastHeartbeat)}</span> : "—"}
+        </Fact>
         <Fact label="Completed / failed">
           {agent.tasksCompleted} / {agent.tasksFailed}
         </Fact>
@@ -62,7 +69,10 @@ export function AgentDetail(props: { name: string }) {
           <h2 className="panel-title mb-2">Current task</h2>
           {agent.currentTask ? (
             <div className="grid gap-2">
-              <Link href={`/tasks/${agent.currentTask}`} className="panel block p-3 text-sm hover:border-zinc-300 dark:hover:border-zinc-700">
+              <Link
+                href={`/tasks/${agent.currentTask}`}
+                className="panel block p-3 text-sm hover:border-zinc-300 dark:hover:border-zinc-700"
+              >
                 <span className="mb-1 flex items-center gap-2 text-xs text-zinc-500">
                   {current ? <TaskStateBadge state={current.state} /> : null}
                   <span className="font-mono">{shortId(agent.currentTask)}</span>

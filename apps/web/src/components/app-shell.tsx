@@ -63,12 +63,20 @@ function ShellInner(props: { actor: string | null; auth: ShellAuth; children: Re
   const pathname = usePathname();
   const live = useLive();
   const [actor, setActor] = useState(props.actor);
-  const [dialog, setDialog] = useState<"create" | "spawn" | "help" | "name" | null>(props.actor || signedIn ? null : "name");
+  const [dialog, setDialog] = useState<"create" | "spawn" | "help" | "name" | null>(
+    props.actor || signedIn ? null : "name",
+  );
   const lastG = useRef(0);
 
   const close = useCallback(() => setDialog(null), []);
   const shell = useMemo<Shell>(
-    () => ({ actor, auth: props.auth, openCreate: () => setDialog("create"), openSpawn: () => setDialog("spawn"), openHelp: () => setDialog("help") }),
+    () => ({
+      actor,
+      auth: props.auth,
+      openCreate: () => setDialog("create"),
+      openSpawn: () => setDialog("spawn"),
+      openHelp: () => setDialog("help"),
+    }),
     [actor, props.auth],
   );
 
@@ -103,7 +111,10 @@ function ShellInner(props: { actor: string | null; auth: ShellAuth; children: Re
             </svg>
             <span className="hidden sm:inline">Tinytown</span>
           </Link>
-          <nav className="flex min-w-0 items-center gap-0.5 overflow-x-auto text-sm [scrollbar-width:none]" aria-label="Main">
+          <nav
+            className="flex min-w-0 items-center gap-0.5 overflow-x-auto text-sm [scrollbar-width:none]"
+            aria-label="Main"
+          >
             {NAV.map((n) => {
               const active = n.href === "/" ? pathname === "/" : pathname.startsWith(n.href);
               return (
@@ -120,7 +131,13 @@ function ShellInner(props: { actor: string | null; auth: ShellAuth; children: Re
           </nav>
           <div className="ml-auto flex shrink-0 items-center gap-2 sm:gap-3">
             <LiveIndicator status={live.status} />
-            <button type="button" className="icon-btn hidden sm:inline-flex" onClick={() => setDialog("help")} aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)">
+            <button
+              type="button"
+              className="icon-btn hidden sm:inline-flex"
+              onClick={() => setDialog("help")}
+              aria-label="Keyboard shortcuts"
+              title="Keyboard shortcuts (?)"
+            >
               <span className="text-sm font-semibold">?</span>
             </button>
             {props.auth.mode === "signed-in" ? (
@@ -134,19 +151,22 @@ function ShellInner(props: { actor: string | null; auth: ShellAuth; children: Re
                 >
                   Open access: no users configured (loopback only)
                 </span>
-              <button
-                type="button"
-                onClick={() => setDialog("name")}
-                className="flex max-w-36 items-center gap-1.5 rounded-md px-1.5 py-1 text-sm text-zinc-700 hover:bg-zinc-100 dark:text-zinc-300 dark:hover:bg-zinc-800"
-                title="Change your display name"
-                data-testid="actor"
-              >
-                <span aria-hidden className="flex size-6 shrink-0 items-center justify-center rounded-full bg-indigo-100 text-xs font-semibold text-indigo-700 uppercase dark:bg-indigo-950 dark:text-indigo-300">
-                  {(actor ?? "?").slice(0, 1)}
-                </span>
-                <span className="hidden truncate sm:inline">{actor ?? "Pick a name"}</span>
-                <span className="sr-only sm:hidden">{actor ?? "Pick a name"}</span>
-              </button>
+                <button
+                  type="button"
+                  onClick={() => setDialog("name")}
+                  className="flex max-w-36 items-center gap-1.5 rounded-md px-1.5 py-1 text-sm text-zinc-700 hover:bg-zinc-100 dark:text-zinc-300 dark:hover:bg-zinc-800"
+                  title="Change your display name"
+                  data-testid="actor"
+                >
+                  <span
+                    aria-hidden
+                    className="flex size-6 shrink-0 items-center justify-center rounded-full bg-indigo-100 text-xs font-semibold text-indigo-700 uppercase dark:bg-indigo-950 dark:text-indigo-300"
+                  >
+                    {(actor ?? "?").slice(0, 1)}
+                  </span>
+                  <span className="hidden truncate sm:inline">{actor ?? "Pick a name"}</span>
+                  <span className="sr-only sm:hidden">{actor ?? "Pick a name"}</span>
+                </button>
               </>
             )}
           </div>
@@ -183,7 +203,10 @@ function SignedIn(props: { name: string; role: string }) {
   const everywhere = useMutation(trpc.auth.logoutEverywhere.mutationOptions({ onSettled: toLogin }));
   return (
     <div className="flex items-center gap-2 text-sm" data-testid="signed-in">
-      <span aria-hidden className="flex size-6 shrink-0 items-center justify-center rounded-full bg-indigo-100 text-xs font-semibold text-indigo-700 uppercase dark:bg-indigo-950 dark:text-indigo-300">
+      <span
+        aria-hidden
+        className="flex size-6 shrink-0 items-center justify-center rounded-full bg-indigo-100 text-xs font-semibold text-indigo-700 uppercase dark:bg-indigo-950 dark:text-indigo-300"
+      >
         {props.name.slice(0, 1)}
       </span>
       <span className="hidden max-w-36 truncate sm:inline" data-testid="actor">
@@ -194,7 +217,12 @@ function SignedIn(props: { name: string; role: string }) {
         Sign out
       </button>
       {props.name.startsWith("token:") ? null : (
-        <button type="button" className="hidden text-xs text-zinc-500 underline-offset-2 hover:underline md:inline" onClick={() => everywhere.mutate()} title="End every session of this user, on every device">
+        <button
+          type="button"
+          className="hidden text-xs text-zinc-500 underline-offset-2 hover:underline md:inline"
+          onClick={() => everywhere.mutate()}
+          title="End every session of this user, on every device"
+        >
           everywhere
         </button>
       )}

@@ -35,14 +35,22 @@ export function AuditView() {
   const [by, setBy] = useState("");
   const [type, setType] = useState("");
   const deferredBy = useDeferredValue(by.trim());
-  const q = useQuery(trpc.town.audit.queryOptions({ by: deferredBy || undefined, type: type || undefined, limit: 200 }));
+  const q = useQuery(
+    trpc.town.audit.queryOptions({ by: deferredBy || undefined, type: type || undefined, limit: 200 }),
+  );
   return (
     <div className="mx-auto grid max-w-5xl gap-4 p-4">
       <div className="flex flex-wrap items-end gap-3">
         <h1 className="mr-auto text-lg font-semibold tracking-tight">Audit</h1>
         <label className="grid gap-1 text-xs text-zinc-500">
           Actor
-          <input className="input" placeholder="alice, token:ci-bot, an agent…" value={by} onChange={(e) => setBy(e.target.value)} data-testid="audit-actor" />
+          <input
+            className="input"
+            placeholder="alice, token:ci-bot, an agent…"
+            value={by}
+            onChange={(e) => setBy(e.target.value)}
+            data-testid="audit-actor"
+          />
         </label>
         <label className="grid gap-1 text-xs text-zinc-500">
           Kind
@@ -68,7 +76,9 @@ export function AuditView() {
         <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
           {(q.data?.events ?? []).map((e) => (
             <tr key={e.id}>
-              <td className="px-3 py-1.5 font-mono text-xs whitespace-nowrap text-zinc-500 tabular-nums">{dateTime(e.at)}</td>
+              <td className="px-3 py-1.5 font-mono text-xs whitespace-nowrap text-zinc-500 tabular-nums">
+                {dateTime(e.at)}
+              </td>
               <td className="px-3 py-1.5">
                 <button type="button" className="link" onClick={() => setBy(e.by)} title="Only what this actor did">
                   {e.by || "someone"}
@@ -86,8 +96,12 @@ export function AuditView() {
           ))}
         </tbody>
       </table>
-      {q.data && q.data.events.length === 0 ? <p className="text-sm text-zinc-500">Nothing recorded{deferredBy ? ` for ${deferredBy}` : ""}.</p> : null}
-      {q.data?.next ? <p className="text-xs text-zinc-500">Showing the latest 200; older entries are in `tt events`.</p> : null}
+      {q.data && q.data.events.length === 0 ? (
+        <p className="text-sm text-zinc-500">Nothing recorded{deferredBy ? ` for ${deferredBy}` : ""}.</p>
+      ) : null}
+      {q.data?.next ? (
+        <p className="text-xs text-zinc-500">Showing the latest 200; older entries are in `tt events`.</p>
+      ) : null}
     </div>
   );
 }

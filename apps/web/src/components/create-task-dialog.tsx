@@ -14,7 +14,14 @@ import { useToast } from "./ui/toast";
 import { EnumSelect } from "./ui/fields";
 
 /** Splits "ui, backend  api" into tags; the server validates each one. */
-const parseTags = (s: string) => [...new Set(s.split(/[\s,]+/).map((t) => t.trim().toLowerCase()).filter(Boolean))];
+const parseTags = (s: string) => [
+  ...new Set(
+    s
+      .split(/[\s,]+/)
+      .map((t) => t.trim().toLowerCase())
+      .filter(Boolean),
+  ),
+];
 
 export function CreateTaskDialog(props: { open: boolean; onClose: () => void }) {
   return props.open ? <CreateTaskForm onClose={props.onClose} /> : null;
@@ -49,7 +56,13 @@ function CreateTaskForm(props: { onClose: () => void }) {
   };
 
   return (
-    <Dialog open onClose={props.onClose} title="New task" description="Agents receive the text as their prompt." testId="create-dialog">
+    <Dialog
+      open
+      onClose={props.onClose}
+      title="New task"
+      description="Agents receive the text as their prompt."
+      testId="create-dialog"
+    >
       <form
         className="grid gap-4"
         onSubmit={(e) => {
@@ -89,7 +102,13 @@ function CreateTaskForm(props: { onClose: () => void }) {
           </Field>
         </div>
         <Field label="Tags" htmlFor="task-tags" hint="Separated by spaces or commas: api, ui, bug">
-          <input id="task-tags" className="input" value={tags} onChange={(e) => setTags(e.target.value)} placeholder="api ui" />
+          <input
+            id="task-tags"
+            className="input"
+            value={tags}
+            onChange={(e) => setTags(e.target.value)}
+            placeholder="api ui"
+          />
         </Field>
         <div className="flex items-center justify-between gap-2">
           <span className="hidden text-xs text-zinc-500 sm:inline">

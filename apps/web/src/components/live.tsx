@@ -55,7 +55,8 @@ export function LiveProvider(props: { children: React.ReactNode }) {
       void qc.invalidateQueries();
       return;
     }
-    for (const column of d.columns) void qc.invalidateQueries({ queryKey: trpc.task.column.infiniteQueryKey({ column }) });
+    for (const column of d.columns)
+      void qc.invalidateQueries({ queryKey: trpc.task.column.infiniteQueryKey({ column }) });
     for (const taskId of d.tasks) void qc.invalidateQueries({ queryKey: trpc.task.get.queryKey({ taskId }) });
     if (d.columns.size > 0 || d.tasks.size > 0) void qc.invalidateQueries(trpc.task.list.pathFilter());
     if (d.agents || d.columns.size > 0) {

@@ -44,7 +44,10 @@ export function LogView(props: { taskId: string; state: string; height?: string 
 
   const running = props.state === "running";
   return (
-    <div className="overflow-hidden rounded-lg border border-zinc-200 bg-zinc-950 dark:border-zinc-800" data-testid="log">
+    <div
+      className="overflow-hidden rounded-lg border border-zinc-200 bg-zinc-950 dark:border-zinc-800"
+      data-testid="log"
+    >
       <div className="flex h-8 items-center gap-2 border-b border-zinc-800 px-3 text-[11px] text-zinc-400">
         {running ? (
           <span className="flex items-center gap-1.5 text-amber-400" data-testid="log-live">
@@ -69,11 +72,21 @@ export function LogView(props: { taskId: string; state: string; height?: string 
       >
         <LogStream key={`${props.taskId}:${props.state}`} taskId={props.taskId} lastId={lastId} onLines={onLines} />
         {lines.length === 0 ? (
-          <p className="text-zinc-500">{props.state === "pending" || props.state === "assigned" ? "No output yet: the task has not started." : running ? "Waiting for output…" : "No output."}</p>
+          <p className="text-zinc-500">
+            {props.state === "pending" || props.state === "assigned"
+              ? "No output yet: the task has not started."
+              : running
+                ? "Waiting for output…"
+                : "No output."}
+          </p>
         ) : (
           <ol>
             {lines.map((l) => (
-              <li key={l.id} className={`flex gap-3 whitespace-pre-wrap break-all ${l.stream === "err" ? "text-red-300" : l.stream === "sys" ? "text-zinc-500" : ""}`} data-testid="log-line">
+              <li
+                key={l.id}
+                className={`flex gap-3 whitespace-pre-wrap break-all ${l.stream === "err" ? "text-red-300" : l.stream === "sys" ? "text-zinc-500" : ""}`}
+                data-testid="log-line"
+              >
                 <span className="shrink-0 text-zinc-600 select-none">{clock(l.at)}</span>
                 <span>{l.line}</span>
               </li>

@@ -22,10 +22,27 @@ export function LoginForm(props: { next: string }) {
       }}
     >
       <Field label="User name" htmlFor="tt-user">
-        <input id="tt-user" className="input" autoFocus autoComplete="username" value={name} maxLength={64} onChange={(e) => setName(e.target.value)} required />
+        <input
+          id="tt-user"
+          className="input"
+          autoFocus
+          autoComplete="username"
+          value={name}
+          maxLength={64}
+          onChange={(e) => setName(e.target.value)}
+          required
+        />
       </Field>
       <Field label="Password" htmlFor="tt-password">
-        <input id="tt-password" className="input" type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} required />
+        <input
+          id="tt-password"
+          className="input"
+          type="password"
+          autoComplete="current-password"
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+          required
+        />
       </Field>
       {login.error ? (
         <p role="alert" className="text-sm text-red-600 dark:text-red-400">

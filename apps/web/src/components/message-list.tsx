@@ -18,13 +18,18 @@ export function MessageList(props: { messages: Message[]; empty: string; names?:
         <li key={m.id} className="grid gap-1 p-3 text-sm" data-testid="message">
           <div className="flex flex-wrap items-center gap-1.5 text-xs">
             <span className={`badge ${PRIORITY_STYLE[m.priority] ?? ""}`}>{m.priority}</span>
-            <span className="badge bg-indigo-50 font-mono text-indigo-700 dark:bg-indigo-950 dark:text-indigo-300">{m.type}</span>
+            <span className="badge bg-indigo-50 font-mono text-indigo-700 dark:bg-indigo-950 dark:text-indigo-300">
+              {m.type}
+            </span>
             <span className="text-zinc-500">
-              from <span className="font-medium text-zinc-700 dark:text-zinc-300">{props.names?.get(m.from) ?? m.from}</span>
+              from{" "}
+              <span className="font-medium text-zinc-700 dark:text-zinc-300">{props.names?.get(m.from) ?? m.from}</span>
             </span>
             <span className="ml-auto text-zinc-400">{dateTime(m.createdAt)}</span>
           </div>
-          <p className="break-words whitespace-pre-wrap">{m.body || <span className="text-zinc-400">(no text)</span>}</p>
+          <p className="break-words whitespace-pre-wrap">
+            {m.body || <span className="text-zinc-400">(no text)</span>}
+          </p>
         </li>
       ))}
     </ol>

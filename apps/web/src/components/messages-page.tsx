@@ -26,7 +26,10 @@ export function MessagesPage() {
   const names = new Map((agents.data ?? []).map((a) => [a.id, a.name]));
 
   return (
-    <div className="mx-auto grid max-w-6xl grid-cols-[minmax(0,1fr)] gap-5 p-4 md:grid-cols-[20rem_minmax(0,1fr)] md:p-6" data-testid="messages-page">
+    <div
+      className="mx-auto grid max-w-6xl grid-cols-[minmax(0,1fr)] gap-5 p-4 md:grid-cols-[20rem_minmax(0,1fr)] md:p-6"
+      data-testid="messages-page"
+    >
       <SendForm agents={(agents.data ?? []).map((a) => a.name)} />
       <section className="min-w-0">
         <div className="mb-3 flex flex-wrap items-center gap-1.5" role="tablist" aria-label="Mailboxes">
@@ -41,7 +44,9 @@ export function MessagesPage() {
                 onClick={() => setMailbox(m)}
                 data-testid={`mailbox-${m}`}
                 className={`flex items-center gap-1.5 rounded-md px-2.5 py-1 font-mono text-xs ${
-                  mailbox === m ? "bg-zinc-900 text-white dark:bg-zinc-100 dark:text-zinc-900" : "bg-zinc-100 text-zinc-700 hover:bg-zinc-200 dark:bg-zinc-800 dark:text-zinc-300 dark:hover:bg-zinc-700"
+                  mailbox === m
+                    ? "bg-zinc-900 text-white dark:bg-zinc-100 dark:text-zinc-900"
+                    : "bg-zinc-100 text-zinc-700 hover:bg-zinc-200 dark:bg-zinc-800 dark:text-zinc-300 dark:hover:bg-zinc-700"
                 }`}
               >
                 {agent ? <AgentStateDot state={agent.state} /> : null}
@@ -51,7 +56,9 @@ export function MessagesPage() {
           })}
         </div>
         <h2 className="panel-title mb-2">
-          {mailbox === SUPERVISOR ? "Supervisor mailbox — what agents report to people" : `Inbox of ${mailbox} — in the order it will read them`}
+          {mailbox === SUPERVISOR
+            ? "Supervisor mailbox — what agents report to people"
+            : `Inbox of ${mailbox} — in the order it will read them`}
         </h2>
         {inbox.isPending ? (
           <p className="text-sm text-zinc-500">Loading…</p>
@@ -60,7 +67,11 @@ export function MessagesPage() {
             {apiFailure(inbox.error).message}
           </p>
         ) : (
-          <MessageList messages={inbox.data} names={names} empty={mailbox === SUPERVISOR ? "No reports yet. Agents report finished and failed tasks here." : "Empty."} />
+          <MessageList
+            messages={inbox.data}
+            names={names}
+            empty={mailbox === SUPERVISOR ? "No reports yet. Agents report finished and failed tasks here." : "Empty."}
+          />
         )}
       </section>
     </div>
@@ -120,8 +131,23 @@ function SendForm(props: { agents: string[] }) {
           <EnumSelect id="msg-priority" value={priority} options={PRIORITIES} onChange={setPriority} />
         </Field>
       </div>
-      <Field label="Message" htmlFor="msg-body" error={error} hint={priority === "urgent" ? "Urgent interrupts a working agent; its task goes back to the front of its queue." : undefined}>
-        <textarea id="msg-body" className="input min-h-24" value={body} onChange={(e) => setBody(e.target.value)} placeholder="Please also update the README" />
+      <Field
+        label="Message"
+        htmlFor="msg-body"
+        error={error}
+        hint={
+          priority === "urgent"
+            ? "Urgent interrupts a working agent; its task goes back to the front of its queue."
+            : undefined
+        }
+      >
+        <textarea
+          id="msg-body"
+          className="input min-h-24"
+          value={body}
+          onChange={(e) => setBody(e.target.value)}
+          placeholder="Please also update the README"
+        />
       </Field>
       <button type="submit" className="btn btn-primary" disabled={send.isPending} data-testid="send-message">
         Send

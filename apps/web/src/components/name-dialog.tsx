@@ -6,7 +6,12 @@ import { MAX_NAME_LENGTH } from "../lib/actor";
 import { Dialog, Field } from "./ui/dialog";
 
 /** Asks for the display name every change is attributed to (until sign-in exists). */
-export function NameDialog(props: { open: boolean; initial: string | null; onSave: (name: string) => void; onClose: () => void }) {
+export function NameDialog(props: {
+  open: boolean;
+  initial: string | null;
+  onSave: (name: string) => void;
+  onClose: () => void;
+}) {
   const [name, setName] = useState(props.initial ?? "");
   const trimmed = name.trim();
   // Same rule as the API: no control characters, at most 64 characters.
@@ -28,7 +33,15 @@ export function NameDialog(props: { open: boolean; initial: string | null; onSav
         }}
       >
         <Field label="Display name" htmlFor="tt-name" hint="e.g. ada or Ada Lovelace">
-          <input id="tt-name" className="input" autoFocus value={name} maxLength={MAX_NAME_LENGTH} onChange={(e) => setName(e.target.value)} autoComplete="nickname" />
+          <input
+            id="tt-name"
+            className="input"
+            autoFocus
+            value={name}
+            maxLength={MAX_NAME_LENGTH}
+            onChange={(e) => setName(e.target.value)}
+            autoComplete="nickname"
+          />
         </Field>
         <div className="flex justify-end gap-2">
           <button type="submit" className="btn btn-primary" disabled={!valid}>

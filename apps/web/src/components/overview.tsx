@@ -40,7 +40,8 @@ export function Overview() {
           <div className="mb-3 flex items-baseline gap-3">
             <h2 className="panel-title">Throughput · last hour</h2>
             <span className="text-xs text-zinc-500">
-              {o.throughput.reduce((n, b) => n + b.completed, 0)} completed · {o.throughput.reduce((n, b) => n + b.failed, 0)} failed
+              {o.throughput.reduce((n, b) => n + b.completed, 0)} completed ·{" "}
+              {o.throughput.reduce((n, b) => n + b.failed, 0)} failed
             </span>
           </div>
           <ThroughputChart buckets={o.throughput} />
@@ -56,7 +57,9 @@ export function Overview() {
               </li>
             ))}
           </ul>
-          <p className="mt-3 border-t border-zinc-100 pt-3 text-xs text-zinc-500 dark:border-zinc-800">Backlog: {o.backlog} waiting</p>
+          <p className="mt-3 border-t border-zinc-100 pt-3 text-xs text-zinc-500 dark:border-zinc-800">
+            Backlog: {o.backlog} waiting
+          </p>
         </section>
       </div>
       <section>
@@ -77,11 +80,34 @@ function ThroughputChart(props: { buckets: { at: number; completed: number; fail
   return (
     <figure className="relative pt-4">
       <span className="absolute top-0 right-0 text-[11px] text-zinc-400">{max}/min</span>
-      <svg viewBox={`0 0 ${W} ${H}`} preserveAspectRatio="none" className="h-40 w-full" role="img" aria-label={`Tasks finished per minute over the last hour; at most ${max} in one minute`}>
+      <svg
+        viewBox={`0 0 ${W} ${H}`}
+        preserveAspectRatio="none"
+        className="h-40 w-full"
+        role="img"
+        aria-label={`Tasks finished per minute over the last hour; at most ${max} in one minute`}
+      >
         {[0.25, 0.5, 0.75].map((f) => (
-          <line key={f} x1="0" x2={W} y1={H - f * H} y2={H - f * H} className="stroke-zinc-200 dark:stroke-zinc-800" strokeWidth="1" vectorEffect="non-scaling-stroke" />
+          <line
+            key={f}
+            x1="0"
+            x2={W}
+            y1={H - f * H}
+            y2={H - f * H}
+            className="stroke-zinc-200 dark:stroke-zinc-800"
+            strokeWidth="1"
+            vectorEffect="non-scaling-stroke"
+          />
         ))}
-        <line x1="0" x2={W} y1={H - 0.5} y2={H - 0.5} className="stroke-zinc-300 dark:stroke-zinc-700" strokeWidth="1" vectorEffect="non-scaling-stroke" />
+        <line
+          x1="0"
+          x2={W}
+          y1={H - 0.5}
+          y2={H - 0.5}
+          className="stroke-zinc-300 dark:stroke-zinc-700"
+          strokeWidth="1"
+          vectorEffect="non-scaling-stroke"
+        />
         {b.map((x, i) => {
           const hc = (x.completed / max) * (H - 8);
           const hf = (x.failed / max) * (H - 8);

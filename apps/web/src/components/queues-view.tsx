@@ -62,7 +62,8 @@ export function QueuesView() {
         <div className="mr-auto">
           <h1 className="text-lg font-semibold tracking-tight">Queues</h1>
           <p className="text-sm text-zinc-500">
-            Each agent&apos;s run queue · {total} waiting in all. Jobs are hints: a task&apos;s state is the truth, so every action is safe to repeat.
+            Each agent&apos;s run queue · {total} waiting in all. Jobs are hints: a task&apos;s state is the truth, so
+            every action is safe to repeat.
           </p>
         </div>
         <AllQueues isAdmin={isAdmin} disabled={rows.length === 0} />
@@ -110,13 +111,18 @@ function useQueueActions(agent?: string) {
     void qc.invalidateQueries(trpc.queue.pathFilter());
     void qc.invalidateQueries(trpc.agent.pathFilter());
   };
-  const failed = (what: string) => (err: unknown) => toast.show("error", `Could not ${what} ${who}`, apiFailure(err).message);
+  const failed = (what: string) => (err: unknown) =>
+    toast.show("error", `Could not ${what} ${who}`, apiFailure(err).message);
   const clean = useMutation(
     trpc.queue.clean.mutationOptions({
       onSuccess: (res) => {
         refresh();
         const n = res.reduce((s, r) => s + r.removed, 0);
-        toast.show("success", `${who}: cleaned`, n === 0 ? "No stale jobs." : `Removed ${n} stale job${n === 1 ? "" : "s"}.`);
+        toast.show(
+          "success",
+          `${who}: cleaned`,
+          n === 0 ? "No stale jobs." : `Removed ${n} stale job${n === 1 ? "" : "s"}.`,
+        );
       },
       onError: failed("clean"),
     }),
@@ -126,13 +132,27 @@ function useQueueActions(agent?: string) {
       onSuccess: (res) => {
         refresh();
         const n = res.reduce((s, r) => s + r.enqueued, 0);
-        toast.show("success", `${who}: retried`, n === 0 ? "Every assigned task already had its job." : `Put back ${n} run${n === 1 ? "" : "s"}.`);
+        toast.show(
+          "success",
+          `${who}: retried`,
+          n === 0 ? "Every assigned task already had its job." : `Put back ${n} run${n === 1 ? "" : "s"}.`,
+        );
       },
       onError: failed("retry"),
     }),
   );
-  const pause = useMutation(trpc.queue.pause.mutationOptions({ onSuccess: () => (refresh(), toast.show("success", `${who}: paused`, "It takes no new work.")), onError: failed("pause") }));
-  const resume = useMutation(trpc.queue.resume.mutationOptions({ onSuccess: () => (refresh(), toast.show("success", `${who}: resumed`)), onError: failed("resume") }));
+  const pause = useMutation(
+    trpc.queue.pause.mutationOptions({
+      onSuccess: () => (refresh(), toast.show("success", `${who}: paused`, "It takes no new work.")),
+      onError: failed("pause"),
+    }),
+  );
+  const resume = useMutation(
+    trpc.queue.resume.mutationOptions({
+      onSuccess: () => (refresh(), toast.show("success", `${who}: resumed`)),
+      onError: failed("resume"),
+    }),
+  );
   return { clean, retry, pause, resume };
 }
 
@@ -141,13 +161,28 @@ function AllQueues(props: { isAdmin: boolean; disabled: boolean }) {
   const a = useQueueActions();
   return (
     <div className="flex gap-1.5">
-      <Guarded isAdmin={props.isAdmin} hint="Drop waiting jobs whose task is no longer assigned to that agent, in every queue">
-        <button type="button" className="btn btn-sm" disabled={!props.isAdmin || props.disabled || a.clean.isPending} onClick={() => a.clean.mutate({})} data-testid="queues-clean-all">
+      <Guarded
+        isAdmin={props.isAdmin}
+        hint="Drop waiting jobs whose task is no longer assigned to that agent, in every queue"
+      >
+        <button
+          type="button"
+          className="btn btn-sm"
+          disabled={!props.isAdmin || props.disabled || a.clean.isPending}
+          onClick={() => a.clean.mutate({})}
+          data-testid="queues-clean-all"
+        >
           Clean all
         </button>
       </Guarded>
       <Guarded isAdmin={props.isAdmin} hint="Put back the run of every assigned task that lost its job, in every queue">
-        <button type="button" className="btn btn-sm" disabled={!props.isAdmin || props.disabled || a.retry.isPending} onClick={() => a.retry.mutate({})} data-testid="queues-retry-all">
+        <button
+          type="button"
+          className="btn btn-sm"
+          disabled={!props.isAdmin || props.disabled || a.retry.isPending}
+          onClick={() => a.retry.mutate({})}
+          data-testid="queues-retry-all"
+        >
           Retry all
         </button>
       </Guarded>
@@ -181,7 +216,12 @@ function QueueItem(props: { row: QueueRow; isAdmin: boolean }) {
   ];
 
   return (
-    <li className="px-4 py-3" data-testid={`queue-${r.agent}`} data-state={r.agentState} data-paused={r.paused || agentPaused}>
+    <li
+      className="px-4 py-3"
+      data-testid={`queue-${r.agent}`}
+      data-state={r.agentState}
+      data-paused={r.paused || agentPaused}
+    >
       <div className="grid grid-cols-[minmax(0,1fr)] gap-3 md:grid-cols-[minmax(0,1fr)_repeat(4,5.5rem)_16rem] md:items-center">
         <div className="flex min-w-0 flex-wrap items-center gap-2">
           <Link href={`/agents/${encodeURIComponent(r.agent)}`} className="truncate font-medium hover:underline">
@@ -191,7 +231,11 @@ function QueueItem(props: { row: QueueRow; isAdmin: boolean }) {
           {r.paused || agentPaused ? (
             <span
               className="badge bg-violet-100 text-violet-800 dark:bg-violet-950 dark:text-violet-300"
-              title={r.paused ? "BullMQ has this queue paused: no job is handed out" : "The agent is paused; its runner pauses the queue"}
+              title={
+                r.paused
+                  ? "BullMQ has this queue paused: no job is handed out"
+                  : "The agent is paused; its runner pauses the queue"
+              }
               data-testid="queue-paused"
             >
               {r.paused ? "paused" : "pausing"}
@@ -200,9 +244,15 @@ function QueueItem(props: { row: QueueRow; isAdmin: boolean }) {
         </div>
         <dl className="grid grid-cols-4 gap-2 md:contents">
           {stats.map((s) => (
-            <div key={s.id} className="rounded-md bg-zinc-50 px-2 py-1.5 md:bg-transparent md:p-0 md:text-right dark:bg-zinc-900 md:dark:bg-transparent">
+            <div
+              key={s.id}
+              className="rounded-md bg-zinc-50 px-2 py-1.5 md:bg-transparent md:p-0 md:text-right dark:bg-zinc-900 md:dark:bg-transparent"
+            >
               <dt className="text-[11px] text-zinc-500 md:sr-only">{s.label}</dt>
-              <dd className={`font-medium tabular-nums ${s.value === 0 ? "text-zinc-400 dark:text-zinc-600" : ""}`} data-testid={`queue-${s.id}`}>
+              <dd
+                className={`font-medium tabular-nums ${s.value === 0 ? "text-zinc-400 dark:text-zinc-600" : ""}`}
+                data-testid={`queue-${s.id}`}
+              >
                 {s.value}
               </dd>
             </div>
@@ -210,24 +260,55 @@ function QueueItem(props: { row: QueueRow; isAdmin: boolean }) {
         </dl>
         <div className="flex flex-wrap gap-1.5 md:justify-end">
           <Guarded isAdmin={props.isAdmin} hint="Drop waiting jobs whose task is no longer assigned to this agent">
-            <button type="button" className="btn btn-sm" disabled={!props.isAdmin || busy} onClick={() => a.clean.mutate({ agent: r.agentId })} data-testid="queue-clean">
+            <button
+              type="button"
+              className="btn btn-sm"
+              disabled={!props.isAdmin || busy}
+              onClick={() => a.clean.mutate({ agent: r.agentId })}
+              data-testid="queue-clean"
+            >
               Clean
             </button>
           </Guarded>
           <Guarded isAdmin={props.isAdmin} hint="Put back the run of every assigned task that lost its job">
-            <button type="button" className="btn btn-sm" disabled={!props.isAdmin || busy} onClick={() => a.retry.mutate({ agent: r.agentId })} data-testid="queue-retry">
+            <button
+              type="button"
+              className="btn btn-sm"
+              disabled={!props.isAdmin || busy}
+              onClick={() => a.retry.mutate({ agent: r.agentId })}
+              data-testid="queue-retry"
+            >
               Retry
             </button>
           </Guarded>
           {agentPaused ? (
             <Guarded isAdmin={props.isAdmin} hint="Take work again">
-              <button type="button" className="btn btn-sm" disabled={!props.isAdmin || busy || !canResume} onClick={() => a.resume.mutate({ agent: r.agentId })} data-testid="queue-resume">
+              <button
+                type="button"
+                className="btn btn-sm"
+                disabled={!props.isAdmin || busy || !canResume}
+                onClick={() => a.resume.mutate({ agent: r.agentId })}
+                data-testid="queue-resume"
+              >
                 Resume
               </button>
             </Guarded>
           ) : (
-            <Guarded isAdmin={props.isAdmin} hint={canPause ? "Pause: the agent takes no new work (its running task finishes)" : `A ${r.agentState} agent cannot be paused`}>
-              <button type="button" className="btn btn-sm" disabled={!props.isAdmin || busy || !canPause} onClick={() => a.pause.mutate({ agent: r.agentId })} data-testid="queue-pause">
+            <Guarded
+              isAdmin={props.isAdmin}
+              hint={
+                canPause
+                  ? "Pause: the agent takes no new work (its running task finishes)"
+                  : `A ${r.agentState} agent cannot be paused`
+              }
+            >
+              <button
+                type="button"
+                className="btn btn-sm"
+                disabled={!props.isAdmin || busy || !canPause}
+                onClick={() => a.pause.mutate({ agent: r.agentId })}
+                data-testid="queue-pause"
+              >
                 Pause
               </button>
             </Guarded>
@@ -239,7 +320,9 @@ function QueueItem(props: { row: QueueRow; isAdmin: boolean }) {
             aria-controls={`assigned-${r.agentId}`}
             onClick={() => setOpen((o) => !o)}
             disabled={r.assigned === 0}
-            title={r.assigned === 0 ? "No tasks assigned" : "The tasks waiting for this agent (promote one to the front)"}
+            title={
+              r.assigned === 0 ? "No tasks assigned" : "The tasks waiting for this agent (promote one to the front)"
+            }
             data-testid="queue-tasks"
           >
             Tasks {open ? "▴" : "▾"}
@@ -279,7 +362,13 @@ function AssignedTasks(props: { agentId: string; isAdmin: boolean }) {
             </Link>
             <span className="min-w-0 flex-1 truncate">{t.description}</span>
             <Guarded isAdmin={props.isAdmin} hint="Move this task to the front of the agent's queue">
-              <button type="button" className="btn btn-sm" disabled={!props.isAdmin || promote.isPending} onClick={() => promote.mutate({ taskId: t.id })} data-testid="queue-promote">
+              <button
+                type="button"
+                className="btn btn-sm"
+                disabled={!props.isAdmin || promote.isPending}
+                onClick={() => promote.mutate({ taskId: t.id })}
+                data-testid="queue-promote"
+              >
                 Promote
               </button>
             </Guarded>

@@ -56,12 +56,22 @@ export function TaskDetail(props: { taskId: string }) {
         </div>
         <div className="flex gap-2">
           {task.state === "pending" || task.state === "assigned" || task.state === "running" ? (
-            <button type="button" className="btn btn-sm" onClick={() => cancel.mutate({ taskId: task.id, expectedVersion: task.version })} disabled={cancel.isPending}>
+            <button
+              type="button"
+              className="btn btn-sm"
+              onClick={() => cancel.mutate({ taskId: task.id, expectedVersion: task.version })}
+              disabled={cancel.isPending}
+            >
               Cancel task
             </button>
           ) : null}
           {task.state === "failed" || task.state === "cancelled" ? (
-            <button type="button" className="btn btn-sm" onClick={() => retry.mutate({ taskId: task.id, expectedVersion: task.version })} disabled={retry.isPending}>
+            <button
+              type="button"
+              className="btn btn-sm"
+              onClick={() => retry.mutate({ taskId: task.id, expectedVersion: task.version })}
+              disabled={retry.isPending}
+            >
               Retry
             </button>
           ) : null}
@@ -77,22 +87,38 @@ export function TaskDetail(props: { taskId: string }) {
       </section>
 
       <dl className="grid grid-cols-2 gap-3 text-sm sm:grid-cols-4">
-        <Fact label="Agent">{agentName ? <Link className="link font-mono" href={`/agents/${encodeURIComponent(agentName)}`}>{agentName}</Link> : "—"}</Fact>
+        <Fact label="Agent">
+          {agentName ? (
+            <Link className="link font-mono" href={`/agents/${encodeURIComponent(agentName)}`}>
+              {agentName}
+            </Link>
+          ) : (
+            "—"
+          )}
+        </Fact>
         <Fact label="Created">
           {dateTime(task.createdAt)} <span className="text-zinc-500">by {task.createdBy}</span>
         </Fact>
         <Fact label="Attempts">{task.attempts}</Fact>
-        <Fact label="Run time">{task.startedAt ? duration((task.completedAt ?? Date.now()) - task.startedAt) : "—"}</Fact>
+        <Fact label="Run time">
+          {task.startedAt ? duration((task.completedAt ?? Date.now()) - task.startedAt) : "—"}
+        </Fact>
       </dl>
 
       {task.result ? (
-        <section className="rounded-lg border border-emerald-200 bg-emerald-50 p-4 dark:border-emerald-900 dark:bg-emerald-950/30" data-testid="task-result">
+        <section
+          className="rounded-lg border border-emerald-200 bg-emerald-50 p-4 dark:border-emerald-900 dark:bg-emerald-950/30"
+          data-testid="task-result"
+        >
           <h2 className="panel-title mb-2 text-emerald-700 dark:text-emerald-400">Result</h2>
           <p className="text-sm break-words whitespace-pre-wrap">{task.result}</p>
         </section>
       ) : null}
       {task.error ? (
-        <section className="rounded-lg border border-red-200 bg-red-50 p-4 dark:border-red-900 dark:bg-red-950/30" data-testid="task-error">
+        <section
+          className="rounded-lg border border-red-200 bg-red-50 p-4 dark:border-red-900 dark:bg-red-950/30"
+          data-testid="task-error"
+        >
           <h2 className="panel-title mb-2 text-red-700 dark:text-red-400">Error</h2>
           <p className="font-mono text-xs break-words whitespace-pre-wrap">{task.error}</p>
         </section>
@@ -111,7 +137,6 @@ export function TaskDetail(props: { taskId: string }) {
     </div>
   );
 }
-
 
 const VERB: Record<string, string> = {
   "task.created": "created it",
@@ -132,7 +157,10 @@ export function History(props: { events: TownEvent[] }) {
     <ol className="relative grid gap-3 border-l border-zinc-200 pl-4 dark:border-zinc-800" data-testid="history">
       {props.events.map((e) => (
         <li key={e.id} className="relative text-sm">
-          <span aria-hidden className="absolute top-1.5 -left-[21px] size-2.5 rounded-full border-2 border-white bg-zinc-400 dark:border-zinc-950" />
+          <span
+            aria-hidden
+            className="absolute top-1.5 -left-[21px] size-2.5 rounded-full border-2 border-white bg-zinc-400 dark:border-zinc-950"
+          />
           <p>
             <span className="font-medium">{e.by || "someone"}</span> {VERB[e.type] ?? e.type}
             {typeof e.agentName === "string" ? (
@@ -150,7 +178,11 @@ export function History(props: { events: TownEvent[] }) {
                 {e.from} → {e.to}
               </>
             ) : null}
-            {typeof e.reason === "string" ? ` · ${e.reason}` : typeof e.error === "string" ? ` · ${e.error.slice(0, 120)}` : null}
+            {typeof e.reason === "string"
+              ? ` · ${e.reason}`
+              : typeof e.error === "string"
+                ? ` · ${e.error.slice(0, 120)}`
+                : null}
           </p>
         </li>
       ))}
@@ -171,7 +203,10 @@ export function PageSkeleton() {
 export function PageError(props: { message: string }) {
   return (
     <div className="mx-auto max-w-xl p-6">
-      <div role="alert" className="rounded-lg border border-red-200 bg-red-50 p-4 text-sm text-red-900 dark:border-red-900 dark:bg-red-950/40 dark:text-red-100">
+      <div
+        role="alert"
+        className="rounded-lg border border-red-200 bg-red-50 p-4 text-sm text-red-900 dark:border-red-900 dark:bg-red-950/40 dark:text-red-100"
+      >
         {props.message}
       </div>
       <Link href="/" className="link mt-3 inline-block text-sm">

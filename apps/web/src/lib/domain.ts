@@ -7,8 +7,23 @@ import type { AgentState, MessageType, Priority, TaskState } from "@tinytown/cor
 
 const keys = <K extends string>(r: Record<K, true>) => Object.keys(r) as K[];
 
-export const TASK_STATES = keys<TaskState>({ pending: true, assigned: true, running: true, completed: true, failed: true, cancelled: true });
-export const AGENT_STATES = keys<AgentState>({ starting: true, idle: true, working: true, paused: true, draining: true, stopped: true, error: true });
+export const TASK_STATES = keys<TaskState>({
+  pending: true,
+  assigned: true,
+  running: true,
+  completed: true,
+  failed: true,
+  cancelled: true,
+});
+export const AGENT_STATES = keys<AgentState>({
+  starting: true,
+  idle: true,
+  working: true,
+  paused: true,
+  draining: true,
+  stopped: true,
+  error: true,
+});
 /** Highest first. */
 export const PRIORITIES = keys<Priority>({ urgent: true, high: true, normal: true, low: true });
 export const MESSAGE_TYPES = keys<MessageType>({

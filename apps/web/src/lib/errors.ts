@@ -8,7 +8,10 @@ export interface ApiFailure {
 
 /** Reads a TRPCClientError (or anything thrown) without trusting its shape. */
 export function apiFailure(err: unknown): ApiFailure {
-  const e = err as { message?: unknown; data?: { code?: unknown; core?: { code?: unknown; details?: unknown } | null } | null } | null;
+  const e = err as {
+    message?: unknown;
+    data?: { code?: unknown; core?: { code?: unknown; details?: unknown } | null } | null;
+  } | null;
   const data = e?.data ?? null;
   const core = data?.core ?? null;
   return {

@@ -42,8 +42,7 @@ export function TRPCReactProvider(props: { children: React.ReactNode }) {
     return createTRPCClient<AppRouter>({
       links: [
         loggerLink({
-          enabled: (op) =>
-            env.NODE_ENV === "development" || (op.direction === "down" && op.result instanceof Error),
+          enabled: (op) => env.NODE_ENV === "development" || (op.direction === "down" && op.result instanceof Error),
         }),
         splitLink({
           condition: (op) => op.type === "subscription",

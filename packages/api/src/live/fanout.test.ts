@@ -16,7 +16,8 @@ function memorySource(endIsNormal = false) {
     what: "test items",
     endIsNormal,
     head: async () => items.at(-1)?.id ?? "0-0",
-    read: async (after, count) => items.filter((i) => Number(i.id.split("-")[1]) > Number(after.split("-")[1])).slice(0, count),
+    read: async (after, count) =>
+      items.filter((i) => Number(i.id.split("-")[1]) > Number(after.split("-")[1])).slice(0, count),
     async *follow(after, signal) {
       let cursor = Number(after.split("-")[1]);
       while (!signal.aborted && !ended) {
@@ -79,7 +80,10 @@ describe("Fanout", () => {
       await new Promise((r) => setTimeout(r, 1));
     }
     expect(await fastRest).toHaveLength(10);
-    await expect(slow.next()).rejects.toMatchObject({ code: "TIMEOUT", message: expect.stringContaining("fell more than 5 items behind") as string });
+    await expect(slow.next()).rejects.toMatchObject({
+      code: "TIMEOUT",
+      message: expect.stringContaining("fell more than 5 items behind") as string,
+    });
     expect(fan.subscriberCount).toBe(0);
     fan.close();
   });

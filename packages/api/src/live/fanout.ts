@@ -64,7 +64,11 @@ export class Fanout<T extends { id: string }> {
     const signal = opts.signal ?? new AbortController().signal;
     const queue = new SubscriberQueue<T>(
       this.opts.maxBuffer,
-      () => new CoreError("TIMEOUT", `this ${this.source.what} subscription fell more than ${this.opts.maxBuffer} items behind and was closed: resubscribe from the last id you received`),
+      () =>
+        new CoreError(
+          "TIMEOUT",
+          `this ${this.source.what} subscription fell more than ${this.opts.maxBuffer} items behind and was closed: resubscribe from the last id you received`,
+        ),
     );
     this.subs.add(queue);
     this.cancelLinger();
@@ -137,7 +141,10 @@ export class Fanout<T extends { id: string }> {
           : new Error(`the ${this.source.what} follower failed`, { cause: error })
         : this.source.endIsNormal
           ? undefined
-          : new CoreError("REDIS_UNAVAILABLE", `lost the ${this.source.what} stream: resubscribe from the last id you received`);
+          : new CoreError(
+              "REDIS_UNAVAILABLE",
+              `lost the ${this.source.what} stream: resubscribe from the last id you received`,
+            );
     for (const q of this.subs) q.end(end);
   }
 

@@ -74,7 +74,8 @@ function eventFanout(town: Town): Fanout<TownEvent> {
       endIsNormal: false,
       head: () => lastEventId(town),
       read: (after, count) => readEvents(town, { after, count }),
-      follow: (after, signal) => withConnection(town, "events", signal, (connection) => followEvents(town, { after, signal, connection })),
+      follow: (after, signal) =>
+        withConnection(town, "events", signal, (connection) => followEvents(town, { after, signal, connection })),
     },
     EVENT_OPTIONS,
   );
@@ -87,7 +88,9 @@ function taskLogSource(town: Town, taskId: string) {
     head: async () => (await readTaskLog(town, taskId, { count: 1 }))[0]?.id ?? "0-0",
     read: (after: string, count: number) => readTaskLog(town, taskId, { after, count }),
     follow: (after: string, signal: AbortSignal) =>
-      withConnection(town, `log:${taskId.slice(0, 8)}`, signal, (connection) => followTaskLog(town, taskId, { after, signal, connection, untilDone: true })),
+      withConnection(town, `log:${taskId.slice(0, 8)}`, signal, (connection) =>
+        followTaskLog(town, taskId, { after, signal, connection, untilDone: true }),
+      ),
   };
 }
 
@@ -95,7 +98,12 @@ function taskLogSource(town: Town, taskId: string) {
  * Runs a follower on a dedicated blocking connection, so its XREAD BLOCK never queues behind (or in front of)
  * anything else. Aborting disconnects at once instead of waiting for the current block to time out.
  */
-async function* withConnection<T>(town: Town, name: string, signal: AbortSignal, follow: (conn: BlockingRedis) => AsyncGenerator<T>): AsyncGenerator<T> {
+async function* withConnection<T>(
+  town: Town,
+  name: string,
+  signal: AbortSignal,
+  follow: (conn: BlockingRedis) => AsyncGenerator<T>,
+): AsyncGenerator<T> {
   const conn = createRedis(town.redisUrl, { blocking: true, connectionName: `tt:${town.name}:api:${name}` });
   // Reconnects are ioredis's job and the follower re-issues its read; without a listener ioredis logs each error.
   conn.on("error", () => {});

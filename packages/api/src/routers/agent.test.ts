@@ -27,7 +27,9 @@ describe("agent router", () => {
     // Peeking takes nothing.
     expect((await api.agent.get({ agent: agent.id })).inbox).toHaveLength(2);
 
-    const [spawned] = (await readEvents(town, { count: 1000 })).filter((e) => e.type === "agent.spawned" && e.agentId === agent.id);
+    const [spawned] = (await readEvents(town, { count: 1000 })).filter(
+      (e) => e.type === "agent.spawned" && e.agentId === agent.id,
+    );
     expect(spawned?.by).toBe("alice");
   });
 
@@ -38,7 +40,9 @@ describe("agent router", () => {
     expect(await api.agent.resume({ agent: "cycler" })).toMatchObject({ state: "starting" });
     expect(await api.agent.close({ agent: "cycler" })).toMatchObject({ state: "stopped" });
     expect(await api.agent.restart({ agent: "cycler" })).toMatchObject({ state: "starting" });
-    const changes = (await readEvents(town, { count: 1000 })).filter((e) => e.type === "agent.state" && e.agentId === a.id);
+    const changes = (await readEvents(town, { count: 1000 })).filter(
+      (e) => e.type === "agent.state" && e.agentId === a.id,
+    );
     expect(changes.map((e) => [e.action, e.by])).toEqual([
       ["interrupt", "bob"],
       ["resume", "bob"],
@@ -71,19 +75,28 @@ describe("agent router", () => {
 
   test("errors: unknown agent is NOT_FOUND, a taken name CONFLICT, a bad name or model BAD_REQUEST with a clear message", async () => {
     const api = callerFor(town);
-    await expect(api.agent.get({ agent: "nobody" })).rejects.toMatchObject({ code: "NOT_FOUND", message: expect.stringContaining('no agent "nobody"') as string });
+    await expect(api.agent.get({ agent: "nobody" })).rejects.toMatchObject({
+      code: "NOT_FOUND",
+      message: expect.stringContaining('no agent "nobody"') as string,
+    });
     await api.agent.spawn({ name: "taken", model: "sim" });
     await expect(api.agent.spawn({ name: "TAKEN", model: "sim" })).rejects.toMatchObject({ code: "CONFLICT" });
     await expect(api.agent.spawn({ name: "-bad name", model: "sim" })).rejects.toMatchObject({
       code: "BAD_REQUEST",
       message: expect.stringContaining("name: an agent name is 1-64 characters") as string,
     });
-    await expect(api.agent.spawn({ name: "supervisor", model: "sim" })).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringContaining("reserved") as string });
+    await expect(api.agent.spawn({ name: "supervisor", model: "sim" })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: expect.stringContaining("reserved") as string,
+    });
     await expect(api.agent.spawn({ name: "modelless", model: "gpt-17" })).rejects.toMatchObject({
       code: "BAD_REQUEST",
       message: expect.stringContaining('unknown model "gpt-17"') as string,
     });
-    await expect(api.agent.resume({ agent: "taken" })).rejects.toMatchObject({ code: "CONFLICT", message: expect.stringContaining("cannot resume") as string });
+    await expect(api.agent.resume({ agent: "taken" })).rejects.toMatchObject({
+      code: "CONFLICT",
+      message: expect.stringContaining("cannot resume") as string,
+    });
 
     const wire = await httpCall(town, "mutation", "agent.resume", { agent: "taken" });
     expect(wire.status).toBe(409);

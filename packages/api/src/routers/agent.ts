@@ -1,7 +1,16 @@
 import type { TRPCRouterRecord } from "@trpc/server";
 import { z } from "zod";
 
-import { closeAgent, interruptAgent, listAgents, restartAgent, resumeAgent, spawnAgent, SpawnAgentInput, stopAgent } from "@tinytown/core";
+import {
+  closeAgent,
+  interruptAgent,
+  listAgents,
+  restartAgent,
+  resumeAgent,
+  spawnAgent,
+  SpawnAgentInput,
+  stopAgent,
+} from "@tinytown/core";
 
 import { agentDetail } from "../services/agent-detail";
 import { adminProcedure, viewerProcedure } from "../trpc";
@@ -24,10 +33,14 @@ export const agentRouter = {
   /** One agent with its tasks (newest first, ≤100) and its inbox (peeked, in read order). */
   get: viewerProcedure.input(AgentInput).query(({ ctx, input }) => agentDetail(ctx.town, input.agent)),
 
-  spawn: adminProcedure.input(SpawnInput).mutation(({ ctx, input }) => spawnAgent(ctx.town, { ...input, by: ctx.actor })),
+  spawn: adminProcedure
+    .input(SpawnInput)
+    .mutation(({ ctx, input }) => spawnAgent(ctx.town, { ...input, by: ctx.actor })),
 
   /** Stops the agent now; its unfinished tasks go back to the backlog (`requeue`) or are cancelled. */
-  kill: adminProcedure.input(KillAgentInput).mutation(({ ctx, input }) => stopAgent(ctx.town, input.agent, { tasks: input.tasks, by: ctx.actor })),
+  kill: adminProcedure
+    .input(KillAgentInput)
+    .mutation(({ ctx, input }) => stopAgent(ctx.town, input.agent, { tasks: input.tasks, by: ctx.actor })),
 
   /** Pauses the agent; with `now`, its current run is stopped and the task requeued. */
   interrupt: adminProcedure
@@ -39,5 +52,7 @@ export const agentRouter = {
   /** Finish the current task, then stop. */
   close: adminProcedure.input(AgentInput).mutation(({ ctx, input }) => closeAgent(ctx.town, input.agent, ctx.actor)),
 
-  restart: adminProcedure.input(AgentInput).mutation(({ ctx, input }) => restartAgent(ctx.town, input.agent, ctx.actor)),
+  restart: adminProcedure
+    .input(AgentInput)
+    .mutation(({ ctx, input }) => restartAgent(ctx.town, input.agent, ctx.actor)),
 } satisfies TRPCRouterRecord;

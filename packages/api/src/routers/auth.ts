@@ -20,7 +20,11 @@ export type LoginInput = z.infer<typeof LoginInput>;
 export const authRouter = {
   /** Who the caller is and whether sign-in is required (public: the sign-in page needs it). */
   me: townProcedure.query(async ({ ctx }) => {
-    const { mode, principal } = await requestAccess(ctx.town, { headers: ctx.headers, exposed: ctx.exposed, displayName: ctx.actor });
+    const { mode, principal } = await requestAccess(ctx.town, {
+      headers: ctx.headers,
+      exposed: ctx.exposed,
+      displayName: ctx.actor,
+    });
     return { required: mode.required, hasUsers: mode.hasUsers, exposed: mode.exposed, principal };
   }),
 
@@ -41,7 +45,11 @@ export const authRouter = {
 
   /** Ends every session of the signed-in user, on every device. */
   logoutEverywhere: viewerProcedure.mutation(async ({ ctx }) => {
-    if (ctx.principal.kind !== "user") throw new CoreError("VALIDATION", "only a signed-in user has sessions to end (tokens are revoked with `tt token revoke`)");
+    if (ctx.principal.kind !== "user")
+      throw new CoreError(
+        "VALIDATION",
+        "only a signed-in user has sessions to end (tokens are revoked with `tt token revoke`)",
+      );
     const ended = await endAllSessions(ctx.town, ctx.principal.name);
     ctx.resHeaders?.append("set-cookie", clearSessionCookie({ secure: ctx.secure }));
     return { ended };

@@ -13,7 +13,13 @@ describe("message router", () => {
     const api = callerFor(town, "alice");
     const agent = await api.agent.spawn({ name: "reader", model: "sim" });
     const m1 = await api.message.send({ to: "reader", body: "when you can", priority: "low" });
-    expect(m1).toMatchObject({ from: "supervisor", to: agent.id, type: "info", priority: "low", data: { by: "alice" } });
+    expect(m1).toMatchObject({
+      from: "supervisor",
+      to: agent.id,
+      type: "info",
+      priority: "low",
+      data: { by: "alice" },
+    });
     await api.message.send({ to: "reader", body: "first", type: "query", from: "reviewer" });
     await api.message.send({ to: agent.id, body: "drop everything", priority: "urgent" });
 
@@ -27,7 +33,9 @@ describe("message router", () => {
     // Peeking takes nothing.
     expect(await api.message.inbox({ mailbox: "reader" })).toHaveLength(3);
 
-    const sent = (await readEvents(town, { count: 100 })).filter((e) => e.type === "message.sent" && e.messageId === m1.id);
+    const sent = (await readEvents(town, { count: 100 })).filter(
+      (e) => e.type === "message.sent" && e.messageId === m1.id,
+    );
     expect(sent).toHaveLength(1);
   });
 
@@ -43,7 +51,10 @@ describe("message router", () => {
     await expect(api.message.send({ to: "ghost", body: "hi" })).rejects.toMatchObject({ code: "NOT_FOUND" });
     await expect(api.message.inbox({ mailbox: "ghost" })).rejects.toMatchObject({ code: "NOT_FOUND" });
     // @ts-expect-error: not a message type
-    await expect(api.message.send({ to: "supervisor", body: "hi", type: "shout" })).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringContaining("type:") as string });
+    await expect(api.message.send({ to: "supervisor", body: "hi", type: "shout" })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: expect.stringContaining("type:") as string,
+    });
     await expect(api.message.send({ to: "supervisor", body: "x".repeat(70_000) })).rejects.toMatchObject({
       code: "BAD_REQUEST",
       message: expect.stringContaining("body: the message is over 64 KiB") as string,

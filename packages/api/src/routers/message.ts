@@ -22,7 +22,9 @@ export type InboxInput = z.infer<typeof InboxInput>;
 export const messageRouter = {
   send: operatorProcedure
     .input(SendInput)
-    .mutation(({ ctx, input }) => sendMessage(ctx.town, { ...input, from: input.from ?? "supervisor", data: { by: ctx.actor } })),
+    .mutation(({ ctx, input }) =>
+      sendMessage(ctx.town, { ...input, from: input.from ?? "supervisor", data: { by: ctx.actor } }),
+    ),
 
   /** The next messages of a mailbox, in the order they will be read, without taking them. */
   inbox: viewerProcedure.input(InboxInput).query(({ ctx, input }) => peekMailbox(ctx.town, input.mailbox, input.limit)),

@@ -17,7 +17,13 @@ describe("queue router", () => {
     const two = await api.task.create({ description: "two", assignTo: a.id });
 
     const row = (await api.queue.list()).find((x) => x.agentId === a.id);
-    expect(row).toMatchObject({ agent: "queued", agentState: "starting", paused: false, counts: { prioritized: 2, active: 0, delayed: 0 }, assigned: 2 });
+    expect(row).toMatchObject({
+      agent: "queued",
+      agentState: "starting",
+      paused: false,
+      counts: { prioritized: 2, active: 0, delayed: 0 },
+      assigned: 2,
+    });
 
     // A job whose task went away is stale: clean drops it (and only it).
     await q.add("run", { taskId: "00000000-gone", agentId: a.id }, { jobId: "stale", priority: 4 });
@@ -42,7 +48,9 @@ describe("queue router", () => {
     expect(await api.queue.pause({ agent: "pausable" })).toMatchObject({ id: a.id, state: "paused" });
     expect((await api.queue.list()).find((x) => x.agentId === a.id)?.agentState).toBe("paused");
     expect(await api.queue.resume({ agent: "pausable" })).toMatchObject({ id: a.id, state: "starting" });
-    const changes = (await readEvents(town, { count: 1000 })).filter((e) => e.type === "agent.state" && e.agentId === a.id);
+    const changes = (await readEvents(town, { count: 1000 })).filter(
+      (e) => e.type === "agent.state" && e.agentId === a.id,
+    );
     expect(changes.map((e) => [e.action, e.by])).toEqual([
       ["interrupt", "bob"],
       ["resume", "bob"],
@@ -55,7 +63,10 @@ describe("queue router", () => {
     await expect(api.queue.retry({ agent: "nobody" })).rejects.toMatchObject({ code: "NOT_FOUND" });
     await expect(api.queue.pause({ agent: "nobody" })).rejects.toMatchObject({ code: "NOT_FOUND" });
     const t = await api.task.create({ description: "in the backlog" });
-    await expect(api.queue.promote({ taskId: t.id })).rejects.toMatchObject({ code: "CONFLICT", message: expect.stringContaining("only an assigned task can be promoted") as string });
+    await expect(api.queue.promote({ taskId: t.id })).rejects.toMatchObject({
+      code: "CONFLICT",
+      message: expect.stringContaining("only an assigned task can be promoted") as string,
+    });
 
     const wire = await httpCall(town, "mutation", "queue.promote", { taskId: t.id }, "carol");
     expect(wire.status).toBe(409);

@@ -9,7 +9,9 @@ import { AgentInput, AgentRef } from "./agent";
 /** One agent's queue, or every agent's when `agent` is left out. */
 export const QueueScopeInput = z.object({ agent: AgentRef.optional() }).default({});
 export type QueueScopeInput = z.infer<typeof QueueScopeInput>;
-export const PromoteInput = z.object({ taskId: z.string().trim().min(1, "name the task (its id or a unique prefix)").max(128) });
+export const PromoteInput = z.object({
+  taskId: z.string().trim().min(1, "name the task (its id or a unique prefix)").max(128),
+});
 export type PromoteInput = z.infer<typeof PromoteInput>;
 
 /**
@@ -21,10 +23,14 @@ export const queueRouter = {
   list: viewerProcedure.query(({ ctx }) => listQueues(ctx.town)),
 
   /** Drops waiting jobs whose task is no longer assigned to that agent; how many per agent. */
-  clean: adminProcedure.input(QueueScopeInput).mutation(({ ctx, input }) => cleanQueues(ctx.town, input.agent ? { agent: input.agent } : {})),
+  clean: adminProcedure
+    .input(QueueScopeInput)
+    .mutation(({ ctx, input }) => cleanQueues(ctx.town, input.agent ? { agent: input.agent } : {})),
 
   /** Puts back the run of every assigned task that lost its job; how many per agent. */
-  retry: adminProcedure.input(QueueScopeInput).mutation(({ ctx, input }) => retryQueues(ctx.town, input.agent ? { agent: input.agent } : {})),
+  retry: adminProcedure
+    .input(QueueScopeInput)
+    .mutation(({ ctx, input }) => retryQueues(ctx.town, input.agent ? { agent: input.agent } : {})),
 
   /** Moves an assigned task to the front of its agent's queue. */
   promote: adminProcedure.input(PromoteInput).mutation(async ({ ctx, input }) => {
@@ -33,7 +39,9 @@ export const queueRouter = {
   }),
 
   /** Pauses the agent's queue: the agent takes no new work (the same as `agent.interrupt`). */
-  pause: adminProcedure.input(AgentInput).mutation(({ ctx, input }) => interruptAgent(ctx.town, input.agent, ctx.actor)),
+  pause: adminProcedure
+    .input(AgentInput)
+    .mutation(({ ctx, input }) => interruptAgent(ctx.town, input.agent, ctx.actor)),
 
   /** Resumes a paused agent's queue (the same as `agent.resume`). */
   resume: adminProcedure.input(AgentInput).mutation(({ ctx, input }) => resumeAgent(ctx.town, input.agent, ctx.actor)),

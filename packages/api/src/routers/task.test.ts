@@ -25,7 +25,12 @@ describe("task router", () => {
     const town = await freshTown();
     const api = callerFor(town, "alice");
     await api.agent.spawn({ name: "worker", model: "sim" });
-    const t = await api.task.create({ description: "write the docs", priority: "high", tags: ["Docs"], assignTo: "worker" });
+    const t = await api.task.create({
+      description: "write the docs",
+      priority: "high",
+      tags: ["Docs"],
+      assignTo: "worker",
+    });
     expect(t).toMatchObject({ state: "assigned", priority: "high", tags: ["docs"], createdBy: "alice", version: 1 });
     const loose = await api.task.create({ description: "unassigned" });
     expect(loose).toMatchObject({ state: "pending", priority: "normal", tags: [] });
@@ -48,21 +53,49 @@ describe("task router", () => {
     await alice.agent.spawn({ name: "mover", model: "sim" });
     let t = await alice.task.create({ description: "drag me" });
     const seenByBob = t;
-    t = await alice.task.move({ taskId: t.id, target: { kind: "agent", agent: "mover" }, expectedState: t.state, expectedVersion: t.version });
+    t = await alice.task.move({
+      taskId: t.id,
+      target: { kind: "agent", agent: "mover" },
+      expectedState: t.state,
+      expectedVersion: t.version,
+    });
     expect(t).toMatchObject({ state: "assigned", updatedBy: "alice", version: 2 });
 
     // Bob still sees the card as pending, version 1.
-    const stale = await httpCall(town, "mutation", "task.move", { taskId: t.id, target: { kind: "cancelled" }, expectedState: seenByBob.state, expectedVersion: seenByBob.version }, "bob");
+    const stale = await httpCall(
+      town,
+      "mutation",
+      "task.move",
+      {
+        taskId: t.id,
+        target: { kind: "cancelled" },
+        expectedState: seenByBob.state,
+        expectedVersion: seenByBob.version,
+      },
+      "bob",
+    );
     expect(stale.status).toBe(409);
     expect(stale.error?.data.code).toBe("CONFLICT");
     expect(stale.error?.data.core).toMatchObject({ code: "CONFLICT", details: { state: "assigned", version: 2 } });
     expect(stale.error?.message).toContain("changed since you saw it");
-    await expect(bob.task.move({ taskId: t.id, target: { kind: "cancelled" }, expectedState: "pending", expectedVersion: 1 })).rejects.toMatchObject({ code: "CONFLICT" });
+    await expect(
+      bob.task.move({ taskId: t.id, target: { kind: "cancelled" }, expectedState: "pending", expectedVersion: 1 }),
+    ).rejects.toMatchObject({ code: "CONFLICT" });
     expect((await bob.task.get({ taskId: t.id })).task.version).toBe(2);
 
-    t = await bob.task.move({ taskId: t.id, target: { kind: "backlog" }, expectedState: t.state, expectedVersion: t.version });
+    t = await bob.task.move({
+      taskId: t.id,
+      target: { kind: "backlog" },
+      expectedState: t.state,
+      expectedVersion: t.version,
+    });
     expect(t).toMatchObject({ state: "pending", assignedTo: null, updatedBy: "bob" });
-    t = await bob.task.move({ taskId: t.id, target: { kind: "cancelled" }, expectedState: t.state, expectedVersion: t.version });
+    t = await bob.task.move({
+      taskId: t.id,
+      target: { kind: "cancelled" },
+      expectedState: t.state,
+      expectedVersion: t.version,
+    });
     expect(t.state).toBe("cancelled");
     const history = (await bob.task.get({ taskId: t.id })).history;
     expect(history.map((e) => [e.type, e.by])).toEqual([
@@ -80,22 +113,37 @@ describe("task router", () => {
     await expect(api.task.cancel({ taskId: t.id, expectedVersion: 7 })).rejects.toMatchObject({ code: "CONFLICT" });
     const c = await api.task.cancel({ taskId: t.id, expectedVersion: 1 });
     expect(c).toMatchObject({ state: "cancelled", updatedBy: "carol" });
-    await expect(api.task.cancel({ taskId: t.id })).rejects.toMatchObject({ code: "CONFLICT", message: expect.stringContaining("cannot cancel") as string });
+    await expect(api.task.cancel({ taskId: t.id })).rejects.toMatchObject({
+      code: "CONFLICT",
+      message: expect.stringContaining("cannot cancel") as string,
+    });
     expect(await api.task.retry({ taskId: t.id })).toMatchObject({ state: "pending", version: 3 });
   });
 
   test("errors: unknown task NOT_FOUND; bad input BAD_REQUEST naming the field, as VALIDATION in data.core", async () => {
     const town = await freshTown();
     const api = callerFor(town);
-    await expect(api.task.get({ taskId: "0000dead" })).rejects.toMatchObject({ code: "NOT_FOUND", message: expect.stringContaining('no task "0000dead"') as string });
-    await expect(api.task.create({ description: "" })).rejects.toMatchObject({ code: "BAD_REQUEST", message: "invalid input: description: the task text is empty" });
-    await expect(api.task.create({ description: "x", tags: ["no spaces"] })).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringContaining("tags.0: a tag is") as string });
+    await expect(api.task.get({ taskId: "0000dead" })).rejects.toMatchObject({
+      code: "NOT_FOUND",
+      message: expect.stringContaining('no task "0000dead"') as string,
+    });
+    await expect(api.task.create({ description: "" })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: "invalid input: description: the task text is empty",
+    });
+    await expect(api.task.create({ description: "x", tags: ["no spaces"] })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: expect.stringContaining("tags.0: a tag is") as string,
+    });
     await expect(api.task.create({ description: "x", assignTo: "ghost" })).rejects.toMatchObject({ code: "NOT_FOUND" });
 
     const wire = await httpCall(town, "mutation", "task.create", { description: "a\u0000b" });
     expect(wire.status).toBe(400);
     expect(wire.error?.message).toBe("invalid input: description: the task text contains a NUL byte");
-    expect(wire.error?.data.core).toEqual({ code: "VALIDATION", details: { issues: ["description: the task text contains a NUL byte"] } });
+    expect(wire.error?.data.core).toEqual({
+      code: "VALIDATION",
+      details: { issues: ["description: the task text contains a NUL byte"] },
+    });
     const column = await httpCall(town, "query", "task.column", { column: "doing" });
     expect(column.status).toBe(400);
     expect(column.error?.message).toMatch(/^invalid input: column: /);
@@ -161,12 +209,15 @@ describe("task.column", () => {
     expect((await api.task.column({ column: "running" })).items.map((t) => t.id)).toEqual([r.id]);
     const d = await api.task.column({ column: "done", limit: 2 });
     expect(d).toMatchObject({ total: 3, nextCursor: 2 });
-    expect([...d.items, ...(await api.task.column({ column: "done", cursor: 2, limit: 2 })).items].map((t) => t.id)).toEqual(done);
+    expect(
+      [...d.items, ...(await api.task.column({ column: "done", cursor: 2, limit: 2 })).items].map((t) => t.id),
+    ).toEqual(done);
 
     const pages = [];
     let cursor: number | null = 0;
     while (cursor !== null) {
-      const page: { items: { id: string; state: string }[]; total: number; nextCursor: number | null } = await api.task.column({ column: "failed", cursor, limit: 4 });
+      const page: { items: { id: string; state: string }[]; total: number; nextCursor: number | null } =
+        await api.task.column({ column: "failed", cursor, limit: 4 });
       expect(page.total).toBe(6);
       pages.push(...page.items);
       cursor = page.nextCursor;
@@ -197,7 +248,12 @@ describe("task logs", () => {
   }
   async function write(town: Town, taskId: string, lines: string[], stream: "out" | "err" = "out") {
     const pipe = town.redis.pipeline();
-    appendTaskLog(pipe, town, taskId, lines.map((line) => ({ stream, line })));
+    appendTaskLog(
+      pipe,
+      town,
+      taskId,
+      lines.map((line) => ({ stream, line })),
+    );
     await pipe.exec();
   }
 
@@ -210,7 +266,11 @@ describe("task logs", () => {
     const latest = await api.task.log({ taskId: task.id, limit: 4 });
     expect(latest.lines.map((l) => l.line)).toEqual(["l2", "l3", "l4", "e5"]);
     expect(latest.truncated).toBe(true);
-    expect(latest.lines[3]).toMatchObject({ stream: "err", at: expect.any(Number) as number, id: expect.stringMatching(/^\d+-\d+$/) as string });
+    expect(latest.lines[3]).toMatchObject({
+      stream: "err",
+      at: expect.any(Number) as number,
+      id: expect.stringMatching(/^\d+-\d+$/) as string,
+    });
     expect((await api.task.log({ taskId: task.id })).truncated).toBe(false);
 
     const all = await api.task.log({ taskId: task.id });
@@ -220,7 +280,10 @@ describe("task logs", () => {
     expect(rest).toMatchObject({ lines: [{ line: "l4" }, { line: "e5" }], truncated: false });
 
     await expect(api.task.log({ taskId: "0000dead" })).rejects.toMatchObject({ code: "NOT_FOUND" });
-    await expect(api.task.log({ taskId: task.id, after: "the end" })).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringContaining("after:") as string });
+    await expect(api.task.log({ taskId: task.id, after: "the end" })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: expect.stringContaining("after:") as string,
+    });
   });
 
   test("task.logStream replays from the start, continues live, resumes after an id, and ends once the task is over", async () => {
@@ -229,20 +292,31 @@ describe("task logs", () => {
     await write(town, task.id, ["one", "two"]);
 
     const ac = new AbortController();
-    const iter = iterate(await callerFor(town, "viewer", { signal: ac.signal }).task.logStream({ taskId: task.id.slice(0, 8) }));
+    const iter = iterate(
+      await callerFor(town, "viewer", { signal: ac.signal }).task.logStream({ taskId: task.id.slice(0, 8) }),
+    );
     const first = await take<TaskLogEntry>(iter, 2);
     expect(first.map((l) => l.data.line)).toEqual(["one", "two"]);
     expect(first[0]!.id).toBe(first[0]!.data.id);
 
     // A second viewer resuming after "one" shares the same follower.
     const ac2 = new AbortController();
-    const iter2 = iterate(await callerFor(town, "other", { signal: ac2.signal }).task.logStream({ taskId: task.id, lastEventId: first[0]!.id }));
+    const iter2 = iterate(
+      await callerFor(town, "other", { signal: ac2.signal }).task.logStream({
+        taskId: task.id,
+        lastEventId: first[0]!.id,
+      }),
+    );
     expect((await take<TaskLogEntry>(iter2, 1)).map((l) => l.data.line)).toEqual(["two"]);
 
     const reading = Promise.all([take<TaskLogEntry>(iter, 2), take<TaskLogEntry>(iter2, 2)]);
     await write(town, task.id, ["three"]);
     await write(town, task.id, ["oops"], "err");
-    for (const got of await reading) expect(got.map((l) => [l.data.stream, l.data.line])).toEqual([["out", "three"], ["err", "oops"]]);
+    for (const got of await reading)
+      expect(got.map((l) => [l.data.stream, l.data.line])).toEqual([
+        ["out", "three"],
+        ["err", "oops"],
+      ]);
 
     // The run ends: its last lines still arrive, then the stream ends.
     await write(town, task.id, ["bye"]);
@@ -256,7 +330,9 @@ describe("task logs", () => {
   test("task.logStream for an unknown task is NOT_FOUND", async () => {
     const town = await freshTown();
     const ac = new AbortController();
-    const iter = iterate(await callerFor(town, undefined, { signal: ac.signal }).task.logStream({ taskId: "0000dead" }));
+    const iter = iterate(
+      await callerFor(town, undefined, { signal: ac.signal }).task.logStream({ taskId: "0000dead" }),
+    );
     await expect(iter.next()).rejects.toMatchObject({ code: "NOT_FOUND" });
   });
 });

@@ -1,7 +1,17 @@
 import { tracked, type TRPCRouterRecord } from "@trpc/server";
 import { z } from "zod";
 
-import { cancelTask, createTask, CreateTaskInput, getTask, listTasks, ListTasksInput, moveTask, retryTask, TaskState } from "@tinytown/core";
+import {
+  cancelTask,
+  createTask,
+  CreateTaskInput,
+  getTask,
+  listTasks,
+  ListTasksInput,
+  moveTask,
+  retryTask,
+  TaskState,
+} from "@tinytown/core";
 
 import { taskLogHub } from "../live/hub";
 import { STREAM_ID } from "../live/stream-id";
@@ -30,18 +40,30 @@ export const CreateInput = CreateTaskInput.omit({ by: true });
 export type CreateInput = z.infer<typeof CreateInput>;
 
 export const MoveTarget = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("agent"), agent: z.string().trim().min(1, "name the agent to move the task to").max(128) }),
+  z.object({
+    kind: z.literal("agent"),
+    agent: z.string().trim().min(1, "name the agent to move the task to").max(128),
+  }),
   z.object({ kind: z.literal("backlog") }),
   z.object({ kind: z.literal("cancelled") }),
 ]);
 export type MoveTarget = z.infer<typeof MoveTarget>;
-export const MoveInput = z.object({ taskId: TaskRef, target: MoveTarget, expectedState: TaskState, expectedVersion: Version });
+export const MoveInput = z.object({
+  taskId: TaskRef,
+  target: MoveTarget,
+  expectedState: TaskState,
+  expectedVersion: Version,
+});
 export type MoveInput = z.infer<typeof MoveInput>;
 
 export const TaskChangeInput = z.object({ taskId: TaskRef, expectedVersion: Version.optional() });
 export type TaskChangeInput = z.infer<typeof TaskChangeInput>;
 
-export const TaskLogInput = z.object({ taskId: TaskRef, after: LogId.optional(), limit: z.number().int().positive().max(MAX_LOG_PAGE).default(500) });
+export const TaskLogInput = z.object({
+  taskId: TaskRef,
+  after: LogId.optional(),
+  limit: z.number().int().positive().max(MAX_LOG_PAGE).default(500),
+});
 export type TaskLogInput = z.infer<typeof TaskLogInput>;
 
 export const TaskLogStreamInput = z.object({
@@ -57,18 +79,28 @@ export const taskRouter = {
   /** One page of a board column, for infinite virtualised columns. */
   column: viewerProcedure
     .input(TaskColumnInput)
-    .query(({ ctx, input }) => boardColumn(ctx.town, { column: input.column, cursor: input.cursor ?? 0, limit: input.limit })),
+    .query(({ ctx, input }) =>
+      boardColumn(ctx.town, { column: input.column, cursor: input.cursor ?? 0, limit: input.limit }),
+    ),
 
   get: viewerProcedure.input(TaskInput).query(({ ctx, input }) => taskDetail(ctx.town, input.taskId)),
 
-  create: operatorProcedure.input(CreateInput).mutation(({ ctx, input }) => createTask(ctx.town, { ...input, by: ctx.actor })),
+  create: operatorProcedure
+    .input(CreateInput)
+    .mutation(({ ctx, input }) => createTask(ctx.town, { ...input, by: ctx.actor })),
 
   /** A drag on the board; refused with CONFLICT (and the current state in `data.core.details`) when stale. */
-  move: operatorProcedure.input(MoveInput).mutation(({ ctx, input }) => moveTask(ctx.town, { ...input, by: ctx.actor })),
+  move: operatorProcedure
+    .input(MoveInput)
+    .mutation(({ ctx, input }) => moveTask(ctx.town, { ...input, by: ctx.actor })),
 
-  cancel: operatorProcedure.input(TaskChangeInput).mutation(({ ctx, input }) => cancelTask(ctx.town, { ...input, by: ctx.actor })),
+  cancel: operatorProcedure
+    .input(TaskChangeInput)
+    .mutation(({ ctx, input }) => cancelTask(ctx.town, { ...input, by: ctx.actor })),
 
-  retry: operatorProcedure.input(TaskChangeInput).mutation(({ ctx, input }) => retryTask(ctx.town, { ...input, by: ctx.actor })),
+  retry: operatorProcedure
+    .input(TaskChangeInput)
+    .mutation(({ ctx, input }) => retryTask(ctx.town, { ...input, by: ctx.actor })),
 
   /** A page of the task's output: the latest lines, or the lines after `after`. */
   log: viewerProcedure.input(TaskLogInput).query(({ ctx, input }) => taskLogPage(ctx.town, input)),

@@ -20,7 +20,9 @@ afterAll(async () => {
 /** Subscribes to town.events as `name`; `stop()` aborts the request like a closed browser tab. */
 async function subscribe(lastEventId?: string, name = "watcher") {
   const ac = new AbortController();
-  const iter = iterate(await callerFor(town, name, { signal: ac.signal }).town.events(lastEventId ? { lastEventId } : undefined));
+  const iter = iterate(
+    await callerFor(town, name, { signal: ac.signal }).town.events(lastEventId ? { lastEventId } : undefined),
+  );
   return {
     iter,
     stop: async () => {
@@ -43,7 +45,12 @@ describe("town queries", () => {
     await api.task.create({ description: "waiting" });
 
     const status = await api.town.status();
-    expect(status).toMatchObject({ name: town.name, backlog: 1, agents: { starting: 1 }, tasks: { completed: 1, failed: 1, pending: 1 } });
+    expect(status).toMatchObject({
+      name: town.name,
+      backlog: 1,
+      agents: { starting: 1 },
+      tasks: { completed: 1, failed: 1, pending: 1 },
+    });
 
     const o = await api.town.overview();
     expect(o.tasks).toMatchObject({ completed: 1, failed: 1, pending: 1, running: 0 });
@@ -67,15 +74,33 @@ describe("town queries", () => {
     const custom = await testTown({ models: { fixture: { command: "node", args: ["ok.js"] } } });
     try {
       const k = custom.keys;
-      await custom.redis.hset(k.runners, "r-live", JSON.stringify({ host: "h", pid: 1, startedAt: 0, models: ["claude", "fixture", "sim"] }));
-      await custom.redis.hset(k.runners, "r-dead", JSON.stringify({ host: "h", pid: 2, startedAt: 0, models: ["claude"] }));
+      await custom.redis.hset(
+        k.runners,
+        "r-live",
+        JSON.stringify({ host: "h", pid: 1, startedAt: 0, models: ["claude", "fixture", "sim"] }),
+      );
+      await custom.redis.hset(
+        k.runners,
+        "r-dead",
+        JSON.stringify({ host: "h", pid: 2, startedAt: 0, models: ["claude"] }),
+      );
       await custom.redis.zadd(k.runnerAlive, Date.now(), "r-live", 1, "r-dead");
       const models = await callerFor(custom).town.models();
       const byName = new Map(models.map((m) => [m.name, m]));
-      expect(byName.get("claude")).toMatchObject({ kind: "preset", label: "Claude Code", command: "claude", installedOn: ["r-live"] });
+      expect(byName.get("claude")).toMatchObject({
+        kind: "preset",
+        label: "Claude Code",
+        command: "claude",
+        installedOn: ["r-live"],
+      });
       expect(byName.get("codex")).toMatchObject({ kind: "preset", installedOn: [] });
       expect(byName.get("sim")).toMatchObject({ kind: "simulated", installedOn: ["r-live"] });
-      expect(byName.get("fixture")).toMatchObject({ kind: "custom", label: "fixture", command: "node", installedOn: ["r-live"] });
+      expect(byName.get("fixture")).toMatchObject({
+        kind: "custom",
+        label: "fixture",
+        command: "node",
+        installedOn: ["r-live"],
+      });
     } finally {
       await custom.close();
     }
@@ -100,7 +125,10 @@ describe("town.events", () => {
     const api = callerFor(town, "carol");
     const first = await api.task.create({ description: "seen" });
     const seen = (await api.task.get({ taskId: first.id })).history[0]!.id;
-    const missed = [await api.task.create({ description: "missed 1" }), await api.task.create({ description: "missed 2" })];
+    const missed = [
+      await api.task.create({ description: "missed 1" }),
+      await api.task.create({ description: "missed 2" }),
+    ];
 
     const sub = await subscribe(seen);
     const replayed = await take<TownEvent>(sub.iter, 2);
@@ -116,7 +144,9 @@ describe("town.events", () => {
   test("changes made while a resuming subscriber replays arrive exactly once, in order", async () => {
     const api = callerFor(town, "dave");
     const mark = (await api.task.get({ taskId: (await api.task.create({ description: "mark" })).id })).history[0]!.id;
-    const before = await Promise.all(Array.from({ length: 20 }, (_, i) => api.task.create({ description: `before ${i}` })));
+    const before = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => api.task.create({ description: `before ${i}` })),
+    );
     const sub = await subscribe(mark);
     const reading = take<TownEvent>(sub.iter, 40);
     const during = [];
@@ -154,7 +184,9 @@ describe("town.events", () => {
 
   test("a malformed lastEventId is a BAD_REQUEST that names the field", async () => {
     const ac = new AbortController();
-    await expect(callerFor(town, undefined, { signal: ac.signal }).town.events({ lastEventId: "yesterday" })).rejects.toMatchObject({
+    await expect(
+      callerFor(town, undefined, { signal: ac.signal }).town.events({ lastEventId: "yesterday" }),
+    ).rejects.toMatchObject({
       code: "BAD_REQUEST",
       message: expect.stringContaining("lastEventId: lastEventId must be an event id") as string,
     });
@@ -165,7 +197,12 @@ describe("town.events", () => {
     const url = new URL("http://localhost/api/trpc/town.events");
     url.searchParams.set("input", JSON.stringify(superjson.serialize({})));
     const req = new Request(url, { signal: ac.signal });
-    const res = await fetchRequestHandler({ endpoint: "/api/trpc", router: appRouter, req, createContext: () => createContext({ headers: req.headers, town }) });
+    const res = await fetchRequestHandler({
+      endpoint: "/api/trpc",
+      router: appRouter,
+      req,
+      createContext: () => createContext({ headers: req.headers, town }),
+    });
     expect(res.headers.get("content-type")).toContain("text/event-stream");
     const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
     let text = "";

@@ -35,7 +35,11 @@ export const townRouter = {
   overview: viewerProcedure.query(({ ctx }) => townOverview(ctx.town)),
 
   /** Who did what, newest first (the event stream, filtered by actor and type): the audit view. */
-  audit: viewerProcedure.input(AuditInput).query(({ ctx, input }) => auditLog(ctx.town, { ...input, by: input.by || undefined, type: input.type || undefined })),
+  audit: viewerProcedure
+    .input(AuditInput)
+    .query(({ ctx, input }) =>
+      auditLog(ctx.town, { ...input, by: input.by || undefined, type: input.type || undefined }),
+    ),
 
   /** Every model of the town and the runners that can run it. */
   models: viewerProcedure.query(({ ctx }) => listModels(ctx.town)),

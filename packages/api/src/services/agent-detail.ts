@@ -14,6 +14,9 @@ export const AGENT_INBOX = 100;
 /** One agent with its tasks and pending messages (an agent page). */
 export async function agentDetail(town: Town, ref: string): Promise<AgentDetail> {
   const agent = await resolveAgent(town, ref);
-  const [tasks, inbox] = await Promise.all([listTasks(town, { agent: agent.id, limit: AGENT_TASKS }), peek(town, agent.id, AGENT_INBOX)]);
+  const [tasks, inbox] = await Promise.all([
+    listTasks(town, { agent: agent.id, limit: AGENT_TASKS }),
+    peek(town, agent.id, AGENT_INBOX),
+  ]);
   return { agent, tasks: tasks.items, inbox };
 }

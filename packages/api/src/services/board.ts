@@ -23,14 +23,21 @@ export function toCard(task: Task): TaskCard {
   return { ...task, description: cut, truncated: true };
 }
 
-const SINGLE_STATE: Partial<Record<BoardColumn, TaskState>> = { assigned: "assigned", running: "running", done: "completed" };
+const SINGLE_STATE: Partial<Record<BoardColumn, TaskState>> = {
+  assigned: "assigned",
+  running: "running",
+  done: "completed",
+};
 
 /**
  * One page of a board column; `cursor` is the offset of the page. Backlog: priority, then age (the order agents
  * take work in). Assigned, running, done: newest change first. Failed: failed and cancelled merged, newest change
  * first.
  */
-export async function boardColumn(town: Town, input: { column: BoardColumn; cursor: number; limit: number }): Promise<ColumnPage> {
+export async function boardColumn(
+  town: Town,
+  input: { column: BoardColumn; cursor: number; limit: number },
+): Promise<ColumnPage> {
   const { column, cursor: offset, limit } = input;
   const state = SINGLE_STATE[column];
   const page =
@@ -39,5 +46,9 @@ export async function boardColumn(town: Town, input: { column: BoardColumn; curs
       : state
         ? await listTasks(town, { state, offset, limit })
         : await listTasksInStates(town, ["failed", "cancelled"], { offset, limit });
-  return { items: page.items.map(toCard), total: page.total, nextCursor: offset + limit < page.total ? offset + limit : null };
+  return {
+    items: page.items.map(toCard),
+    total: page.total,
+    nextCursor: offset + limit < page.total ? offset + limit : null,
+  };
 }

@@ -57,10 +57,19 @@ export async function metricsText(town: Town): Promise<string> {
   const lines: string[] = [];
   const gauge = (name: string, help: string, values: [labels: string, value: number][]) => {
     lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`);
-    for (const [labels, value] of values) lines.push(`${name}{${[townLabel, labels].filter(Boolean).join(",")}} ${value}`);
+    for (const [labels, value] of values)
+      lines.push(`${name}{${[townLabel, labels].filter(Boolean).join(",")}} ${value}`);
   };
-  gauge("tinytown_tasks", "Tasks by state.", Object.entries(tasks).map(([s, n]) => [`state="${s}"`, n]));
-  gauge("tinytown_agents", "Agents by state.", Object.entries(agents).map(([s, n]) => [`state="${s}"`, n]));
+  gauge(
+    "tinytown_tasks",
+    "Tasks by state.",
+    Object.entries(tasks).map(([s, n]) => [`state="${s}"`, n]),
+  );
+  gauge(
+    "tinytown_agents",
+    "Agents by state.",
+    Object.entries(agents).map(([s, n]) => [`state="${s}"`, n]),
+  );
   gauge("tinytown_backlog", "Pending tasks waiting for an agent.", [["", backlog]]);
   gauge("tinytown_runners_alive", "Runners that heartbeated recently.", [["", runners.filter((r) => r.alive).length]]);
   gauge("tinytown_runners", "Registered runners.", [["", runners.length]]);

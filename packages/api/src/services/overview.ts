@@ -1,6 +1,14 @@
-import { countAgents, countTasks, readEvents, taskThroughput, type AgentState, type TaskState, type ThroughputBucket, type Town, type TownEvent } from "@tinytown/core";
-
-
+import {
+  countAgents,
+  countTasks,
+  readEvents,
+  taskThroughput,
+  type AgentState,
+  type TaskState,
+  type ThroughputBucket,
+  type Town,
+  type TownEvent,
+} from "@tinytown/core";
 
 export interface TownOverview {
   tasks: Record<TaskState, number>;

@@ -11,6 +11,9 @@ export interface TaskDetail {
 /** One task with its history and its agent's name (a task page). */
 export async function taskDetail(town: Town, ref: string): Promise<TaskDetail> {
   const task = await getTask(town, ref);
-  const [history, agent] = await Promise.all([taskHistory(town, task.id), task.assignedTo ? findAgent(town, task.assignedTo) : null]);
+  const [history, agent] = await Promise.all([
+    taskHistory(town, task.id),
+    task.assignedTo ? findAgent(town, task.assignedTo) : null,
+  ]);
   return { task, history, agentName: agent?.name ?? null };
 }

@@ -15,7 +15,10 @@ export const MAX_LOG_PAGE = TASK_LOG_MAX_LEN;
  * A page of a task's output, oldest first: the latest `limit` lines, or the `limit` lines after `after`.
  * The task must exist (its id may be a prefix), so a typo is NOT_FOUND rather than an empty log.
  */
-export async function taskLogPage(town: Town, input: { taskId: string; after?: string; limit: number }): Promise<TaskLogPage> {
+export async function taskLogPage(
+  town: Town,
+  input: { taskId: string; after?: string; limit: number },
+): Promise<TaskLogPage> {
   const task = await getTask(town, input.taskId);
   // One line more than asked tells whether the page is complete.
   const lines = await readTaskLog(town, task.id, { after: input.after, count: input.limit + 1 });

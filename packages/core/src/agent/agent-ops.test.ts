@@ -21,7 +21,11 @@ test("closing a working agent drains it: the running task stays, queued ones are
   const queued = await createTask(town, { description: "queued", assignTo: a.id });
   await changeAgent(town, a.id, { action: "ready", by: "runner", patch: () => ({ state: "idle", runner: "r1" }) });
   await startTask(town, { taskId: running.id, agentId: a.id, by: "runner" });
-  await changeAgent(town, a.id, { action: "work", by: "runner", patch: () => ({ state: "working", currentTask: running.id }) });
+  await changeAgent(town, a.id, {
+    action: "work",
+    by: "runner",
+    patch: () => ({ state: "working", currentTask: running.id }),
+  });
   expect((await closeAgent(town, a.name)).state).toBe("draining");
   expect((await getTask(town, queued.id)).state).toBe("assigned");
   // What the runner does when the drained run ends:

@@ -10,7 +10,11 @@ export type KillTasks = "requeue" | "cancel";
  * Gives back an agent's unfinished tasks: assigned ones go back to the backlog (`requeue`) or are cancelled;
  * with `includeRunning`, a running one is requeued then unassigned (or cancelled) too.
  */
-export async function releaseAgentTasks(town: Town, agentId: string, opts: { tasks?: KillTasks; includeRunning?: boolean; reason: string; by: string }): Promise<Task[]> {
+export async function releaseAgentTasks(
+  town: Town,
+  agentId: string,
+  opts: { tasks?: KillTasks; includeRunning?: boolean; reason: string; by: string },
+): Promise<Task[]> {
   const { items } = await listTasks(town, { agent: agentId, limit: 1000 });
   const changed: Task[] = [];
   for (const t of items.filter((t) => t.state === "assigned" || (opts.includeRunning && t.state === "running"))) {
@@ -27,11 +31,20 @@ export async function releaseAgentTasks(town: Town, agentId: string, opts: { tas
  * Stops an agent now. Its unfinished tasks (assigned or running) go back to the backlog (`requeue`, the
  * default) or are cancelled (`cancel`). A runner hosting the agent sees the change and kills the process.
  */
-export async function stopAgent(town: Town, ref: string, opts: { tasks?: KillTasks; by?: string } = {}): Promise<{ agent: Agent; tasks: Task[] }> {
+export async function stopAgent(
+  town: Town,
+  ref: string,
+  opts: { tasks?: KillTasks; by?: string } = {},
+): Promise<{ agent: Agent; tasks: Task[] }> {
   const by = opts.by ?? "cli";
   const target = await resolveAgent(town, ref);
   const agent = await killAgent(town, target.id, by);
-  const tasks = await releaseAgentTasks(town, agent.id, { tasks: opts.tasks, includeRunning: true, reason: `agent ${agent.name} was killed`, by });
+  const tasks = await releaseAgentTasks(town, agent.id, {
+    tasks: opts.tasks,
+    includeRunning: true,
+    reason: `agent ${agent.name} was killed`,
+    by,
+  });
   return { agent, tasks };
 }
 
@@ -41,7 +54,12 @@ export async function stopAgent(town: Town, ref: string, opts: { tasks?: KillTas
  */
 export async function closeAgent(town: Town, ref: string, actor?: string): Promise<Agent> {
   const by = actor ?? "cli";
-  const agent = await changeAgent(town, ref, { action: "close", by, patch: (a) => ({ state: a.currentTask ? "draining" : "stopped" }) });
-  if (agent.state === "stopped") await releaseAgentTasks(town, agent.id, { reason: `agent ${agent.name} was closed`, by });
+  const agent = await changeAgent(town, ref, {
+    action: "close",
+    by,
+    patch: (a) => ({ state: a.currentTask ? "draining" : "stopped" }),
+  });
+  if (agent.state === "stopped")
+    await releaseAgentTasks(town, agent.id, { reason: `agent ${agent.name} was closed`, by });
   return agent;
 }

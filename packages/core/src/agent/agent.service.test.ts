@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { testTown } from "../testing";
-import { dumpTown, expectAgentIndexesConsistent, expectCoreError, expectRefusedUnchanged, expectTaskIndexesConsistent } from "../testing/inspect";
+import {
+  dumpTown,
+  expectAgentIndexesConsistent,
+  expectCoreError,
+  expectRefusedUnchanged,
+  expectTaskIndexesConsistent,
+} from "../testing/inspect";
 import { inboxLength, sendMessage } from "../channel/channel";
 import { lastEventId, readEvents } from "../channel/events";
 import { agentQueue } from "../dispatch/dispatch";
@@ -37,11 +43,25 @@ describe("spawn", () => {
   test("creates a starting agent with version 1, indexes and one agent.spawned event", async () => {
     const from = await lastEventId(town);
     const a = await spawnAgent(town, { name: "  Worker-One ", model: "claude", by: "ana" });
-    expect(a).toMatchObject({ name: "worker-one", model: "claude", state: "starting", version: 1, currentTask: null, runner: null, createdBy: "ana" });
+    expect(a).toMatchObject({
+      name: "worker-one",
+      model: "claude",
+      state: "starting",
+      version: 1,
+      currentTask: null,
+      runner: null,
+      createdBy: "ana",
+    });
     expect(await resolveAgent(town, a.id)).toEqual(a);
     const events = await readEvents(town, { after: from });
     expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({ type: "agent.spawned", agentId: a.id, name: "worker-one", to: "starting", by: "ana" });
+    expect(events[0]).toMatchObject({
+      type: "agent.spawned",
+      agentId: a.id,
+      name: "worker-one",
+      to: "starting",
+      by: "ana",
+    });
     await expectAgentIndexesConsistent(town);
   });
 
@@ -71,24 +91,36 @@ describe("spawn", () => {
   test("a name is unique case-insensitively: ALREADY_EXISTS, nothing written", async () => {
     await spawnAgent(town, { name: "dup", model: "claude" });
     for (const name of ["dup", "DUP", " Dup "]) {
-      const err = await expectRefusedUnchanged(town, () => spawnAgent(town, { name, model: "codex" }), "ALREADY_EXISTS");
+      const err = await expectRefusedUnchanged(
+        town,
+        () => spawnAgent(town, { name, model: "codex" }),
+        "ALREADY_EXISTS",
+      );
       expect(err.message).toContain("dup");
     }
   });
 
   test("20 concurrent spawns of one name: exactly one agent exists", async () => {
-    const results = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => spawnAgent(town, { name: i % 2 ? "Twin" : "twin", model: "claude" })));
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) => spawnAgent(town, { name: i % 2 ? "Twin" : "twin", model: "claude" })),
+    );
     const ok = results.filter((r) => r.status === "fulfilled");
     expect(ok).toHaveLength(1);
-    for (const r of results) if (r.status === "rejected") expect((r.reason as { code: string }).code).toBe("ALREADY_EXISTS");
+    for (const r of results)
+      if (r.status === "rejected") expect((r.reason as { code: string }).code).toBe("ALREADY_EXISTS");
     expect((await listAgents(town)).filter((a) => a.name === "twin")).toHaveLength(1);
     await expectAgentIndexesConsistent(town);
   });
 
   test("an unknown model → VALIDATION listing the models, nothing written", async () => {
-    const err = await expectRefusedUnchanged(town, () => spawnAgent(town, { name: "nomodel", model: "gpt-17" }), "VALIDATION");
+    const err = await expectRefusedUnchanged(
+      town,
+      () => spawnAgent(town, { name: "nomodel", model: "gpt-17" }),
+      "VALIDATION",
+    );
     expect(err.message).toContain('unknown model "gpt-17"');
-    for (const m of ["claude", "codex", "auggie", "aider", "gemini", "copilot", "cursor", "sim"]) expect(err.message).toContain(m);
+    for (const m of ["claude", "codex", "auggie", "aider", "gemini", "copilot", "cursor", "sim"])
+      expect(err.message).toContain(m);
     expect(err.details.models).toContain("claude");
     expect(await findAgent(town, "nomodel")).toBeNull();
   });
@@ -129,7 +161,12 @@ describe("resolve", () => {
       const [prefix, shared] = [...first.entries()].find(([, xs]) => xs.length > 1)!;
       const err = await expectCoreError(() => resolveAgent(own, prefix), "AMBIGUOUS");
       for (const a of shared.slice(0, 10)) expect(err.message).toContain(a.name);
-      expect((err.details.candidates as { name: string }[]).map((c) => c.name).sort()).toEqual(shared.slice(0, 10).map((a) => a.name).sort());
+      expect((err.details.candidates as { name: string }[]).map((c) => c.name).sort()).toEqual(
+        shared
+          .slice(0, 10)
+          .map((a) => a.name)
+          .sort(),
+      );
     } finally {
       await own.close();
     }
@@ -139,8 +176,14 @@ describe("resolve", () => {
 // ── state machine ────────────────────────────────────────────────────────────
 
 const RUNNER = "runner:test";
-const ready = (id: string) => changeAgent(town, id, { action: "ready", by: RUNNER, patch: () => ({ state: "idle", runner: "r1", lastHeartbeat: Date.now() }) });
-const work = (id: string) => changeAgent(town, id, { action: "work", by: RUNNER, patch: () => ({ state: "working", currentTask: "some-task" }) });
+const ready = (id: string) =>
+  changeAgent(town, id, {
+    action: "ready",
+    by: RUNNER,
+    patch: () => ({ state: "idle", runner: "r1", lastHeartbeat: Date.now() }),
+  });
+const work = (id: string) =>
+  changeAgent(town, id, { action: "work", by: RUNNER, patch: () => ({ state: "working", currentTask: "some-task" }) });
 
 async function agentIn(state: AgentState): Promise<Agent> {
   const a = await spawnAgent(town, { name: freshName(state), model: "claude" });
@@ -167,7 +210,14 @@ const LEGAL: Record<string, Partial<Record<AgentState, AgentState>>> = {
   interrupt: { starting: "paused", idle: "paused", working: "paused" },
   resume: { paused: "starting" },
   close: { starting: "stopped", idle: "stopped", working: "draining", paused: "stopped" },
-  kill: { starting: "stopped", idle: "stopped", working: "stopped", paused: "stopped", draining: "stopped", error: "stopped" },
+  kill: {
+    starting: "stopped",
+    idle: "stopped",
+    working: "stopped",
+    paused: "stopped",
+    draining: "stopped",
+    error: "stopped",
+  },
   fail: { starting: "error", idle: "error", working: "error", paused: "error", draining: "error" },
   restart: { stopped: "starting", error: "starting" },
 };
@@ -199,7 +249,14 @@ describe("agent transitions", () => {
     expect(await resolveAgent(town, a.id)).toEqual(b);
     const events = await readEvents(town, { after: from });
     expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({ type: "agent.state", agentId: a.id, from: state, to, action, version: b.version });
+    expect(events[0]).toMatchObject({
+      type: "agent.state",
+      agentId: a.id,
+      from: state,
+      to,
+      action,
+      version: b.version,
+    });
     if (to === "stopped" || to === "error") expect(b.currentTask).toBeNull();
     if (to === "error") expect(b.error).toBe("cli missing");
     if (action === "restart") expect(b).toMatchObject({ error: null, runner: null, currentTask: null });
@@ -208,13 +265,27 @@ describe("agent transitions", () => {
 
   test("resume returns to what the agent was doing", async () => {
     expect((await resumeAgent(town, (await interruptAgent(town, (await agentIn("idle")).id)).id)).state).toBe("idle");
-    expect((await resumeAgent(town, (await interruptAgent(town, (await agentIn("working")).id)).id)).state).toBe("working");
-    expect((await resumeAgent(town, (await interruptAgent(town, (await agentIn("starting")).id)).id)).state).toBe("starting");
+    expect((await resumeAgent(town, (await interruptAgent(town, (await agentIn("working")).id)).id)).state).toBe(
+      "working",
+    );
+    expect((await resumeAgent(town, (await interruptAgent(town, (await agentIn("starting")).id)).id)).state).toBe(
+      "starting",
+    );
   });
 
   test("a stale expectedVersion → CONFLICT, nothing changed", async () => {
     const a = await agentIn("idle");
-    await expectRefusedUnchanged(town, () => changeAgent(town, a.id, { action: "interrupt", by: "x", expectedVersion: a.version - 1, patch: () => ({ state: "paused" }) }), "CONFLICT");
+    await expectRefusedUnchanged(
+      town,
+      () =>
+        changeAgent(town, a.id, {
+          action: "interrupt",
+          by: "x",
+          expectedVersion: a.version - 1,
+          patch: () => ({ state: "paused" }),
+        }),
+      "CONFLICT",
+    );
   });
 
   test("heartbeat records liveness without a version bump or an event", async () => {
@@ -230,7 +301,12 @@ describe("agent transitions", () => {
     const counts = await countAgents(town);
     for (const s of AGENT_STATES) {
       expect(counts[s]).toBe(agents.filter((a) => a.state === s).length);
-      expect((await listAgents(town, { state: s })).map((a) => a.id).sort()).toEqual(agents.filter((a) => a.state === s).map((a) => a.id).sort());
+      expect((await listAgents(town, { state: s })).map((a) => a.id).sort()).toEqual(
+        agents
+          .filter((a) => a.state === s)
+          .map((a) => a.id)
+          .sort(),
+      );
     }
   });
 });
@@ -253,8 +329,11 @@ describe("stopAgent and pruneAgents", () => {
     const res = await stopAgent(town, a.name);
     expect(res.agent.state).toBe("stopped");
     expect(res.tasks.map((t) => t.id).sort()).toEqual([assigned.id, running.id].sort());
-    for (const id of [assigned.id, running.id]) expect(await getTask(town, id)).toMatchObject({ state: "pending", assignedTo: null });
-    expect((await listBacklog(town, { limit: 1000 })).items.map((t) => t.id)).toEqual(expect.arrayContaining([assigned.id, running.id]));
+    for (const id of [assigned.id, running.id])
+      expect(await getTask(town, id)).toMatchObject({ state: "pending", assignedTo: null });
+    expect((await listBacklog(town, { limit: 1000 })).items.map((t) => t.id)).toEqual(
+      expect.arrayContaining([assigned.id, running.id]),
+    );
     expect(await getTask(town, done.id)).toEqual(done);
     expect(await getTask(town, other.id)).toEqual(other);
     // No run of these tasks is left waiting on the stopped agent's queue (including the requeue's resume run).
@@ -298,7 +377,9 @@ describe("stopAgent and pruneAgents", () => {
       expect(await findAgent(own, "gone")).toBeNull();
       expect(await findAgent(own, s.id)).toBeNull();
       expect(await own.redis.exists(own.keys.agent(s.id), own.keys.inbox(s.id))).toBe(0);
-      expect((await readEvents(own, { after: from })).map((ev) => [ev.type, ev.agentId, ev.by])).toEqual([["agent.removed", s.id, "ana"]]);
+      expect((await readEvents(own, { after: from })).map((ev) => [ev.type, ev.agentId, ev.by])).toEqual([
+        ["agent.removed", s.id, "ana"],
+      ]);
       expect((await getTask(own, t.id)).id).toBe(t.id);
       await expectAgentIndexesConsistent(own);
       // The name is free again.

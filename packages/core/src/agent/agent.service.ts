@@ -28,7 +28,14 @@ export async function findAgent(town: Town, ref: string): Promise<Agent | null> 
   const exact = await readAgent(town, ref);
   if (exact) return exact;
   if (!/^[0-9a-f-]{1,36}$/i.test(ref)) return null;
-  const ids = await town.redis.zrangebylex(town.keys.agentIds, `[${ref.toLowerCase()}`, `[${ref.toLowerCase()}\xff`, "LIMIT", 0, 10);
+  const ids = await town.redis.zrangebylex(
+    town.keys.agentIds,
+    `[${ref.toLowerCase()}`,
+    `[${ref.toLowerCase()}\xff`,
+    "LIMIT",
+    0,
+    10,
+  );
   if (ids.length > 1) {
     const agents = (await Promise.all(ids.map((id) => readAgent(town, id)))).filter((a): a is Agent => !!a);
     throw new CoreError(
@@ -42,7 +49,8 @@ export async function findAgent(town: Town, ref: string): Promise<Agent | null> 
 
 export async function resolveAgent(town: Town, ref: string): Promise<Agent> {
   const a = await findAgent(town, ref);
-  if (!a) throw new CoreError("NOT_FOUND", `no agent "${ref}" in town ${town.name}: \`tt list\` shows the agents`, { ref });
+  if (!a)
+    throw new CoreError("NOT_FOUND", `no agent "${ref}" in town ${town.name}: \`tt list\` shows the agents`, { ref });
   return a;
 }
 
@@ -78,11 +86,20 @@ export async function spawnAgent(town: Town, raw: SpawnAgentInput): Promise<Agen
       { key: k.agentIds, score: 0, member: agent.id },
       { key: k.agentsByState(agent.state), score: now, member: agent.id },
     ],
-    event: eventPlan(town, "agent.spawned", input.by, { agentId: agent.id, name: agent.name, model: agent.model, to: agent.state, version: 1 }),
+    event: eventPlan(town, "agent.spawned", input.by, {
+      agentId: agent.id,
+      name: agent.name,
+      model: agent.model,
+      to: agent.state,
+      version: 1,
+    }),
   });
   const res = await applyPlan(town.redis, plan);
   if (!res.ok) {
-    if (res.reason === "taken") throw new CoreError("ALREADY_EXISTS", `an agent named ${agent.name} already exists in town ${town.name}`, { name: agent.name });
+    if (res.reason === "taken")
+      throw new CoreError("ALREADY_EXISTS", `an agent named ${agent.name} already exists in town ${town.name}`, {
+        name: agent.name,
+      });
     throw new CoreError("INTERNAL", `could not spawn agent: ${res.reason}`);
   }
   return agent;
@@ -131,16 +148,24 @@ export async function changeAgent(
     const prev = await resolveAgent(town, ref);
     const allowed = AGENT_TRANSITIONS[spec.action] as readonly AgentState[];
     if (spec.expectedVersion !== undefined && spec.expectedVersion !== prev.version) {
-      throw new CoreError("CONFLICT", `agent ${prev.name} changed since you saw it (now ${prev.state}, version ${prev.version}): reload and try again`, {
-        state: prev.state,
-        version: prev.version,
-      });
+      throw new CoreError(
+        "CONFLICT",
+        `agent ${prev.name} changed since you saw it (now ${prev.state}, version ${prev.version}): reload and try again`,
+        {
+          state: prev.state,
+          version: prev.version,
+        },
+      );
     }
     if (!allowed.includes(prev.state)) {
-      throw new CoreError("INVALID_STATE", `cannot ${spec.action} agent ${prev.name}: it is ${prev.state} (${spec.action} needs ${allowed.join(" or ")})`, {
-        state: prev.state,
-        version: prev.version,
-      });
+      throw new CoreError(
+        "INVALID_STATE",
+        `cannot ${spec.action} agent ${prev.name}: it is ${prev.state} (${spec.action} needs ${allowed.join(" or ")})`,
+        {
+          state: prev.state,
+          version: prev.version,
+        },
+      );
     }
     const now = Date.now();
     const next: Agent = { ...prev, ...spec.patch(prev, now), version: prev.version + 1 };
@@ -172,22 +197,38 @@ const by = (b?: string) => b ?? "cli";
 
 /** Pause: the agent takes no new work. With `now`, the runner also stops the current run and requeues its task. */
 export const interruptAgent = (town: Town, ref: string, actor?: string, opts: { now?: boolean } = {}) =>
-  changeAgent(town, ref, { action: "interrupt", by: by(actor), patch: () => ({ state: "paused" }), eventData: { now: opts.now ?? false } });
+  changeAgent(town, ref, {
+    action: "interrupt",
+    by: by(actor),
+    patch: () => ({ state: "paused" }),
+    eventData: { now: opts.now ?? false },
+  });
 
 export const resumeAgent = (town: Town, ref: string, actor?: string) =>
-  changeAgent(town, ref, { action: "resume", by: by(actor), patch: (a) => ({ state: a.runner ? (a.currentTask ? "working" : "idle") : "starting" }) });
-
+  changeAgent(town, ref, {
+    action: "resume",
+    by: by(actor),
+    patch: (a) => ({ state: a.runner ? (a.currentTask ? "working" : "idle") : "starting" }),
+  });
 
 /** Stop now. The runner hosting it kills its process; its tasks are handled by the caller's choice. */
 export const killAgent = (town: Town, ref: string, actor?: string) =>
   changeAgent(town, ref, { action: "kill", by: by(actor), patch: () => ({ state: "stopped", currentTask: null }) });
 
 export const restartAgent = (town: Town, ref: string, actor?: string) =>
-  changeAgent(town, ref, { action: "restart", by: by(actor), patch: () => ({ state: "starting", error: null, runner: null, currentTask: null }) });
+  changeAgent(town, ref, {
+    action: "restart",
+    by: by(actor),
+    patch: () => ({ state: "starting", error: null, runner: null, currentTask: null }),
+  });
 
 /** The agent's model cannot run (e.g. its CLI is missing); the reason is stored. */
 export const failAgent = (town: Town, ref: string, reason: string, actor?: string) =>
-  changeAgent(town, ref, { action: "fail", by: by(actor), patch: () => ({ state: "error", error: reason, currentTask: null }) });
+  changeAgent(town, ref, {
+    action: "fail",
+    by: by(actor),
+    patch: () => ({ state: "error", error: reason, currentTask: null }),
+  });
 
 /** Records liveness without a version bump or an event (heartbeats are frequent). */
 export async function heartbeatAgent(town: Town, agentId: string, at = Date.now()): Promise<void> {

@@ -36,7 +36,10 @@ export async function accessMode(town: Town, opts: { exposed: boolean }): Promis
 }
 
 /** The principal behind a bearer token or a session id (the token wins when both are given); null if neither is valid. */
-export async function authenticate(town: Town, creds: { bearer?: string | null; sessionId?: string | null }): Promise<Principal | null> {
+export async function authenticate(
+  town: Town,
+  creds: { bearer?: string | null; sessionId?: string | null },
+): Promise<Principal | null> {
   if (creds.bearer) return resolveToken(town, creds.bearer);
   if (creds.sessionId) return resolveSession(town, creds.sessionId);
   return null;

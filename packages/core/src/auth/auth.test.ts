@@ -24,7 +24,9 @@ const PW = "correct horse battery";
 
 describe("roles", () => {
   test("one table: viewer reads; operator creates, moves, messages; admin also manages", () => {
-    const allowed = Object.fromEntries(ROLES.map((r) => [r, Object.keys(PERMISSIONS).filter((a) => can(r, a as keyof typeof PERMISSIONS))]));
+    const allowed = Object.fromEntries(
+      ROLES.map((r) => [r, Object.keys(PERMISSIONS).filter((a) => can(r, a as keyof typeof PERMISSIONS))]),
+    );
     expect(allowed).toEqual({
       viewer: ["read"],
       operator: ["read", "task.write", "message.send"],
@@ -71,7 +73,10 @@ describe("users", () => {
     expect(alice).toEqual({ name: "alice", role: "admin", createdAt: expect.any(Number) as number, createdBy: "root" });
     await addUser(town, { name: "bob", role: "viewer", password: PW, by: "alice" });
     expect(await accessMode(town, { exposed: false })).toMatchObject({ required: true, hasUsers: true });
-    expect((await listUsers(town)).map((u) => [u.name, u.role])).toEqual([["alice", "admin"], ["bob", "viewer"]]);
+    expect((await listUsers(town)).map((u) => [u.name, u.role])).toEqual([
+      ["alice", "admin"],
+      ["bob", "viewer"],
+    ]);
     expect(JSON.stringify(await listUsers(town))).not.toContain("scrypt");
     expect(await setUserRole(town, { name: "bob", role: "operator", by: "alice" })).toMatchObject({ role: "operator" });
     await removeUser(town, { name: "bob", by: "alice" });
@@ -87,10 +92,26 @@ describe("users", () => {
 
   test("bad input and taken names change nothing", async () => {
     await addUser(town, { name: "alice", role: "admin", password: PW });
-    await expectRefusedUnchanged(town, () => addUser(town, { name: "ALICE", role: "viewer", password: PW }), "ALREADY_EXISTS");
-    await expectRefusedUnchanged(town, () => addUser(town, { name: "bad name", role: "viewer", password: PW }), "VALIDATION");
-    await expectRefusedUnchanged(town, () => addUser(town, { name: "carol", role: "root" as never, password: PW }), "VALIDATION");
-    await expectRefusedUnchanged(town, () => addUser(town, { name: "carol", role: "viewer", password: "short" }), "VALIDATION");
+    await expectRefusedUnchanged(
+      town,
+      () => addUser(town, { name: "ALICE", role: "viewer", password: PW }),
+      "ALREADY_EXISTS",
+    );
+    await expectRefusedUnchanged(
+      town,
+      () => addUser(town, { name: "bad name", role: "viewer", password: PW }),
+      "VALIDATION",
+    );
+    await expectRefusedUnchanged(
+      town,
+      () => addUser(town, { name: "carol", role: "root" as never, password: PW }),
+      "VALIDATION",
+    );
+    await expectRefusedUnchanged(
+      town,
+      () => addUser(town, { name: "carol", role: "viewer", password: "short" }),
+      "VALIDATION",
+    );
     await expectRefusedUnchanged(town, () => setUserRole(town, { name: "nobody", role: "viewer" }), "NOT_FOUND");
   });
 
@@ -125,27 +146,42 @@ describe("sign-in and sessions", () => {
 
   test("wrong password or unknown user: the same UNAUTHORIZED message", async () => {
     await addUser(town, { name: "alice", role: "admin", password: PW });
-    const a = await expectCoreError(() => login(town, { name: "alice", password: "nope-nope", ip: "1" }), "UNAUTHORIZED");
+    const a = await expectCoreError(
+      () => login(town, { name: "alice", password: "nope-nope", ip: "1" }),
+      "UNAUTHORIZED",
+    );
     const b = await expectCoreError(() => login(town, { name: "mallory", password: PW, ip: "1" }), "UNAUTHORIZED");
     expect(a.message).toBe(b.message);
   });
 
   test(`rate limit: after ${LOGIN_LIMIT} attempts per user and address, even the right password is refused`, async () => {
     await addUser(town, { name: "alice", role: "admin", password: PW });
-    const tries = Array.from({ length: LOGIN_LIMIT }, () => login(town, { name: "alice", password: "wrong-password", ip: "6.6.6.6" }).catch((e: Error) => e));
+    const tries = Array.from({ length: LOGIN_LIMIT }, () =>
+      login(town, { name: "alice", password: "wrong-password", ip: "6.6.6.6" }).catch((e: Error) => e),
+    );
     expect((await Promise.all(tries)).every((e) => e instanceof Error && /wrong user name/.test(e.message))).toBe(true);
-    const err = await expectCoreError(() => login(town, { name: "alice", password: PW, ip: "6.6.6.6" }), "UNAUTHORIZED");
+    const err = await expectCoreError(
+      () => login(town, { name: "alice", password: PW, ip: "6.6.6.6" }),
+      "UNAUTHORIZED",
+    );
     expect(err.message).toMatch(/too many sign-in attempts for "alice" from this address: try again in \d+ minutes?/);
     expect(err.details).toMatchObject({ reason: "rate_limited" });
     // Another address is not affected.
-    await expect(login(town, { name: "alice", password: PW, ip: "10.0.0.2" })).resolves.toMatchObject({ user: { name: "alice" } });
+    await expect(login(town, { name: "alice", password: PW, ip: "10.0.0.2" })).resolves.toMatchObject({
+      user: { name: "alice" },
+    });
   });
 
   test(`forged addresses do not help: ${LOGIN_LIMIT_ALL} attempts per user from all addresses together`, async () => {
     await addUser(town, { name: "alice", role: "admin", password: PW });
-    const tries = Array.from({ length: LOGIN_LIMIT_ALL }, (_, i) => login(town, { name: "alice", password: "wrong-password", ip: `10.1.0.${i}` }).catch(() => null));
+    const tries = Array.from({ length: LOGIN_LIMIT_ALL }, (_, i) =>
+      login(town, { name: "alice", password: "wrong-password", ip: `10.1.0.${i}` }).catch(() => null),
+    );
     await Promise.all(tries);
-    const err = await expectCoreError(() => login(town, { name: "alice", password: PW, ip: "10.9.9.9" }), "UNAUTHORIZED");
+    const err = await expectCoreError(
+      () => login(town, { name: "alice", password: PW, ip: "10.9.9.9" }),
+      "UNAUTHORIZED",
+    );
     expect(err.message).toMatch(/too many sign-in attempts for "alice": try again/);
   });
 

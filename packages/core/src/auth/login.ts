@@ -46,10 +46,14 @@ export async function login(town: Town, input: LoginInput): Promise<{ sessionId:
   if (attempts > LOGIN_LIMIT || total > LOGIN_LIMIT_ALL) {
     const retryAfterMs = Number(replies[attempts > LOGIN_LIMIT ? 2 : 5]![1]);
     const minutes = Math.max(1, Math.ceil(retryAfterMs / 60_000));
-    throw new CoreError("UNAUTHORIZED", `too many sign-in attempts for "${name}"${attempts > LOGIN_LIMIT ? " from this address" : ""}: try again in ${minutes} minute${minutes === 1 ? "" : "s"}`, {
-      reason: "rate_limited",
-      retryAfterMs,
-    });
+    throw new CoreError(
+      "UNAUTHORIZED",
+      `too many sign-in attempts for "${name}"${attempts > LOGIN_LIMIT ? " from this address" : ""}: try again in ${minutes} minute${minutes === 1 ? "" : "s"}`,
+      {
+        reason: "rate_limited",
+        retryAfterMs,
+      },
+    );
   }
   const user = parsedName.success ? await findStoredUser(town, name) : null;
   const ok = await verifyPassword(input.password, user?.passwordHash ?? (await dummyHash()));

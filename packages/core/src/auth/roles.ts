@@ -50,11 +50,15 @@ export function actorOf(p: Principal): string {
 /** Throws FORBIDDEN unless the principal's role may do `action`. */
 export function assertCan(p: Principal, action: Action): void {
   if (!can(p.role, action)) {
-    throw new CoreError("FORBIDDEN", `${actorOf(p)} is ${article(p.role)} ${p.role}; this needs the ${roleFor(action)} role (ask an admin: tt user role ${p.kind === "user" ? p.name : "<name>"} ${roleFor(action)})`, {
-      role: p.role,
-      required: roleFor(action),
-      action,
-    });
+    throw new CoreError(
+      "FORBIDDEN",
+      `${actorOf(p)} is ${article(p.role)} ${p.role}; this needs the ${roleFor(action)} role (ask an admin: tt user role ${p.kind === "user" ? p.name : "<name>"} ${roleFor(action)})`,
+      {
+        role: p.role,
+        required: roleFor(action),
+        action,
+      },
+    );
   }
 }
 

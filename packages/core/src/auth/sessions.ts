@@ -33,13 +33,20 @@ export async function createSession(town: Town, user: string): Promise<string> {
 export async function resolveSession(town: Town, sessionId: string): Promise<Principal | null> {
   if (!sessionId || sessionId.length > 128) return null;
   const key = town.keys.session(digest(sessionId));
-  const [[, json], [, ttl]] = (await town.redis.multi().get(key).pttl(key).exec()) as [[null, string | null], [null, number]];
+  const [[, json], [, ttl]] = (await town.redis.multi().get(key).pttl(key).exec()) as [
+    [null, string | null],
+    [null, number],
+  ];
   if (!json) return null;
   const session = JSON.parse(json) as StoredSession;
   const user = await findUser(town, session.user);
   if (!user) return null;
   if (ttl > 0 && ttl < SESSION_TTL_MS / 2) {
-    await town.redis.multi().pexpire(key, SESSION_TTL_MS).pexpire(town.keys.userSessions(user.name), SESSION_TTL_MS).exec();
+    await town.redis
+      .multi()
+      .pexpire(key, SESSION_TTL_MS)
+      .pexpire(town.keys.userSessions(user.name), SESSION_TTL_MS)
+      .exec();
   }
   return { kind: "user", name: user.name, role: user.role };
 }

@@ -15,7 +15,13 @@ import { UserName } from "./users";
 
 export const TOKEN_PREFIX = "tt_";
 
-export const ApiToken = z.object({ id: z.string(), name: z.string(), role: Role, createdBy: z.string(), createdAt: z.number() });
+export const ApiToken = z.object({
+  id: z.string(),
+  name: z.string(),
+  role: Role,
+  createdBy: z.string(),
+  createdAt: z.number(),
+});
 export type ApiToken = z.infer<typeof ApiToken>;
 
 export const CreateTokenInput = z.object({ name: UserName, role: Role, by: z.string().default("cli") });
@@ -27,7 +33,11 @@ export async function createToken(town: Town, input: CreateTokenInput): Promise<
   if (!parsed.success) throw validationError("token", parsed.error.issues);
   const { name, role, by } = parsed.data;
   if ((await listTokens(town)).some((t) => t.name === name)) {
-    throw new CoreError("ALREADY_EXISTS", `a token named "${name}" already exists: revoke it first (tt token revoke ${name}) or pick another name`, { name });
+    throw new CoreError(
+      "ALREADY_EXISTS",
+      `a token named "${name}" already exists: revoke it first (tt token revoke ${name}) or pick another name`,
+      { name },
+    );
   }
   const token = TOKEN_PREFIX + newSecret();
   const info: ApiToken = { id: randomBytes(6).toString("hex"), name, role, createdBy: by, createdAt: Date.now() };

@@ -18,8 +18,14 @@ export const UserName = z
   .string()
   .trim()
   .toLowerCase()
-  .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, "a user name is 1–64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit");
-export const Password = z.string().min(8, "a password has at least 8 characters").max(1024, "a password has at most 1024 characters");
+  .regex(
+    /^[a-z0-9][a-z0-9._-]{0,63}$/,
+    "a user name is 1–64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit",
+  );
+export const Password = z
+  .string()
+  .min(8, "a password has at least 8 characters")
+  .max(1024, "a password has at most 1024 characters");
 
 export const User = z.object({ name: z.string(), role: Role, createdAt: z.number(), createdBy: z.string() });
 export type User = z.infer<typeof User>;
@@ -68,14 +74,25 @@ export async function listUsers(town: Town): Promise<User[]> {
 /** Adds a user; ALREADY_EXISTS when the name is taken. */
 export async function addUser(town: Town, input: AddUserInput): Promise<User> {
   const { name, role, password, by } = parseInput(AddUserInput, input, "user");
-  const user: StoredUser = { name, role, createdAt: Date.now(), createdBy: by, passwordHash: await hashPassword(password) };
+  const user: StoredUser = {
+    name,
+    role,
+    createdAt: Date.now(),
+    createdBy: by,
+    passwordHash: await hashPassword(password),
+  };
   const res = await applyPlan(town.redis, {
     expect: [],
     absent: [{ key: town.keys.users, field: name }],
     hset: [{ key: town.keys.users, fields: { [name]: JSON.stringify(user) } }],
     event: eventPlan(town, "user.added", by, { user: name, role }),
   });
-  if (!res.ok) throw new CoreError("ALREADY_EXISTS", `a user "${name}" already exists: change its role with \`tt user role ${name} <role>\` or remove it first`, { name });
+  if (!res.ok)
+    throw new CoreError(
+      "ALREADY_EXISTS",
+      `a user "${name}" already exists: change its role with \`tt user role ${name} <role>\` or remove it first`,
+      { name },
+    );
   return publicView(user);
 }
 
@@ -88,7 +105,13 @@ export async function setUserRole(town: Town, input: { name: string; role: strin
     const cur = await town.redis.hget(town.keys.users, name);
     if (!cur) throw new CoreError("NOT_FOUND", `no user "${name}": see \`tt user list\``, { name });
     const next: StoredUser = { ...StoredUser.parse(JSON.parse(cur)), role };
-    const out = await updateUser(town, name, cur, JSON.stringify(next), eventPlan(town, "user.role", by, { user: name, role }));
+    const out = await updateUser(
+      town,
+      name,
+      cur,
+      JSON.stringify(next),
+      eventPlan(town, "user.role", by, { user: name, role }),
+    );
     if (out === "OK") return publicView(next);
   }
 }
@@ -130,12 +153,32 @@ return {'OK'}
 
 type UserRedis = Redis & { ttUpdateUser(numKeys: number, ...args: string[]): Promise<string[]> };
 
-async function updateUser(town: Town, name: string, expected: string, next: string, event: ReturnType<typeof eventPlan>): Promise<"OK" | "STALE"> {
+async function updateUser(
+  town: Town,
+  name: string,
+  expected: string,
+  next: string,
+  event: ReturnType<typeof eventPlan>,
+): Promise<"OK" | "STALE"> {
   const r = town.redis as UserRedis;
   if (typeof r.ttUpdateUser !== "function") town.redis.defineCommand("ttUpdateUser", { lua: UPDATE_USER });
-  const [status] = await r.ttUpdateUser(2, town.keys.users, event.stream, name, expected, next, String(event.maxLen), event.type, JSON.stringify(event.data));
+  const [status] = await r.ttUpdateUser(
+    2,
+    town.keys.users,
+    event.stream,
+    name,
+    expected,
+    next,
+    String(event.maxLen),
+    event.type,
+    JSON.stringify(event.data),
+  );
   if (status === "LAST_ADMIN") {
-    throw new CoreError("INVALID_STATE", `"${name}" is the last admin: make another user admin first (tt user role <name> admin)`, { name });
+    throw new CoreError(
+      "INVALID_STATE",
+      `"${name}" is the last admin: make another user admin first (tt user role <name> admin)`,
+      { name },
+    );
   }
   return status === "OK" ? "OK" : "STALE";
 }

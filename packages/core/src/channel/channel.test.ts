@@ -34,7 +34,7 @@ describe("ordering", () => {
     const inbox = await spawnAgent(town, { name: "ordered", model: "claude" });
     // A deterministic pseudo-random sequence, so that a failure can be reproduced.
     let seed = 42;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const sent: { body: string; priority: Priority }[] = [];
     for (let i = 0; i < 1000; i++) {
       const priority = PRIORITIES[Math.floor(rand() * 4)]!;
@@ -60,7 +60,14 @@ describe("ordering", () => {
 
   test("urgent messages keep their order among themselves (not reversed) and jump ahead of the rest", async () => {
     const a = await spawnAgent(town, { name: "urgent-order", model: "claude" });
-    for (const [body, priority] of [["n1", "normal"], ["u1", "urgent"], ["l1", "low"], ["u2", "urgent"], ["h1", "high"], ["u3", "urgent"]] as const) {
+    for (const [body, priority] of [
+      ["n1", "normal"],
+      ["u1", "urgent"],
+      ["l1", "low"],
+      ["u2", "urgent"],
+      ["h1", "high"],
+      ["u3", "urgent"],
+    ] as const) {
       await sendMessage(town, { to: a.id, body, priority });
     }
     expect((await drain(town, a.id)).map((m) => m.body)).toEqual(["u1", "u2", "u3", "h1", "n1", "l1"]);
@@ -103,12 +110,22 @@ describe("mailboxes", () => {
     expect(await tryReceive(town, a.id)).toBeNull();
     expect(await peek(town, a.id)).toEqual([]);
     const sent = [];
-    for (let i = 0; i < 5; i++) sent.push(await sendMessage(town, { to: "BOX", body: `b${i}`, from: "ana", correlationId: `c${i}`, data: { i } }));
+    for (let i = 0; i < 5; i++)
+      sent.push(
+        await sendMessage(town, { to: "BOX", body: `b${i}`, from: "ana", correlationId: `c${i}`, data: { i } }),
+      );
     expect(await inboxLength(town, a.id)).toBe(5);
     expect(await peek(town, a.id, 2)).toEqual(sent.slice(0, 2));
     expect(await inboxLength(town, a.id)).toBe(5); // peek takes nothing
     expect(await tryReceive(town, a.id)).toEqual(sent[0]);
-    expect(sent[0]).toMatchObject({ from: "ana", to: a.id, type: "info", priority: "normal", correlationId: "c0", data: { i: 0 } });
+    expect(sent[0]).toMatchObject({
+      from: "ana",
+      to: a.id,
+      type: "info",
+      priority: "normal",
+      correlationId: "c0",
+      data: { i: 0 },
+    });
     expect(await drain(town, a.id, 2)).toEqual(sent.slice(1, 3));
     expect(await drain(town, a.id)).toEqual(sent.slice(3));
     expect(await drain(town, a.id)).toEqual([]);
@@ -120,19 +137,33 @@ describe("mailboxes", () => {
     const m = await sendMessage(town, { to: "bob", body: "evented", type: "query", priority: "high", from: "ana" });
     const events = await readEvents(town, { after: from });
     expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({ type: "message.sent", messageId: m.id, agentId: bob.id, toName: "bob", msgType: "query", priority: "high", by: "ana" });
+    expect(events[0]).toMatchObject({
+      type: "message.sent",
+      messageId: m.id,
+      agentId: bob.id,
+      toName: "bob",
+      msgType: "query",
+      priority: "high",
+      by: "ana",
+    });
     await drain(town, bob.id);
   });
 
   test("broadcast reaches every agent that is not stopped, once each", async () => {
     const own = await testTown({}, "bcast");
     try {
-      const live = [await spawnAgent(own, { name: "one", model: "claude" }), await spawnAgent(own, { name: "two", model: "claude" })];
+      const live = [
+        await spawnAgent(own, { name: "one", model: "claude" }),
+        await spawnAgent(own, { name: "two", model: "claude" }),
+      ];
       const dead = await spawnAgent(own, { name: "dead", model: "claude" });
       await killAgent(own, dead.id);
       const msgs = await broadcast(own, { body: "all hands", type: "shutdown", priority: "urgent" });
       expect(msgs.map((m) => m.to).sort()).toEqual(live.map((a) => a.id).sort());
-      for (const a of live) expect((await drain(own, a.id)).map((m) => [m.body, m.type, m.priority])).toEqual([["all hands", "shutdown", "urgent"]]);
+      for (const a of live)
+        expect((await drain(own, a.id)).map((m) => [m.body, m.type, m.priority])).toEqual([
+          ["all hands", "shutdown", "urgent"],
+        ]);
       expect(await inboxLength(own, dead.id)).toBe(0);
       expect(await inboxLength(own, "supervisor")).toBe(0);
       await expectRefusedUnchanged(own, () => broadcast(own, { body: "nul\u0000" }), "VALIDATION");
@@ -144,7 +175,12 @@ describe("mailboxes", () => {
   test("supervisor and its alias conductor are one mailbox", async () => {
     await drain(town, "supervisor", 1000);
     expect(await resolveMailbox(town, "Conductor")).toEqual({ id: "supervisor", name: "supervisor" });
-    const a = await sendMessage(town, { to: "supervisor", from: "bob", body: "to supervisor", type: "status_response" });
+    const a = await sendMessage(town, {
+      to: "supervisor",
+      from: "bob",
+      body: "to supervisor",
+      type: "status_response",
+    });
     const b = await sendMessage(town, { to: "CONDUCTOR", from: "bob", body: "to conductor" });
     expect(a.to).toBe("supervisor");
     expect(b.to).toBe("supervisor");
@@ -163,7 +199,11 @@ describe("mailboxes", () => {
     ["an unknown priority", { body: "x", priority: "critical" }, "priority"],
     ["an empty recipient", { body: "x", to: "" }, "to"],
   ])("a message with %s → VALIDATION, nothing written", async (_what, fields, hint) => {
-    const err = await expectRefusedUnchanged(town, () => sendMessage(town, { to: "bob", ...fields } as never), "VALIDATION");
+    const err = await expectRefusedUnchanged(
+      town,
+      () => sendMessage(town, { to: "bob", ...fields } as never),
+      "VALIDATION",
+    );
     expect(err.message).toContain(hint);
   });
 
@@ -187,33 +227,37 @@ describe.skipIf(onCluster())("Redis restart", () => {
   test.concurrent.each([
     ["quick", 0, 0],
     ["slow", 3_500, 2_000],
-  ])("a blocking receive survives a %s Redis restart and gets a message sent after it", async (_kind, downMs, thenMs) => {
-    let server = await startRedisServer({ appendonly: true });
-    servers.push(server);
-    const own = await townOnRedis({ name: "restart-town", url: server.url });
-    for (const conn of [own.redis, own.blocking()]) conn.on("error", () => {}); // reconnects are expected here
-    try {
-      const pending = receive(own, "supervisor", 15_000);
-      await untilBlocked(own);
-      const oldPid = server.pid;
-      await server.stop();
-      await sleep(downMs);
-      server = await startRedisServer({ port: server.port, appendonly: true });
+  ])(
+    "a blocking receive survives a %s Redis restart and gets a message sent after it",
+    async (_kind, downMs, thenMs) => {
+      let server = await startRedisServer({ appendonly: true });
       servers.push(server);
-      const until = Date.now() + 10_000;
-      while ((own.blocking().status !== "ready" || own.redis.status !== "ready") && Date.now() < until) await sleep(10);
-      await sleep(thenMs);
-      expect(server.pid).not.toBe(oldPid);
-      const sent = await sendMessage(own, { to: "supervisor", from: "bob", body: "after the restart" });
-      const sentAt = Date.now();
-      const got = await pending;
-      expect(got).toEqual(sent);
-      expect(Date.now() - sentAt).toBeLessThan(10_000);
-    } finally {
-      await own.close();
-      await server.stop();
-    }
-  });
+      const own = await townOnRedis({ name: "restart-town", url: server.url });
+      for (const conn of [own.redis, own.blocking()]) conn.on("error", () => {}); // reconnects are expected here
+      try {
+        const pending = receive(own, "supervisor", 15_000);
+        await untilBlocked(own);
+        const oldPid = server.pid;
+        await server.stop();
+        await sleep(downMs);
+        server = await startRedisServer({ port: server.port, appendonly: true });
+        servers.push(server);
+        const until = Date.now() + 10_000;
+        while ((own.blocking().status !== "ready" || own.redis.status !== "ready") && Date.now() < until)
+          await sleep(10);
+        await sleep(thenMs);
+        expect(server.pid).not.toBe(oldPid);
+        const sent = await sendMessage(own, { to: "supervisor", from: "bob", body: "after the restart" });
+        const sentAt = Date.now();
+        const got = await pending;
+        expect(got).toEqual(sent);
+        expect(Date.now() - sentAt).toBeLessThan(10_000);
+      } finally {
+        await own.close();
+        await server.stop();
+      }
+    },
+  );
 });
 
 test("dump helper sees writes (guards the unchanged-checks above)", async () => {

@@ -23,7 +23,9 @@ end
 return seq
 `;
 
-type ChannelRedis = Redis & { ttSend(k1: string, k2: string, k3: string, rank: number, msg: string, ev: string, maxLen: number): Promise<number> };
+type ChannelRedis = Redis & {
+  ttSend(k1: string, k2: string, k3: string, rank: number, msg: string, ev: string, maxLen: number): Promise<number>;
+};
 
 function withSend(redis: Redis): ChannelRedis {
   const r = redis as ChannelRedis;
@@ -41,12 +43,14 @@ export interface Mailbox {
 /** Resolves an agent reference, or `supervisor`/`conductor`, to a mailbox. */
 export async function resolveMailbox(town: Town, ref: string): Promise<Mailbox> {
   const lower = ref.trim().toLowerCase();
-  if ((RESERVED_NAMES as readonly string[]).includes(lower) || lower === SUPERVISOR) return { id: SUPERVISOR, name: SUPERVISOR };
+  if ((RESERVED_NAMES as readonly string[]).includes(lower) || lower === SUPERVISOR)
+    return { id: SUPERVISOR, name: SUPERVISOR };
   // By name, one HGET is enough (a send is the Channel's hot path); ids and id prefixes go through findAgent.
   const byName = await town.redis.hget(town.keys.agentNames, lower);
   if (byName) return { id: byName, name: lower };
   const agent = await findAgent(town, ref);
-  if (!agent) throw new CoreError("NOT_FOUND", `no agent "${ref}" in town ${town.name}: \`tt list\` shows the agents`, { ref });
+  if (!agent)
+    throw new CoreError("NOT_FOUND", `no agent "${ref}" in town ${town.name}: \`tt list\` shows the agents`, { ref });
   return { id: agent.id, name: agent.name };
 }
 
@@ -68,7 +72,12 @@ export async function sendMessage(town: Town, raw: SendMessageInput, opts: SendO
   return deliver(town, to, input, opts);
 }
 
-async function deliver(town: Town, to: Mailbox, input: SendMessageInput & { from: string }, opts: SendOptions): Promise<Message> {
+async function deliver(
+  town: Town,
+  to: Mailbox,
+  input: SendMessageInput & { from: string },
+  opts: SendOptions,
+): Promise<Message> {
   const msg: Message = {
     id: randomUUID(),
     from: input.from,
@@ -83,9 +92,27 @@ async function deliver(town: Town, to: Mailbox, input: SendMessageInput & { from
   const event =
     opts.event === false
       ? ""
-      : JSON.stringify({ at: msg.createdAt, by: msg.from, messageId: msg.id, agentId: to.id === SUPERVISOR ? null : to.id, toName: to.name, from: msg.from, msgType: msg.type, priority: msg.priority, preview: msg.body.slice(0, 120) });
+      : JSON.stringify({
+          at: msg.createdAt,
+          by: msg.from,
+          messageId: msg.id,
+          agentId: to.id === SUPERVISOR ? null : to.id,
+          toName: to.name,
+          from: msg.from,
+          msgType: msg.type,
+          priority: msg.priority,
+          preview: msg.body.slice(0, 120),
+        });
   const k = town.keys;
-  await withSend(town.redis).ttSend(k.inbox(to.id), k.inboxSeq, k.events, priorityRank(msg.priority), JSON.stringify(msg), event, town.config.events.maxLen);
+  await withSend(town.redis).ttSend(
+    k.inbox(to.id),
+    k.inboxSeq,
+    k.events,
+    priorityRank(msg.priority),
+    JSON.stringify(msg),
+    event,
+    town.config.events.maxLen,
+  );
   return msg;
 }
 
@@ -116,7 +143,12 @@ export async function drain(town: Town, mailboxId: string, max = 100): Promise<M
  * 5 s on the town's blocking connection, so after a Redis restart the wait is re-issued instead of hanging.
  * A given `connection` must be `readsOnly` (see createRedis), or a restart can lose a message.
  */
-export async function receive(town: Town, mailboxId: string, timeoutMs: number, opts: { signal?: AbortSignal; connection?: Redis } = {}): Promise<Message | null> {
+export async function receive(
+  town: Town,
+  mailboxId: string,
+  timeoutMs: number,
+  opts: { signal?: AbortSignal; connection?: Redis } = {},
+): Promise<Message | null> {
   const conn = opts.connection ?? town.blocking();
   const deadline = timeoutMs > 0 ? Date.now() + timeoutMs : Infinity;
   const key = town.keys.inbox(mailboxId);
@@ -134,7 +166,7 @@ export async function receive(town: Town, mailboxId: string, timeoutMs: number, 
     const slice = Math.max(0.01, Math.min(left, 5_000) / 1000);
     let reply: [string, string, string] | null;
     try {
-      reply = (await conn.bzpopmin(key, slice));
+      reply = await conn.bzpopmin(key, slice);
     } catch (err) {
       if (opts.signal?.aborted || conn.status === "end") throw err;
       await new Promise((r) => setTimeout(r, 100));

@@ -46,7 +46,12 @@ export interface TownEvent {
   [key: string]: unknown;
 }
 
-export function eventPlan(town: Town, type: EventType, by: string, data: Record<string, unknown>): NonNullable<WritePlan["event"]> {
+export function eventPlan(
+  town: Town,
+  type: EventType,
+  by: string,
+  data: Record<string, unknown>,
+): NonNullable<WritePlan["event"]> {
   return { stream: town.keys.events, maxLen: town.config.events.maxLen, type, data: { at: Date.now(), by, ...data } };
 }
 
@@ -61,7 +66,13 @@ export function parseEvents(entries: [string, string[]][]): TownEvent[] {
     } catch {
       /* a foreign entry: keep the id and type */
     }
-    return { ...data, id, type: f.type as EventType, at: Number(data.at ?? 0), by: typeof data.by === "string" ? data.by : "" };
+    return {
+      ...data,
+      id,
+      type: f.type as EventType,
+      at: Number(data.at ?? 0),
+      by: typeof data.by === "string" ? data.by : "",
+    };
   });
 }
 
@@ -69,7 +80,7 @@ export function parseEvents(entries: [string, string[]][]): TownEvent[] {
 export async function readEvents(town: Town, opts: { after?: string; count?: number } = {}): Promise<TownEvent[]> {
   const count = Math.min(opts.count ?? 100, 10_000);
   if (opts.after) {
-    return parseEvents((await town.redis.xrange(town.keys.events, `(${opts.after}`, "+", "COUNT", count)));
+    return parseEvents(await town.redis.xrange(town.keys.events, `(${opts.after}`, "+", "COUNT", count));
   }
   const latest = (await town.redis.xrevrange(town.keys.events, "+", "-", "COUNT", count)) as [string, string[]][];
   return parseEvents(latest.reverse());
@@ -95,7 +106,7 @@ export async function* followEvents(
   while (!opts.signal?.aborted) {
     let reply: [string, [string, string[]][]][] | null;
     try {
-      reply = (await conn.xread("COUNT", 500, "BLOCK", block, "STREAMS", town.keys.events, cursor));
+      reply = await conn.xread("COUNT", 500, "BLOCK", block, "STREAMS", town.keys.events, cursor);
     } catch (err) {
       if (opts.signal?.aborted) return;
       // Connection lost or the client-side guard fired: wait briefly and re-issue from the same cursor.

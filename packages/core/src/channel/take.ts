@@ -7,7 +7,12 @@ import type { Message } from "../message/message";
 import type { Town } from "../town/town";
 
 /** Takes the message `messageId` out of a mailbox; null when it is not there (or someone else took it first). */
-export async function takeMessage(town: Town, mailboxId: string, messageId: string, opts: { scan?: number } = {}): Promise<Message | null> {
+export async function takeMessage(
+  town: Town,
+  mailboxId: string,
+  messageId: string,
+  opts: { scan?: number } = {},
+): Promise<Message | null> {
   const key = town.keys.inbox(mailboxId);
   const raws = await town.redis.zrange(key, 0, String(Math.max(1, opts.scan ?? 1000) - 1));
   const raw = raws.find((r) => r.includes(messageId) && (JSON.parse(r) as Message).id === messageId);
@@ -16,7 +21,12 @@ export async function takeMessage(town: Town, mailboxId: string, messageId: stri
 }
 
 /** Takes every message matching `filter` among the first `scan` of a mailbox, in receive order. */
-export async function takeMessages(town: Town, mailboxId: string, filter: (m: Message) => boolean, opts: { scan?: number } = {}): Promise<Message[]> {
+export async function takeMessages(
+  town: Town,
+  mailboxId: string,
+  filter: (m: Message) => boolean,
+  opts: { scan?: number } = {},
+): Promise<Message[]> {
   const key = town.keys.inbox(mailboxId);
   const raws = await town.redis.zrange(key, 0, String(Math.max(1, opts.scan ?? 1000) - 1));
   const taken: Message[] = [];

@@ -30,7 +30,11 @@ export function agentQueue(town: Town, agentId: string): Queue<RunJobData> {
   if (!byAgent) queues.set(town, (byAgent = new Map<string, Queue<RunJobData>>()));
   let q = byAgent.get(agentId);
   if (!q) {
-    q = new Queue<RunJobData>(agentQueueName(agentId), { connection: town.redis, prefix: town.keys.bullPrefix, skipVersionCheck: true });
+    q = new Queue<RunJobData>(agentQueueName(agentId), {
+      connection: town.redis,
+      prefix: town.keys.bullPrefix,
+      skipVersionCheck: true,
+    });
     byAgent.set(agentId, q);
   }
   return q;
@@ -44,7 +48,11 @@ export function runJobId(taskId: string, attempt: number) {
  * Enqueues a run of `taskId` on its agent's queue. The job id includes the task's version, so enqueueing the
  * same assignment twice is a no-op and a later assignment is a new job.
  */
-export async function enqueueRun(town: Town, task: { id: string; assignedTo: string | null; priority: Priority; version: number }, opts: { resume?: boolean } = {}): Promise<void> {
+export async function enqueueRun(
+  town: Town,
+  task: { id: string; assignedTo: string | null; priority: Priority; version: number },
+  opts: { resume?: boolean } = {},
+): Promise<void> {
   if (!task.assignedTo) return;
   const q = agentQueue(town, task.assignedTo);
   const jobOpts: JobsOptions = {

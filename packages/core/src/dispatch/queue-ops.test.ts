@@ -14,7 +14,11 @@ test("list, clean, retry and promote act on the agents' queues according to task
   const t1 = await createTask(town, { description: "one", assignTo: a.id, priority: "low" });
   const t2 = await createTask(town, { description: "two", assignTo: a.id });
   const t3 = await createTask(town, { description: "three", assignTo: a.id });
-  expect((await listQueues(town)).find((x) => x.agent === "queued")).toMatchObject({ counts: { prioritized: 3 }, assigned: 3, paused: false });
+  expect((await listQueues(town)).find((x) => x.agent === "queued")).toMatchObject({
+    counts: { prioritized: 3 },
+    assigned: 3,
+    paused: false,
+  });
 
   // A job whose task went away is stale: clean removes it and nothing else.
   await q.add("run", { taskId: "00000000-gone", agentId: a.id }, { jobId: "stale", priority: 4 });

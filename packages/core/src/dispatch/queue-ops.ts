@@ -38,7 +38,12 @@ export async function listQueues(town: Town): Promise<QueueInfo[]> {
         agent: a.name,
         agentState: a.state,
         paused,
-        counts: { waiting: counts.waiting ?? 0, prioritized: counts.prioritized ?? 0, active: counts.active ?? 0, delayed: counts.delayed ?? 0 },
+        counts: {
+          waiting: counts.waiting ?? 0,
+          prioritized: counts.prioritized ?? 0,
+          active: counts.active ?? 0,
+          delayed: counts.delayed ?? 0,
+        },
         assigned: tasks.total,
       };
     }),
@@ -50,12 +55,19 @@ async function agentsFor(town: Town, agent?: string): Promise<Agent[]> {
   if (!agent) return all;
   const lower = agent.toLowerCase();
   const one = all.filter((a) => a.name === lower || a.id === agent || a.id.startsWith(agent));
-  if (one.length !== 1) throw new CoreError(one.length ? "AMBIGUOUS" : "NOT_FOUND", `no single agent "${agent}" in town ${town.name}: \`tt list\` shows the agents`);
+  if (one.length !== 1)
+    throw new CoreError(
+      one.length ? "AMBIGUOUS" : "NOT_FOUND",
+      `no single agent "${agent}" in town ${town.name}: \`tt list\` shows the agents`,
+    );
   return one;
 }
 
 /** Removes waiting jobs whose task is no longer assigned to that agent; returns how many per agent. */
-export async function cleanQueues(town: Town, opts: { agent?: string } = {}): Promise<{ agent: string; removed: number }[]> {
+export async function cleanQueues(
+  town: Town,
+  opts: { agent?: string } = {},
+): Promise<{ agent: string; removed: number }[]> {
   const out: { agent: string; removed: number }[] = [];
   for (const a of await agentsFor(town, opts.agent)) {
     const jobs = await agentQueue(town, a.id).getJobs([...WAITING], 0, 10_000);
@@ -75,7 +87,10 @@ export async function cleanQueues(town: Town, opts: { agent?: string } = {}): Pr
 }
 
 /** Puts back the job of every assigned task that has none (enqueueing is idempotent per task version). */
-export async function retryQueues(town: Town, opts: { agent?: string } = {}): Promise<{ agent: string; enqueued: number }[]> {
+export async function retryQueues(
+  town: Town,
+  opts: { agent?: string } = {},
+): Promise<{ agent: string; enqueued: number }[]> {
   const out: { agent: string; enqueued: number }[] = [];
   for (const a of await agentsFor(town, opts.agent)) {
     const q = agentQueue(town, a.id);
@@ -95,7 +110,11 @@ export async function retryQueues(town: Town, opts: { agent?: string } = {}): Pr
 export async function promoteTask(town: Town, taskRef: string): Promise<void> {
   const t = await getTask(town, taskRef);
   if (t.state !== "assigned" || !t.assignedTo) {
-    throw new CoreError("INVALID_STATE", `only an assigned task can be promoted; task ${t.id.slice(0, 8)} is ${t.state}`, { state: t.state, version: t.version });
+    throw new CoreError(
+      "INVALID_STATE",
+      `only an assigned task can be promoted; task ${t.id.slice(0, 8)} is ${t.state}`,
+      { state: t.state, version: t.version },
+    );
   }
   const job = await agentQueue(town, t.assignedTo).getJob(runJobId(t.id, t.version));
   if (job) await job.changePriority({ priority: BULL_PRIORITY.resume });

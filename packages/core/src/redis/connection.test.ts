@@ -23,7 +23,9 @@ test("redis+cluster:// URLs list seed nodes; credentials and TLS apply to every 
   });
   expect(() => clusterOptionsFromUrl("redis+cluster://")).toThrow(CoreError);
   expect(() => clusterOptionsFromUrl("redis+cluster://h:99999")).toThrow(/host:port/);
-  expect(describeRedisUrl("redis+cluster://bob:secret@h1:7000,h2:7001")).toBe("redis+cluster://bob:***@h1:7000,h2:7001");
+  expect(describeRedisUrl("redis+cluster://bob:secret@h1:7000,h2:7001")).toBe(
+    "redis+cluster://bob:***@h1:7000,h2:7001",
+  );
   expect(describeRedisUrl("redis+cluster://h1:7000")).toBe("redis+cluster://h1:7000");
 });
 

@@ -19,17 +19,23 @@ export function clusterOptionsFromUrl(url: string): { nodes: { host: string; por
   const at = rest.lastIndexOf("@");
   const auth = at >= 0 ? rest.slice(0, at) : "";
   const hostList = (at >= 0 ? rest.slice(at + 1) : rest).split(/[/?#]/)[0] ?? "";
-  const nodes = hostList.split(",").filter(Boolean).map((hp) => {
-    const m = /^\[?([^\]]*?)\]?(?::(\d+))?$/.exec(hp.trim());
-    return { host: m?.[1] || "127.0.0.1", port: m?.[2] ? Number(m[2]) : 6379 };
-  });
+  const nodes = hostList
+    .split(",")
+    .filter(Boolean)
+    .map((hp) => {
+      const m = /^\[?([^\]]*?)\]?(?::(\d+))?$/.exec(hp.trim());
+      return { host: m?.[1] || "127.0.0.1", port: m?.[2] ? Number(m[2]) : 6379 };
+    });
   if (nodes.length === 0 || nodes.some((n) => !Number.isInteger(n.port) || n.port <= 0 || n.port > 65535)) {
     throw new CoreError("VALIDATION", `invalid Redis Cluster URL "${url}": use redis+cluster://host:port[,host:port…]`);
   }
   const colon = auth.indexOf(":");
   const username = auth ? decodeURIComponent(colon >= 0 ? auth.slice(0, colon) : auth) : "";
   const password = colon >= 0 ? decodeURIComponent(auth.slice(colon + 1)) : "";
-  return { nodes, options: { username: username || undefined, password: password || undefined, tls: tls ? {} : undefined } };
+  return {
+    nodes,
+    options: { username: username || undefined, password: password || undefined, tls: tls ? {} : undefined },
+  };
 }
 
 /**
@@ -42,13 +48,19 @@ export function redisOptionsFromUrl(url: string): RedisOptions {
   try {
     u = new URL(url);
   } catch {
-    throw new CoreError("VALIDATION", `invalid Redis URL "${url}": use redis://host:port or unix:///path/to/redis.sock`);
+    throw new CoreError(
+      "VALIDATION",
+      `invalid Redis URL "${url}": use redis://host:port or unix:///path/to/redis.sock`,
+    );
   }
   if (u.protocol === "unix:" || u.protocol === "redis+unix:") {
     return { path: decodeURIComponent(u.pathname), db: Number(u.searchParams.get("db") ?? 0) };
   }
   if (u.protocol !== "redis:" && u.protocol !== "rediss:") {
-    throw new CoreError("VALIDATION", `invalid Redis URL "${url}": the scheme must be redis://, rediss://, unix:// or redis+cluster://`);
+    throw new CoreError(
+      "VALIDATION",
+      `invalid Redis URL "${url}": the scheme must be redis://, rediss://, unix:// or redis+cluster://`,
+    );
   }
   const db = u.pathname.length > 1 ? Number(u.pathname.slice(1)) : 0;
   return {

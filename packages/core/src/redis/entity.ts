@@ -11,7 +11,10 @@ export interface Codec {
 
 type Row = Record<string, unknown> & { version: number };
 
-export function encodeFields(obj: Record<string, unknown>, codec: Codec): { set: Record<string, string>; del: string[] } {
+export function encodeFields(
+  obj: Record<string, unknown>,
+  codec: Codec,
+): { set: Record<string, string>; del: string[] } {
   const set: Record<string, string> = {};
   const del: string[] = [];
   for (const [k, v] of Object.entries(obj)) {

@@ -7,7 +7,17 @@ import { startRedisServer, type TestRedis } from "../testing";
 import { scanKeys } from "../testing/inspect";
 import { findAgent, listAgents, pruneAgents, spawnAgent } from "../agent/agent.service";
 import { stopAgent } from "../agent/agent-ops";
-import { assignTask, completeTask, createTask, findTask, listBacklog, listTasks, startTask, claimTask, countTasks } from "../task/task.service";
+import {
+  assignTask,
+  completeTask,
+  createTask,
+  findTask,
+  listBacklog,
+  listTasks,
+  startTask,
+  claimTask,
+  countTasks,
+} from "../task/task.service";
 import { drain, inboxLength, sendMessage } from "../channel/channel";
 import { readEvents } from "../channel/events";
 import { townOnRedis, type Town } from "../town/town";
@@ -75,7 +85,10 @@ describe.each([false, true])("cluster hash tags: %s", (cluster) => {
       const theirIds = new Set([theirs.a.id, theirs.t1.id, theirs.t2.id]);
       expect(events.filter((ev) => theirIds.has(String(ev.taskId)) || theirIds.has(String(ev.agentId)))).toEqual([]);
       expect(await inboxLength(me, theirs.a.id)).toBe(0);
-      expect((await drain(me, "supervisor", 100)).map((m) => m.body)).toEqual([`completed: ${me.name} second`, `report from ${me.name}`]);
+      expect((await drain(me, "supervisor", 100)).map((m) => m.body)).toEqual([
+        `completed: ${me.name} second`,
+        `report from ${me.name}`,
+      ]);
     }
   });
 

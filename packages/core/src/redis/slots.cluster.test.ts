@@ -31,7 +31,15 @@ test("the test Redis is a 3-master cluster and the town uses a Cluster client wi
 });
 
 test("keySlot agrees with CLUSTER KEYSLOT", async () => {
-  const keys = [town.keys.meta, "tt:plain:meta", "{}x", "a{b}c", "a{}{b}", "tt:{é}:x", ...Array.from({ length: 20 }, (_, i) => `k${i}`)];
+  const keys = [
+    town.keys.meta,
+    "tt:plain:meta",
+    "{}x",
+    "a{b}c",
+    "a{}{b}",
+    "tt:{é}:x",
+    ...Array.from({ length: 20 }, (_, i) => `k${i}`),
+  ];
   for (const key of keys) expect(keySlot(key), key).toBe(Number(await town.redis.cluster("KEYSLOT", key)));
 });
 
@@ -50,7 +58,16 @@ test("everything a town writes is in one slot, on the node that owns it", async 
 
   const keys = await scanKeys(town.redis, `tt:{${town.name}}:*`);
   const k = town.keys;
-  for (const expected of [k.agent(a.id), k.task(t1.id), k.taskHistory(t1.id), k.taskLog(t1.id), k.inbox(a.id), k.inboxSeq, k.events, k.backlog]) {
+  for (const expected of [
+    k.agent(a.id),
+    k.task(t1.id),
+    k.taskHistory(t1.id),
+    k.taskLog(t1.id),
+    k.inbox(a.id),
+    k.inboxSeq,
+    k.events,
+    k.backlog,
+  ]) {
     expect(keys).toContain(expected);
   }
   expect(keys.some((key) => key.startsWith(`${k.bullPrefix}:agent-${a.id}:`))).toBe(true);
@@ -85,7 +102,11 @@ describe("redis.cluster: true with the plain URL of one node", () => {
   let upgraded: Town;
   beforeAll(async () => {
     const [first] = clusterOptionsFromUrl(testRedisUrl()).nodes;
-    upgraded = await townOnRedis({ name: uniqueTownName("plain"), url: `redis://${first!.host}:${first!.port}`, config: { redis: { cluster: true } } });
+    upgraded = await townOnRedis({
+      name: uniqueTownName("plain"),
+      url: `redis://${first!.host}:${first!.port}`,
+      config: { redis: { cluster: true } },
+    });
   });
   afterAll(() => upgraded.close());
 

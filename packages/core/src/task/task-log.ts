@@ -21,7 +21,12 @@ export interface TaskLogEntry {
 }
 
 /** Adds XADDs for `lines` (and a refreshed expiry) to a pipeline; the caller executes it. */
-export function appendTaskLog(pipe: ChainableCommander, town: Town, taskId: string, lines: readonly { stream: TaskLogStream; line: string }[]): void {
+export function appendTaskLog(
+  pipe: ChainableCommander,
+  town: Town,
+  taskId: string,
+  lines: readonly { stream: TaskLogStream; line: string }[],
+): void {
   if (lines.length === 0) return;
   const key = town.keys.taskLog(taskId);
   for (const l of lines) pipe.xadd(key, "MAXLEN", "~", TASK_LOG_MAX_LEN, "*", "stream", l.stream, "line", l.line);
@@ -38,7 +43,11 @@ function parse(entries: [string, string[]][]): TaskLogEntry[] {
 }
 
 /** Log lines after `after` (exclusive), oldest first; without `after`, the latest `count` lines. */
-export async function readTaskLog(town: Town, taskId: string, opts: { after?: string; count?: number } = {}): Promise<TaskLogEntry[]> {
+export async function readTaskLog(
+  town: Town,
+  taskId: string,
+  opts: { after?: string; count?: number } = {},
+): Promise<TaskLogEntry[]> {
   const count = Math.min(Math.max(opts.count ?? 200, 1), TASK_LOG_MAX_LEN * 2);
   const key = town.keys.taskLog(taskId);
   if (opts.after) return parse(await town.redis.xrange(key, `(${opts.after}`, "+", "COUNT", count));

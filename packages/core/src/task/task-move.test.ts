@@ -13,15 +13,45 @@ describe("moveTask: the board's drag and drop", () => {
     const a = await spawnAgent(town, { name: "mover-a", model: "sim" });
     await spawnAgent(town, { name: "mover-b", model: "sim" });
     let t = await createTask(town, { description: "drag me", by: "alice" });
-    t = await moveTask(town, { taskId: t.id, target: { kind: "agent", agent: a.id }, expectedState: t.state, expectedVersion: t.version, by: "alice" });
+    t = await moveTask(town, {
+      taskId: t.id,
+      target: { kind: "agent", agent: a.id },
+      expectedState: t.state,
+      expectedVersion: t.version,
+      by: "alice",
+    });
     expect(t).toMatchObject({ state: "assigned", assignedTo: a.id });
-    t = await moveTask(town, { taskId: t.id, target: { kind: "agent", agent: "mover-b" }, expectedState: t.state, expectedVersion: t.version, by: "bob" });
+    t = await moveTask(town, {
+      taskId: t.id,
+      target: { kind: "agent", agent: "mover-b" },
+      expectedState: t.state,
+      expectedVersion: t.version,
+      by: "bob",
+    });
     expect(t.state).toBe("assigned");
-    t = await moveTask(town, { taskId: t.id, target: { kind: "backlog" }, expectedState: t.state, expectedVersion: t.version, by: "bob" });
+    t = await moveTask(town, {
+      taskId: t.id,
+      target: { kind: "backlog" },
+      expectedState: t.state,
+      expectedVersion: t.version,
+      by: "bob",
+    });
     expect(t).toMatchObject({ state: "pending", assignedTo: null });
-    t = await moveTask(town, { taskId: t.id, target: { kind: "cancelled" }, expectedState: t.state, expectedVersion: t.version, by: "carol" });
+    t = await moveTask(town, {
+      taskId: t.id,
+      target: { kind: "cancelled" },
+      expectedState: t.state,
+      expectedVersion: t.version,
+      by: "carol",
+    });
     expect(t.state).toBe("cancelled");
-    t = await moveTask(town, { taskId: t.id, target: { kind: "backlog" }, expectedState: t.state, expectedVersion: t.version, by: "carol" });
+    t = await moveTask(town, {
+      taskId: t.id,
+      target: { kind: "backlog" },
+      expectedState: t.state,
+      expectedVersion: t.version,
+      by: "carol",
+    });
     expect(t.state).toBe("pending");
     const h = await taskHistory(town, t.id);
     expect(h.map((e) => [e.type, e.by, e.to])).toEqual([
@@ -40,14 +70,32 @@ describe("moveTask: the board's drag and drop", () => {
     const t0 = await createTask(town, { description: "will fail", assignTo: a.id });
     await startTask(town, { taskId: t0.id, agentId: a.id, by: "runner" });
     const f = await failTask(town, { taskId: t0.id, error: "boom" });
-    const t = await moveTask(town, { taskId: f.id, target: { kind: "backlog" }, expectedState: "failed", expectedVersion: f.version, by: "dan" });
+    const t = await moveTask(town, {
+      taskId: f.id,
+      target: { kind: "backlog" },
+      expectedState: "failed",
+      expectedVersion: f.version,
+      by: "dan",
+    });
     expect(t).toMatchObject({ state: "pending", error: null });
   });
 
   test("a stale move is refused and changes nothing", async () => {
     const t = await createTask(town, { description: "contested" });
-    await moveTask(town, { taskId: t.id, target: { kind: "cancelled" }, expectedState: "pending", expectedVersion: t.version, by: "first" });
-    const err = await moveTask(town, { taskId: t.id, target: { kind: "agent", agent: "mover-a" }, expectedState: "pending", expectedVersion: t.version, by: "second" }).catch((e: unknown) => e);
+    await moveTask(town, {
+      taskId: t.id,
+      target: { kind: "cancelled" },
+      expectedState: "pending",
+      expectedVersion: t.version,
+      by: "first",
+    });
+    const err = await moveTask(town, {
+      taskId: t.id,
+      target: { kind: "agent", agent: "mover-a" },
+      expectedState: "pending",
+      expectedVersion: t.version,
+      by: "second",
+    }).catch((e: unknown) => e);
     expect(isCoreError(err, "CONFLICT")).toBe(true);
     expect(String(err)).toMatch(/changed since you saw it: it is now cancelled/);
     expect((await taskHistory(town, t.id)).map((e) => e.type)).toEqual(["task.created", "task.cancelled"]);

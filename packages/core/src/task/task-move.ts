@@ -35,5 +35,8 @@ export async function moveTask(town: Town, input: MoveTaskInput): Promise<Task> 
   if (t.kind === "cancelled") return cancelTask(town, base);
   if (current.state === "assigned") return unassignTask(town, base);
   if (current.state === "failed" || current.state === "cancelled") return retryTask(town, base);
-  throw new CoreError("INVALID_STATE", `a ${current.state} task cannot go back to the backlog`, { state: current.state, version: current.version });
+  throw new CoreError("INVALID_STATE", `a ${current.state} task cannot go back to the backlog`, {
+    state: current.state,
+    version: current.version,
+  });
 }

@@ -51,11 +51,18 @@ test("exactly 64 KiB is accepted, in ASCII and in multi-byte text, and stored by
 
 test("valid surrogate pairs, upper-case and duplicate tags are fine", async () => {
   const t = await createTask(town, { description: "ship it 🚀 — ✓", tags: [" UI ", "ui", "backend.api", "v1:beta"] });
-  expect(await getTask(town, t.id)).toMatchObject({ description: "ship it 🚀 — ✓", tags: ["ui", "backend.api", "v1:beta"] });
+  expect(await getTask(town, t.id)).toMatchObject({
+    description: "ship it 🚀 — ✓",
+    tags: ["ui", "backend.api", "v1:beta"],
+  });
 });
 
 test("an unknown assignee → NOT_FOUND, nothing written", async () => {
-  const err = await expectRefusedUnchanged(town, () => createTask(town, { description: "x", assignTo: "ghost" }), "NOT_FOUND");
+  const err = await expectRefusedUnchanged(
+    town,
+    () => createTask(town, { description: "x", assignTo: "ghost" }),
+    "NOT_FOUND",
+  );
   expect(err.message).toContain("ghost");
 });
 
@@ -63,14 +70,33 @@ test("bad input to other task changes → VALIDATION, nothing written", async ()
   const t = await createTask(town, { description: "target", assignTo: "worker" });
   const agentId = t.assignedTo!;
   await expectRefusedUnchanged(town, () => assignTask(town, { taskId: "", agent: "worker" }), "VALIDATION");
-  await expectRefusedUnchanged(town, () => assignTask(town, { taskId: t.id, agent: "worker", expectedVersion: -1 }), "VALIDATION");
-  await expectRefusedUnchanged(town, () => assignTask(town, { taskId: t.id, agent: "worker", expectedVersion: 1.5 }), "VALIDATION");
+  await expectRefusedUnchanged(
+    town,
+    () => assignTask(town, { taskId: t.id, agent: "worker", expectedVersion: -1 }),
+    "VALIDATION",
+  );
+  await expectRefusedUnchanged(
+    town,
+    () => assignTask(town, { taskId: t.id, agent: "worker", expectedVersion: 1.5 }),
+    "VALIDATION",
+  );
   await startTask(town, { taskId: t.id, agentId, by: "runner:x" });
   await expectRefusedUnchanged(town, () => failTask(town, { taskId: t.id, error: "" }), "VALIDATION");
-  await expectRefusedUnchanged(town, () => completeTask(town, { taskId: t.id, result: "r".repeat(KiB64 + 1) }), "VALIDATION");
+  await expectRefusedUnchanged(
+    town,
+    () => completeTask(town, { taskId: t.id, result: "r".repeat(KiB64 + 1) }),
+    "VALIDATION",
+  );
 });
 
 test("the messages say what was wrong", async () => {
-  const err = await expectRefusedUnchanged(town, () => createTask(town, { description: "", tags: ["Bad Tag"] }), "VALIDATION");
-  expect(err.details.issues).toEqual(["description: the task text is empty", expect.stringContaining("tags.0: a tag is 1-32 characters")]);
+  const err = await expectRefusedUnchanged(
+    town,
+    () => createTask(town, { description: "", tags: ["Bad Tag"] }),
+    "VALIDATION",
+  );
+  expect(err.details.issues).toEqual([
+    "description: the task text is empty",
+    expect.stringContaining("tags.0: a tag is 1-32 characters"),
+  ]);
 });

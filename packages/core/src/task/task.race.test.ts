@@ -21,7 +21,9 @@ let agents: Agent[];
 
 beforeAll(async () => {
   town = await testTown({}, "race");
-  racers = await Promise.all(Array.from({ length: RACERS }, () => townOnRedis({ name: town.name, url: testRedisUrl() })));
+  racers = await Promise.all(
+    Array.from({ length: RACERS }, () => townOnRedis({ name: town.name, url: testRedisUrl() })),
+  );
   // CLIENT ID of the node holding the town (on a Cluster, ids are per node).
   const ids = new Set(await Promise.all(racers.map(async (r) => nodeFor(r.redis, r.keys.meta).client("ID"))));
   expect(ids.size).toBe(RACERS); // really 50 connections
@@ -47,7 +49,9 @@ async function race<T>(calls: (() => Promise<T>)[]) {
 
 test("50 assigns with the same expectedVersion: exactly one wins, the rest get CONFLICT", async () => {
   const t = await createTask(town, { description: "one card, fifty hands" });
-  const { won, errors } = await race(racers.map((r, i) => () => assignTask(r, { taskId: t.id, agent: agents[i]!.id, expectedVersion: t.version })));
+  const { won, errors } = await race(
+    racers.map((r, i) => () => assignTask(r, { taskId: t.id, agent: agents[i]!.id, expectedVersion: t.version })),
+  );
   expect(won).toHaveLength(1);
   expect(errors).toHaveLength(RACERS - 1);
   for (const e of errors) expect(isCoreError(e, "CONFLICT"), String(e)).toBe(true);
@@ -62,7 +66,9 @@ test("50 assigns with the same expectedVersion: exactly one wins, the rest get C
 
 test("without expectedVersion, racing assigns serialise: each is one step, versions and events agree", async () => {
   const t = await createTask(town, { description: "last writer wins, but every write counts" });
-  const { won, errors } = await race(racers.slice(0, 20).map((r, i) => () => assignTask(r, { taskId: t.id, agent: agents[i]!.id })));
+  const { won, errors } = await race(
+    racers.slice(0, 20).map((r, i) => () => assignTask(r, { taskId: t.id, agent: agents[i]!.id })),
+  );
   expect(errors).toEqual([]);
   expect(won.map((x) => x.version).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 2));
   const stored = await getTask(town, t.id);
@@ -94,7 +100,9 @@ test("cancel against assign with the same expectedVersion: exactly one wins, eve
 
 test("50 claimers on a backlog of 10: every task is claimed exactly once", async () => {
   const claimTown = await testTown({}, "claim");
-  const handles = await Promise.all(Array.from({ length: RACERS }, () => townOnRedis({ name: claimTown.name, url: testRedisUrl() })));
+  const handles = await Promise.all(
+    Array.from({ length: RACERS }, () => townOnRedis({ name: claimTown.name, url: testRedisUrl() })),
+  );
   try {
     const workers: Agent[] = [];
     for (let i = 0; i < RACERS; i++) workers.push(await spawnAgent(claimTown, { name: `w-${i}`, model: "claude" }));
@@ -113,7 +121,8 @@ test("50 claimers on a backlog of 10: every task is claimed exactly once", async
       expect(stored).toMatchObject({ state: "assigned", assignedTo: t.assignedTo, version: 2 });
     }
     const events = await readEvents(claimTown, { count: 10_000 });
-    for (const t of tasks) expect(events.filter((e) => e.taskId === t.id && e.type === "task.assigned")).toHaveLength(1);
+    for (const t of tasks)
+      expect(events.filter((e) => e.taskId === t.id && e.type === "task.assigned")).toHaveLength(1);
     expect(await claimTown.redis.zcard(claimTown.keys.backlog)).toBe(0);
     await expectTaskIndexesConsistent(claimTown);
   } finally {

@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { testTown } from "../testing";
-import { dumpTown, expectCoreError, expectRefusedUnchanged, expectTaskIndexesConsistent, sleep } from "../testing/inspect";
+import {
+  dumpTown,
+  expectCoreError,
+  expectRefusedUnchanged,
+  expectTaskIndexesConsistent,
+  sleep,
+} from "../testing/inspect";
 import { killAgent, spawnAgent } from "../agent/agent.service";
 import { lastEventId, readEvents } from "../channel/events";
 import { drain } from "../channel/channel";
@@ -64,7 +70,11 @@ async function taskIn(state: TaskState, description = `task in ${state}`): Promi
  * Runs one transition and checks its contract: the returned task is what is stored, the version went up by
  * exactly one, exactly the expected events were appended (describing the change), and the indexes agree.
  */
-async function step(before: Task | null, run: () => Promise<Task>, expected: { to: TaskState; event: string; extraEvents?: string[] }): Promise<Task> {
+async function step(
+  before: Task | null,
+  run: () => Promise<Task>,
+  expected: { to: TaskState; event: string; extraEvents?: string[] },
+): Promise<Task> {
   const from = await lastEventId(town);
   const after = await run();
   expect(after.state).toBe(expected.to);
@@ -72,26 +82,49 @@ async function step(before: Task | null, run: () => Promise<Task>, expected: { t
   expect(await getTask(town, after.id)).toEqual(after);
   const events = await readEvents(town, { after: from });
   expect(events.map((e) => e.type)).toEqual([expected.event, ...(expected.extraEvents ?? [])]);
-  expect(events[0]).toMatchObject({ taskId: after.id, from: before?.state ?? null, to: after.state, version: after.version, agentId: after.assignedTo });
+  expect(events[0]).toMatchObject({
+    taskId: after.id,
+    from: before?.state ?? null,
+    to: after.state,
+    version: after.version,
+    agentId: after.assignedTo,
+  });
   await expectTaskIndexesConsistent(town);
   return after;
 }
 
 const jobsOf = async (agentId: string, taskId: string) =>
-  (await agentQueue(town, agentId).getJobs(["waiting", "prioritized", "delayed"], 0, 1000)).filter((j) => j.data.taskId === taskId);
+  (await agentQueue(town, agentId).getJobs(["waiting", "prioritized", "delayed"], 0, 1000)).filter(
+    (j) => j.data.taskId === taskId,
+  );
 
 describe("legal transitions", () => {
   test("create: pending, in the backlog, version 1, one task.created", async () => {
-    const t = await step(null, () => createTask(town, { description: "write tests", priority: "high", tags: ["Core", "tests", "core"], by: "ana" }), {
-      to: "pending",
-      event: "task.created",
+    const t = await step(
+      null,
+      () =>
+        createTask(town, { description: "write tests", priority: "high", tags: ["Core", "tests", "core"], by: "ana" }),
+      {
+        to: "pending",
+        event: "task.created",
+      },
+    );
+    expect(t).toMatchObject({
+      assignedTo: null,
+      priority: "high",
+      tags: ["core", "tests"],
+      createdBy: "ana",
+      updatedBy: "ana",
+      attempts: 0,
     });
-    expect(t).toMatchObject({ assignedTo: null, priority: "high", tags: ["core", "tests"], createdBy: "ana", updatedBy: "ana", attempts: 0 });
     expect(await town.redis.zscore(town.keys.backlog, t.id)).not.toBeNull();
   });
 
   test("create assigned: assigned to the agent, not in the backlog, a run is queued", async () => {
-    const t = await step(null, () => createTask(town, { description: "pre-assigned", assignTo: "ALPHA" }), { to: "assigned", event: "task.created" });
+    const t = await step(null, () => createTask(town, { description: "pre-assigned", assignTo: "ALPHA" }), {
+      to: "assigned",
+      event: "task.created",
+    });
     expect(t.assignedTo).toBe(alpha.id);
     expect(await town.redis.zscore(town.keys.backlog, t.id)).toBeNull();
     expect(await jobsOf(alpha.id, t.id)).toHaveLength(1);
@@ -99,11 +132,17 @@ describe("legal transitions", () => {
 
   test("assign, reassign, unassign", async () => {
     const t0 = await taskIn("pending");
-    const t1 = await step(t0, () => assignTask(town, { taskId: t0.id, agent: "alpha", by: "ana" }), { to: "assigned", event: "task.assigned" });
+    const t1 = await step(t0, () => assignTask(town, { taskId: t0.id, agent: "alpha", by: "ana" }), {
+      to: "assigned",
+      event: "task.assigned",
+    });
     expect(t1).toMatchObject({ assignedTo: alpha.id, updatedBy: "ana" });
     expect(await jobsOf(alpha.id, t0.id)).toHaveLength(1);
 
-    const t2 = await step(t1, () => assignTask(town, { taskId: t0.id, agent: beta.id }), { to: "assigned", event: "task.assigned" });
+    const t2 = await step(t1, () => assignTask(town, { taskId: t0.id, agent: beta.id }), {
+      to: "assigned",
+      event: "task.assigned",
+    });
     expect(t2.assignedTo).toBe(beta.id);
     expect((await readEvents(town, { count: 1 }))[0]).toMatchObject({ prevAgentId: alpha.id, agentId: beta.id });
     expect(await jobsOf(alpha.id, t0.id)).toHaveLength(0);
@@ -117,7 +156,10 @@ describe("legal transitions", () => {
 
   test("start counts an attempt; complete reports task_done to the supervisor", async () => {
     const t0 = await taskIn("assigned");
-    const t1 = await step(t0, () => startTask(town, { taskId: t0.id, agentId: alpha.id, by: RUNNER }), { to: "running", event: "task.started" });
+    const t1 = await step(t0, () => startTask(town, { taskId: t0.id, agentId: alpha.id, by: RUNNER }), {
+      to: "running",
+      event: "task.started",
+    });
     expect(t1.attempts).toBe(1);
     expect(t1.startedAt).toBeGreaterThan(0);
     await drain(town, "supervisor", 1000);
@@ -130,13 +172,22 @@ describe("legal transitions", () => {
     expect(t2.completedAt).toBeGreaterThanOrEqual(t1.startedAt!);
     const [report, ...rest] = await drain(town, "supervisor", 1000);
     expect(rest).toHaveLength(0);
-    expect(report).toMatchObject({ type: "task_done", correlationId: t0.id, from: "alpha", data: { taskId: t0.id, agentId: alpha.id } });
+    expect(report).toMatchObject({
+      type: "task_done",
+      correlationId: t0.id,
+      from: "alpha",
+      data: { taskId: t0.id, agentId: alpha.id },
+    });
   });
 
   test("fail stores the reason and reports task_failed (high) to the supervisor", async () => {
     const t0 = await taskIn("running");
     await drain(town, "supervisor", 1000);
-    const t1 = await step(t0, () => failTask(town, { taskId: t0.id, error: "exit 2: boom" }), { to: "failed", event: "task.failed", extraEvents: ["message.sent"] });
+    const t1 = await step(t0, () => failTask(town, { taskId: t0.id, error: "exit 2: boom" }), {
+      to: "failed",
+      event: "task.failed",
+      extraEvents: ["message.sent"],
+    });
     expect(t1.error).toBe("exit 2: boom");
     const reports = await drain(town, "supervisor", 1000);
     expect(reports).toHaveLength(1);
@@ -145,12 +196,18 @@ describe("legal transitions", () => {
 
   test("requeue: running back to assigned on the same agent, with a resume run in front", async () => {
     const t0 = await taskIn("running");
-    const t1 = await step(t0, () => requeueTask(town, { taskId: t0.id, reason: "interrupted", by: RUNNER }), { to: "assigned", event: "task.requeued" });
+    const t1 = await step(t0, () => requeueTask(town, { taskId: t0.id, reason: "interrupted", by: RUNNER }), {
+      to: "assigned",
+      event: "task.requeued",
+    });
     expect(t1).toMatchObject({ assignedTo: alpha.id, error: "interrupted", attempts: 1 });
     const jobs = await jobsOf(alpha.id, t0.id);
     expect(jobs.map((j) => j.opts.priority)).toContain(1);
     // It can run again: the next start counts a second attempt and clears the interruption reason.
-    const t2 = await step(t1, () => startTask(town, { taskId: t0.id, agentId: alpha.id, by: RUNNER }), { to: "running", event: "task.started" });
+    const t2 = await step(t1, () => startTask(town, { taskId: t0.id, agentId: alpha.id, by: RUNNER }), {
+      to: "running",
+      event: "task.started",
+    });
     expect(t2).toMatchObject({ attempts: 2, error: null });
   });
 
@@ -162,12 +219,15 @@ describe("legal transitions", () => {
     if (state === "assigned") expect(await jobsOf(alpha.id, t0.id)).toHaveLength(0);
   });
 
-  test.each(["failed", "cancelled"] as const)("retry from %s: back to the backlog, unassigned and clean", async (state) => {
-    const t0 = await taskIn(state);
-    const t1 = await step(t0, () => retryTask(town, { taskId: t0.id }), { to: "pending", event: "task.retried" });
-    expect(t1).toMatchObject({ assignedTo: null, error: null, result: null, completedAt: null, startedAt: null });
-    expect(await town.redis.zscore(town.keys.backlog, t0.id)).not.toBeNull();
-  });
+  test.each(["failed", "cancelled"] as const)(
+    "retry from %s: back to the backlog, unassigned and clean",
+    async (state) => {
+      const t0 = await taskIn(state);
+      const t1 = await step(t0, () => retryTask(town, { taskId: t0.id }), { to: "pending", event: "task.retried" });
+      expect(t1).toMatchObject({ assignedTo: null, error: null, result: null, completedAt: null, startedAt: null });
+      expect(await town.redis.zscore(town.keys.backlog, t0.id)).not.toBeNull();
+    },
+  );
 });
 
 /** Legal `from` states of each action, as DESIGN.md draws them (written out here, not imported). */
@@ -193,7 +253,9 @@ const ACTIONS: Record<string, (t: Task) => Promise<Task>> = {
   retry: (t) => retryTask(town, { taskId: t.id }),
 };
 
-const ILLEGAL = Object.entries(LEGAL).flatMap(([action, from]) => TASK_STATES.filter((s) => !from.includes(s)).map((s) => [action, s] as const));
+const ILLEGAL = Object.entries(LEGAL).flatMap(([action, from]) =>
+  TASK_STATES.filter((s) => !from.includes(s)).map((s) => [action, s] as const),
+);
 
 describe("illegal transitions change nothing", () => {
   test("the table covers every (state, action) pair", () => {
@@ -214,18 +276,30 @@ describe("illegal transitions change nothing", () => {
     const gone = await spawnAgent(town, { name: "gone", model: "claude" });
     await killAgent(town, gone.id);
     const t = await taskIn("pending");
-    const err = await expectRefusedUnchanged(town, () => assignTask(town, { taskId: t.id, agent: "gone" }), "INVALID_STATE");
+    const err = await expectRefusedUnchanged(
+      town,
+      () => assignTask(town, { taskId: t.id, agent: "gone" }),
+      "INVALID_STATE",
+    );
     expect(err.message).toContain("stopped");
     await expectRefusedUnchanged(town, () => createTask(town, { description: "x", assignTo: "gone" }), "INVALID_STATE");
   });
 
   test("a runner starting a task assigned to another agent gets CONFLICT and changes nothing", async () => {
     const t = await taskIn("assigned");
-    await expectRefusedUnchanged(town, () => startTask(town, { taskId: t.id, agentId: beta.id, by: RUNNER }), "CONFLICT");
+    await expectRefusedUnchanged(
+      town,
+      () => startTask(town, { taskId: t.id, agentId: beta.id, by: RUNNER }),
+      "CONFLICT",
+    );
   });
 
   test("unknown task → NOT_FOUND, nothing written", async () => {
-    await expectRefusedUnchanged(town, () => cancelTask(town, { taskId: "00000000-0000-0000-0000-000000000000" }), "NOT_FOUND");
+    await expectRefusedUnchanged(
+      town,
+      () => cancelTask(town, { taskId: "00000000-0000-0000-0000-000000000000" }),
+      "NOT_FOUND",
+    );
     await expectRefusedUnchanged(town, () => assignTask(town, { taskId: "no-such-task", agent: "alpha" }), "NOT_FOUND");
   });
 });
@@ -240,16 +314,19 @@ describe("expectedVersion", () => {
     ["retry", "failed", (t, v) => retryTask(town, { taskId: t.id, expectedVersion: v })],
   ];
 
-  test.each(CASES)("%s with a stale version → CONFLICT, nothing changed; the current version works", async (_action, state, run) => {
-    const t = await taskIn(state);
-    for (const stale of [t.version - 1, t.version + 1]) {
-      const err = await expectRefusedUnchanged(town, () => run(t, stale), "CONFLICT");
-      expect(err.message).toContain(`version ${t.version}`);
-      expect(err.details).toMatchObject({ state, version: t.version });
-    }
-    const next = await run(t, t.version);
-    expect(next.version).toBe(t.version + 1);
-  });
+  test.each(CASES)(
+    "%s with a stale version → CONFLICT, nothing changed; the current version works",
+    async (_action, state, run) => {
+      const t = await taskIn(state);
+      for (const stale of [t.version - 1, t.version + 1]) {
+        const err = await expectRefusedUnchanged(town, () => run(t, stale), "CONFLICT");
+        expect(err.message).toContain(`version ${t.version}`);
+        expect(err.details).toMatchObject({ state, version: t.version });
+      }
+      const next = await run(t, t.version);
+      expect(next.version).toBe(t.version + 1);
+    },
+  );
 });
 
 describe("backlog, claim, listing, lookup", () => {
@@ -279,7 +356,9 @@ describe("backlog, claim, listing, lookup", () => {
     const backlog = await listBacklog(own);
     expect(backlog.total).toBe(8);
     expect(backlog.items.map((t) => t.description)).toEqual(expected);
-    expect((await listBacklog(own, { offset: 2, limit: 3 })).items.map((t) => t.description)).toEqual(expected.slice(2, 5));
+    expect((await listBacklog(own, { offset: 2, limit: 3 })).items.map((t) => t.description)).toEqual(
+      expected.slice(2, 5),
+    );
     const claimed: string[] = [];
     for (;;) {
       const t = await claimTask(own, { agent: "worker" });

@@ -50,9 +50,20 @@ export async function findTask(town: Town, ref: string): Promise<Task | null> {
   const exact = await readTask(town, ref);
   if (exact) return exact;
   if (!/^[0-9a-f-]{1,36}$/i.test(ref)) return null;
-  const ids = await town.redis.zrangebylex(town.keys.taskIds, `[${ref.toLowerCase()}`, `[${ref.toLowerCase()}\xff`, "LIMIT", 0, 10);
+  const ids = await town.redis.zrangebylex(
+    town.keys.taskIds,
+    `[${ref.toLowerCase()}`,
+    `[${ref.toLowerCase()}\xff`,
+    "LIMIT",
+    0,
+    10,
+  );
   if (ids.length > 1) {
-    throw new CoreError("AMBIGUOUS", `"${ref}" matches ${ids.length} tasks (${ids.map(shortId).join(", ")}…): give more of the id`, { candidates: ids });
+    throw new CoreError(
+      "AMBIGUOUS",
+      `"${ref}" matches ${ids.length} tasks (${ids.map(shortId).join(", ")}…): give more of the id`,
+      { candidates: ids },
+    );
   }
   return ids[0] ? readTask(town, ids[0]) : null;
 }
@@ -68,7 +79,10 @@ function indexPlan(town: Town, prev: Task | null, next: Task): WritePlan {
   const k = town.keys;
   const plan: Required<Pick<WritePlan, "zadd" | "zrem">> & WritePlan = { expect: [], zadd: [], zrem: [] };
   if (!prev) {
-    plan.zadd.push({ key: k.tasks, score: next.createdAt, member: next.id }, { key: k.taskIds, score: 0, member: next.id });
+    plan.zadd.push(
+      { key: k.tasks, score: next.createdAt, member: next.id },
+      { key: k.taskIds, score: 0, member: next.id },
+    );
   }
   if (!prev || prev.state !== next.state) {
     if (prev) plan.zrem.push({ key: k.tasksByState(prev.state), member: next.id });
@@ -78,7 +92,8 @@ function indexPlan(town: Town, prev: Task | null, next: Task): WritePlan {
   else if (prev?.state === "pending") plan.zrem.push({ key: k.backlog, member: next.id });
   if (prev?.assignedTo !== next.assignedTo) {
     if (prev?.assignedTo) plan.zrem.push({ key: k.tasksByAgent(prev.assignedTo), member: next.id });
-    if (next.assignedTo) plan.zadd.push({ key: k.tasksByAgent(next.assignedTo), score: next.createdAt, member: next.id });
+    if (next.assignedTo)
+      plan.zadd.push({ key: k.tasksByAgent(next.assignedTo), score: next.createdAt, member: next.id });
   }
   return plan;
 }
@@ -103,7 +118,11 @@ const HISTORY_MAX = 200;
 function historyPlan(town: Town, type: EventType, by: string, prev: Task | null, next: Task): WritePlan {
   const event = taskEvent(town, type, by, prev, next)!;
   const entry = { ...event.data, error: next.error, attempts: next.attempts };
-  return { expect: [], event, rpush: [{ key: town.keys.taskHistory(next.id), value: JSON.stringify(entry), max: HISTORY_MAX }] };
+  return {
+    expect: [],
+    event,
+    rpush: [{ key: town.keys.taskHistory(next.id), value: JSON.stringify(entry), max: HISTORY_MAX }],
+  };
 }
 
 /** A task's changes, oldest first (each with the town event id and type). */
@@ -153,7 +172,11 @@ async function changeTask(town: Town, ref: string, spec: ChangeSpec): Promise<Ta
     const now = Date.now();
     const patch = await spec.patch(prev, now);
     const next: Task = { ...prev, ...patch, updatedAt: now, updatedBy: spec.by, version: prev.version + 1 };
-    const plan = mergePlans(changePlan(town.keys.task(prev.id), prev, next, CODEC), indexPlan(town, prev, next), historyPlan(town, spec.event, spec.by, prev, next));
+    const plan = mergePlans(
+      changePlan(town.keys.task(prev.id), prev, next, CODEC),
+      indexPlan(town, prev, next),
+      historyPlan(town, spec.event, spec.by, prev, next),
+    );
     const res = await applyPlan(town.redis, plan);
     if (res.ok) {
       await spec.after?.(prev, next);
@@ -199,7 +222,11 @@ export async function createTask(town: Town, raw: CreateTaskInput): Promise<Task
     updatedBy: input.by,
     version: 1,
   };
-  const plan = mergePlans(changePlan(town.keys.task(task.id), null, task, CODEC), indexPlan(town, null, task), historyPlan(town, "task.created", input.by, null, task));
+  const plan = mergePlans(
+    changePlan(town.keys.task(task.id), null, task, CODEC),
+    indexPlan(town, null, task),
+    historyPlan(town, "task.created", input.by, null, task),
+  );
   const res = await applyPlan(town.redis, plan);
   if (!res.ok) throw new CoreError("INTERNAL", `could not create task: ${res.reason}`);
   await enqueueRun(town, task);
@@ -244,7 +271,10 @@ export async function startTask(town: Town, input: { taskId: string; agentId: st
     by: input.by,
     patch: (t, now) => {
       if (t.assignedTo !== input.agentId) {
-        throw new CoreError("CONFLICT", `task ${shortId(t.id)} is assigned to another agent now`, { state: t.state, version: t.version });
+        throw new CoreError("CONFLICT", `task ${shortId(t.id)} is assigned to another agent now`, {
+          state: t.state,
+          version: t.version,
+        });
       }
       return { state: "running", startedAt: now, attempts: t.attempts + 1, error: null, result: null };
     },
@@ -278,7 +308,10 @@ export async function failTask(town: Town, raw: FailTaskInput): Promise<Task> {
 }
 
 /** A run was interrupted (urgent message, runner lost or stopping): back to assigned on the same agent. */
-export async function requeueTask(town: Town, input: { taskId: string; reason: string; by: string; expectedVersion?: number }): Promise<Task> {
+export async function requeueTask(
+  town: Town,
+  input: { taskId: string; reason: string; by: string; expectedVersion?: number },
+): Promise<Task> {
   return changeTask(town, input.taskId, {
     action: "requeue",
     event: "task.requeued",
@@ -298,7 +331,8 @@ export async function cancelTask(town: Town, raw: TaskChangeInput): Promise<Task
     expectedVersion: input.expectedVersion,
     by: input.by,
     patch: (_t, now) => ({ state: "cancelled", completedAt: now }),
-    after: async (prev) => (prev.assignedTo && prev.state === "assigned" ? dequeueRuns(town, prev.assignedTo, prev.id) : undefined),
+    after: async (prev) =>
+      prev.assignedTo && prev.state === "assigned" ? dequeueRuns(town, prev.assignedTo, prev.id) : undefined,
   });
 }
 
@@ -310,7 +344,14 @@ export async function retryTask(town: Town, raw: TaskChangeInput): Promise<Task>
     event: "task.retried",
     expectedVersion: input.expectedVersion,
     by: input.by,
-    patch: () => ({ state: "pending", assignedTo: null, completedAt: null, startedAt: null, error: null, result: null }),
+    patch: () => ({
+      state: "pending",
+      assignedTo: null,
+      completedAt: null,
+      startedAt: null,
+      error: null,
+      result: null,
+    }),
   });
 }
 
@@ -334,7 +375,10 @@ export async function getTasks(town: Town, ids: string[]): Promise<Task[]> {
   const pipe = town.redis.pipeline();
   for (const id of ids) pipe.hgetall(town.keys.task(id));
   const rows = (await pipe.exec()) ?? [];
-  return rows.map(([, h]) => h as Record<string, string>).filter((h) => h?.id).map((h) => decodeFields<Task>(h, CODEC, NULLABLE));
+  return rows
+    .map(([, h]) => h as Record<string, string>)
+    .filter((h) => h?.id)
+    .map((h) => decodeFields<Task>(h, CODEC, NULLABLE));
 }
 
 export interface TaskPage {
@@ -368,7 +412,11 @@ export async function listTasks(town: Town, raw: ListTasksInput = {}): Promise<T
  * A page over several states merged, newest change first (e.g. failed + cancelled on the board). Reads the top
  * `offset + limit` of each state index, so a page costs O(offset + limit) whatever the number of tasks.
  */
-export async function listTasksInStates(town: Town, states: TaskState[], opts: { offset?: number; limit?: number } = {}): Promise<TaskPage> {
+export async function listTasksInStates(
+  town: Town,
+  states: TaskState[],
+  opts: { offset?: number; limit?: number } = {},
+): Promise<TaskPage> {
   const offset = opts.offset ?? 0;
   const limit = Math.min(opts.limit ?? 50, 1000);
   const pipe = town.redis.pipeline();
@@ -386,7 +434,13 @@ export async function listTasksInStates(town: Town, states: TaskState[], opts: {
   });
   // The order ZREVRANGE gives on one key: score descending, then member descending.
   scored.sort((a, b) => b.score - a.score || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
-  return { items: await getTasks(town, scored.slice(offset, offset + limit).map((p) => p.id)), total };
+  return {
+    items: await getTasks(
+      town,
+      scored.slice(offset, offset + limit).map((p) => p.id),
+    ),
+    total,
+  };
 }
 
 export async function countTasks(town: Town): Promise<Record<TaskState, number>> {
@@ -417,10 +471,20 @@ export async function claimTask(town: Town, input: { agent: string; by?: string 
     const seen = await findTask(town, id);
     if (!seen || seen.state !== "pending") continue;
     try {
-      return await assignTask(town, { taskId: id, agent: input.agent, by: input.by ?? "cli", expectedVersion: seen.version });
+      return await assignTask(town, {
+        taskId: id,
+        agent: input.agent,
+        by: input.by ?? "cli",
+        expectedVersion: seen.version,
+      });
     } catch (err) {
       // Someone else claimed or cancelled it first: take the next one.
-      if (err instanceof CoreError && (err.code === "INVALID_STATE" || err.code === "CONFLICT") && !("agentState" in err.details)) continue;
+      if (
+        err instanceof CoreError &&
+        (err.code === "INVALID_STATE" || err.code === "CONFLICT") &&
+        !("agentState" in err.details)
+      )
+        continue;
       throw err;
     }
   }

@@ -16,10 +16,17 @@ export const TaskDescription = z
   .string()
   .refine((s) => s.length > 0, "the task text is empty")
   .refine((s) => !s.includes("\u0000"), "the task text contains a NUL byte")
-  .refine((s) => !/[\uD800-\uDFFF]/.test(s.replace(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g, "")), "the task text is not valid UTF-8")
+  .refine(
+    (s) => !/[\uD800-\uDFFF]/.test(s.replace(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g, "")),
+    "the task text is not valid UTF-8",
+  )
   .superRefine((s, ctx) => {
     const bytes = Buffer.byteLength(s, "utf8");
-    if (bytes > MAX_DESCRIPTION_BYTES) ctx.addIssue({ code: "custom", message: `the task text is ${bytes} bytes; the limit is ${MAX_DESCRIPTION_BYTES} (64 KiB)` });
+    if (bytes > MAX_DESCRIPTION_BYTES)
+      ctx.addIssue({
+        code: "custom",
+        message: `the task text is ${bytes} bytes; the limit is ${MAX_DESCRIPTION_BYTES} (64 KiB)`,
+      });
   });
 
 export const Tag = z
@@ -62,7 +69,11 @@ export const CreateTaskInput = z.object({
 export type CreateTaskInput = z.input<typeof CreateTaskInput>;
 
 /** Every change may carry the version the caller saw; a stale one is refused with CONFLICT. */
-const Change = { taskId: z.string().min(1), expectedVersion: z.number().int().nonnegative().optional(), by: Actor.default("cli") };
+const Change = {
+  taskId: z.string().min(1),
+  expectedVersion: z.number().int().nonnegative().optional(),
+  by: Actor.default("cli"),
+};
 
 export const AssignTaskInput = z.object({ ...Change, agent: z.string().min(1) });
 export type AssignTaskInput = z.input<typeof AssignTaskInput>;

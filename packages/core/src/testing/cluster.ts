@@ -60,7 +60,14 @@ export async function startRedisCluster(opts: { masters?: number } = {}): Promis
         try {
           const node = await startRedisServer({
             port,
-            extraArgs: ["--cluster-enabled", "yes", "--cluster-config-file", join(dir, `nodes-${port}.conf`), "--cluster-node-timeout", "5000"],
+            extraArgs: [
+              "--cluster-enabled",
+              "yes",
+              "--cluster-config-file",
+              join(dir, `nodes-${port}.conf`),
+              "--cluster-node-timeout",
+              "5000",
+            ],
           });
           nodes.push(node);
           taken.add(port).add(port + 10_000);
@@ -74,7 +81,13 @@ export async function startRedisCluster(opts: { masters?: number } = {}): Promis
     const cli = process.env.TT_REDIS_CLI ?? "redis-cli";
     await run(cli, ["--cluster", "create", ...addrs, "--cluster-replicas", "0", "--cluster-yes"], { timeout: 30_000 });
     await waitClusterOk(nodes.map((s) => s.port));
-    return { url: `redis+cluster://${addrs.join(",")}`, ports: nodes.map((s) => s.port), pids: nodes.map((s) => s.pid), dir, stop };
+    return {
+      url: `redis+cluster://${addrs.join(",")}`,
+      ports: nodes.map((s) => s.port),
+      pids: nodes.map((s) => s.pid),
+      dir,
+      stop,
+    };
   } catch (err) {
     await stop();
     throw err;
@@ -92,9 +105,12 @@ async function waitClusterOk(ports: number[], timeoutMs = 30_000): Promise<void>
     const until = Date.now() + timeoutMs;
     for (;;) {
       const infos = await Promise.all(conns.map((c) => c.cluster("INFO").then(String, () => "")));
-      const ok = infos.every((i) => /cluster_state:ok/.test(i) && new RegExp(`cluster_known_nodes:${ports.length}\\b`).test(i));
+      const ok = infos.every(
+        (i) => /cluster_state:ok/.test(i) && new RegExp(`cluster_known_nodes:${ports.length}\\b`).test(i),
+      );
       if (ok) return;
-      if (Date.now() > until) throw new Error(`the test cluster did not reach cluster_state:ok:\n${infos.join("\n---\n")}`);
+      if (Date.now() > until)
+        throw new Error(`the test cluster did not reach cluster_state:ok:\n${infos.join("\n---\n")}`);
       await sleep(100);
     }
   } finally {

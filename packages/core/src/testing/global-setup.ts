@@ -15,7 +15,9 @@ export default async function setup(project: TestProject) {
     }
     const started = Date.now();
     const cluster = await startRedisCluster();
-    console.log(`test Redis Cluster: ${cluster.url} (3 masters, pids ${cluster.pids.join(", ")}, ready in ${Date.now() - started} ms)`);
+    console.log(
+      `test Redis Cluster: ${cluster.url} (3 masters, pids ${cluster.pids.join(", ")}, ready in ${Date.now() - started} ms)`,
+    );
     project.provide("redisUrl", cluster.url);
     return async () => cluster.stop();
   }

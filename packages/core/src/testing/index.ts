@@ -25,7 +25,11 @@ export function testRedisUrl(): string {
 /** A fresh town on the test Redis (with `redis.cluster: true` in a cluster run); close it in afterEach/afterAll. */
 export async function testTown(config: Partial<TownConfigInput> = {}, prefix?: string): Promise<Town> {
   const redis = onCluster() ? { cluster: true, ...config.redis } : config.redis;
-  return townOnRedis({ name: uniqueTownName(prefix), url: testRedisUrl(), config: { ...config, ...(redis ? { redis } : {}) } });
+  return townOnRedis({
+    name: uniqueTownName(prefix),
+    url: testRedisUrl(),
+    config: { ...config, ...(redis ? { redis } : {}) },
+  });
 }
 
 declare module "vitest" {

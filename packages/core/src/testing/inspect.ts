@@ -57,7 +57,9 @@ export async function expectTaskIndexesConsistent(town: Town): Promise<Task[]> {
   const tasks = await Promise.all(ids.map((id) => getTask(town, id)));
   expect(sorted(await r.zrange(k.taskIds, 0, "-1"))).toEqual(sorted(ids));
   for (const s of TASK_STATES) {
-    expect(sorted(await r.zrange(k.tasksByState(s), 0, "-1")), `tasks:state:${s}`).toEqual(sorted(tasks.filter((t) => t.state === s).map((t) => t.id)));
+    expect(sorted(await r.zrange(k.tasksByState(s), 0, "-1")), `tasks:state:${s}`).toEqual(
+      sorted(tasks.filter((t) => t.state === s).map((t) => t.id)),
+    );
   }
   const pending = tasks.filter((t) => t.state === "pending");
   const backlog = await r.zrange(k.backlog, 0, "-1", "WITHSCORES");
@@ -71,11 +73,15 @@ export async function expectTaskIndexesConsistent(town: Town): Promise<Task[]> {
   expect(sorted(backlogIds)).toEqual(sorted(pending.map((t) => t.id)));
   for (const t of tasks) {
     if (t.state === "pending") expect(t.assignedTo, `pending task ${t.id} has no agent`).toBeNull();
-    if (t.state === "assigned" || t.state === "running") expect(t.assignedTo, `${t.state} task ${t.id} has an agent`).not.toBeNull();
+    if (t.state === "assigned" || t.state === "running")
+      expect(t.assignedTo, `${t.state} task ${t.id} has an agent`).not.toBeNull();
   }
   const agentPrefix = k.tasksByAgent("");
   const agentKeys = await scanKeys(r, `${escapeGlob(agentPrefix)}*`);
-  const agentIds = new Set([...agentKeys.map((key) => key.slice(agentPrefix.length)), ...tasks.flatMap((t) => (t.assignedTo ? [t.assignedTo] : []))]);
+  const agentIds = new Set([
+    ...agentKeys.map((key) => key.slice(agentPrefix.length)),
+    ...tasks.flatMap((t) => (t.assignedTo ? [t.assignedTo] : [])),
+  ]);
   for (const agentId of agentIds) {
     expect(sorted(await r.zrange(k.tasksByAgent(agentId), 0, "-1")), `tasks:agent:${agentId}`).toEqual(
       sorted(tasks.filter((t) => t.assignedTo === agentId).map((t) => t.id)),
@@ -94,7 +100,9 @@ export async function expectAgentIndexesConsistent(town: Town): Promise<void> {
   expect(sorted(await r.zrange(k.agentIds, 0, "-1"))).toEqual(sorted(ids));
   expect(await r.hgetall(k.agentNames)).toEqual(Object.fromEntries(agents.map((a) => [a.name, a.id])));
   for (const s of AGENT_STATES) {
-    expect(sorted(await r.zrange(k.agentsByState(s), 0, "-1")), `agents:state:${s}`).toEqual(sorted(agents.filter((a) => a.state === s).map((a) => a.id)));
+    expect(sorted(await r.zrange(k.agentsByState(s), 0, "-1")), `agents:state:${s}`).toEqual(
+      sorted(agents.filter((a) => a.state === s).map((a) => a.id)),
+    );
   }
 }
 
@@ -113,7 +121,11 @@ export async function expectCoreError(fn: () => Promise<unknown>, code: CoreErro
 }
 
 /** Runs `fn` and asserts that it fails with `code` and leaves every key of the town exactly as it was. */
-export async function expectRefusedUnchanged(town: Town, fn: () => Promise<unknown>, code: CoreErrorCode): Promise<CoreError> {
+export async function expectRefusedUnchanged(
+  town: Town,
+  fn: () => Promise<unknown>,
+  code: CoreErrorCode,
+): Promise<CoreError> {
   const before = await dumpTown(town);
   const err = await expectCoreError(fn, code);
   expect(await dumpTown(town)).toEqual(before);

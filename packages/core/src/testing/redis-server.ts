@@ -33,12 +33,25 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startRedisServer(opts: { appendonly?: boolean; port?: number; unixSocket?: boolean; extraArgs?: string[] } = {}): Promise<TestRedis> {
+export async function startRedisServer(
+  opts: { appendonly?: boolean; port?: number; unixSocket?: boolean; extraArgs?: string[] } = {},
+): Promise<TestRedis> {
   const port = opts.port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), "tt-redis-"));
   const socket = opts.unixSocket ? join(dir, "redis.sock") : null;
   const args = [
-    "--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", opts.appendonly ? "yes" : "no", "--appendfsync", "everysec",
+    "--port",
+    String(port),
+    "--bind",
+    "127.0.0.1",
+    "--dir",
+    dir,
+    "--save",
+    "",
+    "--appendonly",
+    opts.appendonly ? "yes" : "no",
+    "--appendfsync",
+    "everysec",
     ...(socket ? ["--unixsocket", socket, "--unixsocketperm", "700"] : []),
     ...(opts.extraArgs ?? []),
   ];
@@ -50,7 +63,13 @@ export async function startRedisServer(opts: { appendonly?: boolean; port?: numb
   let version: string;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`redis-server exited (${child.exitCode}): ${stderr}`);
-    const r = new Redis({ port, host: "127.0.0.1", lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+    const r = new Redis({
+      port,
+      host: "127.0.0.1",
+      lazyConnect: true,
+      retryStrategy: () => null,
+      maxRetriesPerRequest: 0,
+    });
     r.on("error", () => {});
     try {
       await r.connect();

@@ -10,7 +10,10 @@ export const STATE_DIR = ".tt";
 export const TownName = z
   .string()
   .trim()
-  .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, "a town name is 1-64 characters of a-z, 0-9, '.', '_' or '-', starting with a letter or digit");
+  .regex(
+    /^[a-z0-9][a-z0-9._-]{0,63}$/,
+    "a town name is 1-64 characters of a-z, 0-9, '.', '_' or '-', starting with a letter or digit",
+  );
 
 export const TownConfig = z
   .object({
@@ -34,7 +37,12 @@ export const TownConfig = z
     runner: z
       .object({
         /** A run longer than this is killed (whole process tree) and the task fails "timed out after N s". */
-        taskTimeoutSec: z.number().int().positive().max(7 * 24 * 3600).default(3600),
+        taskTimeoutSec: z
+          .number()
+          .int()
+          .positive()
+          .max(7 * 24 * 3600)
+          .default(3600),
         /** Runs per task before a lost runner or crash fails it for good. */
         maxAttempts: z.number().int().min(1).max(20).default(3),
         /** SIGTERM → SIGKILL grace when stopping an agent process. */

@@ -50,7 +50,10 @@ export function checkRedisServer(): string {
   const bin = redisServerBinary();
   const r = spawnSync(bin, ["--version"], { encoding: "utf8" });
   if (r.error || r.status !== 0) {
-    throw new CoreError("REDIS_NOT_INSTALLED", `redis-server is not installed (could not run \`${bin}\`): ${INSTALL_HINT}`);
+    throw new CoreError(
+      "REDIS_NOT_INSTALLED",
+      `redis-server is not installed (could not run \`${bin}\`): ${INSTALL_HINT}`,
+    );
   }
   const m = /v=(\d+)\.(\d+)\.(\d+)/.exec(r.stdout);
   const v = m ? [Number(m[1]), Number(m[2]), Number(m[3])] : [0, 0, 0];
@@ -151,8 +154,16 @@ function logTail(paths: ManagedRedisPaths, lines = 15): string {
 
 /** Answers whether the server at `url` is this town's own (same pid as the pidfile, same config file). */
 async function probe(url: string, paths: ManagedRedisPaths): Promise<"ours" | "foreign" | "down"> {
-  const opts = url.startsWith("unix://") ? { path: url.slice("unix://".length) } : { host: "127.0.0.1", port: Number(url.split(":").pop()) };
-  const r = new Redis({ ...opts, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 });
+  const opts = url.startsWith("unix://")
+    ? { path: url.slice("unix://".length) }
+    : { host: "127.0.0.1", port: Number(url.split(":").pop()) };
+  const r = new Redis({
+    ...opts,
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: 1000,
+  });
   r.on("error", () => {});
   try {
     await r.connect();
@@ -208,7 +219,10 @@ export async function ensureManagedRedis(townDir: string): Promise<ManagedRedisS
     );
   }
   if (!(await waitAnswer(url, paths, 15_000))) {
-    throw new CoreError("REDIS_UNAVAILABLE", `redis-server did not come up within 15 s; the end of ${paths.log}:\n${logTail(paths)}`);
+    throw new CoreError(
+      "REDIS_UNAVAILABLE",
+      `redis-server did not come up within 15 s; the end of ${paths.log}:\n${logTail(paths)}`,
+    );
   }
   return { url, pid: readPid(paths)!, started: true };
 }

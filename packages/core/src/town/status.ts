@@ -33,7 +33,10 @@ export interface TownStatus {
 export const RUNNER_ALIVE_MS = 15_000;
 
 export async function listRunners(town: Town): Promise<RunnerInfo[]> {
-  const [all, seen] = await Promise.all([town.redis.hgetall(town.keys.runners), town.redis.zrange(town.keys.runnerAlive, 0, "-1", "WITHSCORES")]);
+  const [all, seen] = await Promise.all([
+    town.redis.hgetall(town.keys.runners),
+    town.redis.zrange(town.keys.runnerAlive, 0, "-1", "WITHSCORES"),
+  ]);
   const last = new Map<string, number>();
   for (let i = 0; i + 1 < seen.length; i += 2) last.set(seen[i]!, Number(seen[i + 1]));
   const now = Date.now();

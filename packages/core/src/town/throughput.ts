@@ -15,7 +15,10 @@ const MINUTE = 60_000;
  * the cost does not depend on the number of tasks. A task that was retried since has left the failed index and
  * no longer counts.
  */
-export async function taskThroughput(town: Town, opts: { minutes?: number; now?: number } = {}): Promise<ThroughputBucket[]> {
+export async function taskThroughput(
+  town: Town,
+  opts: { minutes?: number; now?: number } = {},
+): Promise<ThroughputBucket[]> {
   const minutes = opts.minutes ?? 60;
   const current = Math.floor((opts.now ?? Date.now()) / MINUTE) * MINUTE;
   const starts = Array.from({ length: minutes }, (_, i) => current - (minutes - 1 - i) * MINUTE);

@@ -88,7 +88,8 @@ describe("managed Redis", () => {
     // for up to ~2 s (seen once in CI). What survives a process kill is what it has written to the file: wait for
     // that, as everysec promises, then kill.
     const until = Date.now() + 5_000;
-    while (!/^aof_buffer_length:0\r?$/m.test(await town.redis.info("persistence")) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    while (!/^aof_buffer_length:0\r?$/m.test(await town.redis.info("persistence")) && Date.now() < until)
+      await new Promise((r) => setTimeout(r, 20));
     expect(await town.redis.info("persistence")).toMatch(/^aof_buffer_length:0\r?$/m);
 
     const pid = managedRedisPid(dir)!;

@@ -4,7 +4,16 @@ import type { Redis } from "ioredis";
 import { CoreError } from "../errors";
 import { createRedis, describeRedisUrl, isClusterUrl, waitReady } from "../redis/connection";
 import { townKeys, type TownKeys } from "../redis/keys";
-import { CONFIG_FILE, findTownDir, parseConfig, readConfig, STATE_DIR, type TownConfig, type TownConfigInput, TownName } from "./config";
+import {
+  CONFIG_FILE,
+  findTownDir,
+  parseConfig,
+  readConfig,
+  STATE_DIR,
+  type TownConfig,
+  type TownConfigInput,
+  TownName,
+} from "./config";
 import { ensureManagedRedis, stopManagedRedis } from "./managed-redis";
 import { closeQueues } from "../dispatch/dispatch";
 
@@ -37,18 +46,38 @@ export interface InitTownInput {
 /** Creates tinytown.json and `.tt/` in `dir`, starts the managed Redis (unless a URL is given), and connects. */
 export async function initTown(input: InitTownInput): Promise<Town> {
   const dir = resolve(input.dir);
-  const name = TownName.safeParse(input.name ?? basename(dir).toLowerCase().replace(/[^a-z0-9._-]/g, "-"));
-  if (!name.success) throw new CoreError("VALIDATION", `invalid town name "${input.name ?? basename(dir)}": ${name.error.issues[0]?.message}`);
+  const name = TownName.safeParse(
+    input.name ??
+      basename(dir)
+        .toLowerCase()
+        .replace(/[^a-z0-9._-]/g, "-"),
+  );
+  if (!name.success)
+    throw new CoreError(
+      "VALIDATION",
+      `invalid town name "${input.name ?? basename(dir)}": ${name.error.issues[0]?.message}`,
+    );
   const file = join(dir, CONFIG_FILE);
   if (existsSync(file) && !input.force) {
-    throw new CoreError("ALREADY_EXISTS", `a town is already initialised in ${dir} (${CONFIG_FILE}); use --force to overwrite its config`, { dir });
+    throw new CoreError(
+      "ALREADY_EXISTS",
+      `a town is already initialised in ${dir} (${CONFIG_FILE}); use --force to overwrite its config`,
+      { dir },
+    );
   }
   const config = parseConfig({ name: name.data, ...(input.redisUrl ? { redis: { url: input.redisUrl } } : {}) });
   mkdirSync(join(dir, STATE_DIR), { recursive: true });
   // `.tt/` holds the Redis data, socket and logs: never commit it.
   writeFileSync(join(dir, STATE_DIR, ".gitignore"), "*\n");
   const { $schema: _s, ...body } = config;
-  writeFileSync(file, JSON.stringify({ name: body.name, ...(input.redisUrl ? { redis: { url: input.redisUrl } } : {}), models: {} }, null, 2) + "\n");
+  writeFileSync(
+    file,
+    JSON.stringify(
+      { name: body.name, ...(input.redisUrl ? { redis: { url: input.redisUrl } } : {}), models: {} },
+      null,
+      2,
+    ) + "\n",
+  );
   const town = await openTown(dir, config, { env: {} });
   await town.redis.hset(town.keys.meta, { name: config.name, createdAt: Date.now(), dir });
   return town;
@@ -73,14 +102,22 @@ export async function connectTown(input: ConnectTownInput = {}): Promise<Town> {
     if (env.TT_TOWN && env.REDIS_URL) {
       return openTown(null, parseConfig({ name: env.TT_TOWN, redis: { url: env.REDIS_URL } }), { env });
     }
-    throw new CoreError("NOT_A_TOWN", `${dir ?? cwd} is not in a town (no ${CONFIG_FILE} here or above): run \`tt init <name>\` first, or pass --town <dir>`, {
-      dir: dir ?? cwd,
-    });
+    throw new CoreError(
+      "NOT_A_TOWN",
+      `${dir ?? cwd} is not in a town (no ${CONFIG_FILE} here or above): run \`tt init <name>\` first, or pass --town <dir>`,
+      {
+        dir: dir ?? cwd,
+      },
+    );
   }
   return openTown(dir, readConfig(dir), { env });
 }
 
-async function openTown(dir: string | null, config: TownConfig, opts: { env: Record<string, string | undefined> }): Promise<Town> {
+async function openTown(
+  dir: string | null,
+  config: TownConfig,
+  opts: { env: Record<string, string | undefined> },
+): Promise<Town> {
   const external = opts.env.REDIS_URL ?? config.redis.url;
   let url: string;
   let managed = false;
@@ -93,11 +130,21 @@ async function openTown(dir: string | null, config: TownConfig, opts: { env: Rec
 }
 
 /** Builds a Town on an already-running Redis (also used by tests with unique town names). */
-export async function townOnRedis(opts: { name: string; url: string; config?: Partial<TownConfigInput>; dir?: string | null; managed?: boolean }): Promise<Town> {
+export async function townOnRedis(opts: {
+  name: string;
+  url: string;
+  config?: Partial<TownConfigInput>;
+  dir?: string | null;
+  managed?: boolean;
+}): Promise<Town> {
   const config = parseConfig({ ...opts.config, name: opts.name });
   let url = opts.url;
   let redis = await connect(url, opts.name);
-  if (config.redis.cluster && /^rediss?:\/\//.test(url) && /^cluster_enabled:1/m.test(await redis.info("cluster").catch(() => ""))) {
+  if (
+    config.redis.cluster &&
+    /^rediss?:\/\//.test(url) &&
+    /^cluster_enabled:1/m.test(await redis.info("cluster").catch(() => ""))
+  ) {
     // `redis.cluster: true` with a plain URL of a cluster node: reconnect as a Cluster client, and hand the
     // cluster URL on (runners, agents' REDIS_URL) so that every connection made from town.redisUrl is one too.
     redis.disconnect();

@@ -24,7 +24,9 @@ export default async function LoginPage(props: { searchParams: Promise<{ next?: 
           <div className="grid gap-3 text-sm text-zinc-600 dark:text-zinc-300" data-testid="no-users">
             <p>This dashboard listens beyond loopback, so it requires sign-in, and no user exists yet.</p>
             <p>On the machine that hosts the town, add an admin, then reload this page:</p>
-            <pre className="rounded-md bg-zinc-100 p-2 font-mono text-xs dark:bg-zinc-800">tt user add &lt;name&gt; --role admin</pre>
+            <pre className="rounded-md bg-zinc-100 p-2 font-mono text-xs dark:bg-zinc-800">
+              tt user add &lt;name&gt; --role admin
+            </pre>
           </div>
         ) : (
           <LoginForm next={next} />

@@ -32,7 +32,13 @@ export function AgentRail(props: RailProps) {
       <div className="flex h-10 shrink-0 items-center gap-2 px-3">
         <h2 className="text-[13px] font-semibold">Agents</h2>
         <span className="text-xs text-zinc-500 tabular-nums">{props.agents.length}</span>
-        <button type="button" className="btn btn-sm ml-auto" onClick={props.onSpawn} data-testid="spawn-open" title="Spawn an agent (a)">
+        <button
+          type="button"
+          className="btn btn-sm ml-auto"
+          onClick={props.onSpawn}
+          data-testid="spawn-open"
+          title="Spawn an agent (a)"
+        >
           + Spawn
         </button>
       </div>
@@ -48,7 +54,8 @@ export function AgentRail(props: RailProps) {
         ))}
         {props.agents.length === 0 && !props.loading ? (
           <li className="w-full rounded-lg border border-dashed border-zinc-300 p-3 text-xs text-zinc-500 dark:border-zinc-700">
-            No agents yet. Spawn one (the <span className="font-mono">sim</span> model needs no AI CLI), then drag a task onto it.
+            No agents yet. Spawn one (the <span className="font-mono">sim</span> model needs no AI CLI), then drag a
+            task onto it.
           </li>
         ) : null}
       </ul>
@@ -56,9 +63,18 @@ export function AgentRail(props: RailProps) {
   );
 }
 
-function AgentTarget(props: { agent: AgentRow; simulated: boolean; currentTask: string | null; accepts: boolean | null }) {
+function AgentTarget(props: {
+  agent: AgentRow;
+  simulated: boolean;
+  currentTask: string | null;
+  accepts: boolean | null;
+}) {
   const a = props.agent;
-  const { setNodeRef, isOver } = useDroppable({ id: dropId.agent(a.name), disabled: props.accepts !== true, data: { agent: a } });
+  const { setNodeRef, isOver } = useDroppable({
+    id: dropId.agent(a.name),
+    disabled: props.accepts !== true,
+    data: { agent: a },
+  });
   const [menu, setMenu] = useState(false);
   const menuRef = useRef<HTMLDivElement>(null);
 
@@ -93,14 +109,23 @@ function AgentTarget(props: { agent: AgentRow; simulated: boolean; currentTask: 
     >
       <div className="flex items-center gap-2">
         <AgentStateDot state={a.state} />
-        <Link href={`/agents/${encodeURIComponent(a.name)}`} className="min-w-0 truncate font-mono text-[13px] font-medium hover:underline">
+        <Link
+          href={`/agents/${encodeURIComponent(a.name)}`}
+          className="min-w-0 truncate font-mono text-[13px] font-medium hover:underline"
+        >
           {a.name}
         </Link>
         <span className="text-[11px] text-zinc-500" data-testid="agent-state">
           {a.state}
         </span>
         <div className="relative ml-auto" ref={menuRef}>
-          <button type="button" className="icon-btn size-6" aria-label={`Actions for ${a.name}`} aria-expanded={menu} onClick={() => setMenu((m) => !m)}>
+          <button
+            type="button"
+            className="icon-btn size-6"
+            aria-label={`Actions for ${a.name}`}
+            aria-expanded={menu}
+            onClick={() => setMenu((m) => !m)}
+          >
             <svg viewBox="0 0 16 16" className="size-4" aria-hidden>
               <circle cx="3.5" cy="8" r="1.3" fill="currentColor" />
               <circle cx="8" cy="8" r="1.3" fill="currentColor" />
@@ -130,7 +155,9 @@ function AgentTarget(props: { agent: AgentRow; simulated: boolean; currentTask: 
             {a.error}
           </span>
         ) : (
-          <span className="text-zinc-400 dark:text-zinc-500">{a.state === "starting" ? "waiting for a runner…" : "no current task"}</span>
+          <span className="text-zinc-400 dark:text-zinc-500">
+            {a.state === "starting" ? "waiting for a runner…" : "no current task"}
+          </span>
         )}
       </p>
     </li>

@@ -43,7 +43,16 @@ export function Board() {
   const modelsQ = useQuery(trpc.town.models.queryOptions(undefined, { staleTime: 5 * 60_000 }));
   const agents = useMemo(() => agentsQ.data ?? [], [agentsQ.data]);
   const agentNames = useMemo(() => new Map(agents.map((a) => [a.id, a.name])), [agents]);
-  const simulated = useMemo(() => new Set((modelsQ.data ?? []).filter((m) => m.kind === "simulated").map((m) => m.name).concat("sim")), [modelsQ.data]);
+  const simulated = useMemo(
+    () =>
+      new Set(
+        (modelsQ.data ?? [])
+          .filter((m) => m.kind === "simulated")
+          .map((m) => m.name)
+          .concat("sim"),
+      ),
+    [modelsQ.data],
+  );
 
   const columns = {
     backlog: useColumn("backlog"),
@@ -56,9 +65,17 @@ export function Board() {
   const [filters, setFilters] = useState<Filters>(NO_FILTERS);
   const filtered = useMemo(() => {
     const out = {} as Record<ColumnId, TaskCard[]>;
-    for (const c of COLUMNS) out[c.id] = isFiltering(filters) ? columns[c.id].items.filter((t) => matches(t, filters)) : columns[c.id].items;
+    for (const c of COLUMNS)
+      out[c.id] = isFiltering(filters) ? columns[c.id].items.filter((t) => matches(t, filters)) : columns[c.id].items;
     return out;
-  }, [filters, columns.backlog.items, columns.assigned.items, columns.running.items, columns.done.items, columns.failed.items]);
+  }, [
+    filters,
+    columns.backlog.items,
+    columns.assigned.items,
+    columns.running.items,
+    columns.done.items,
+    columns.failed.items,
+  ]);
 
   const allTags = useMemo(() => {
     const s = new Set<string>();
@@ -96,7 +113,8 @@ export function Board() {
       const assignee = card.assignedTo ? (agentNames.get(card.assignedTo) ?? null) : null;
       const ids: string[] = [];
       if (canDrop(card.state, assignee, { kind: "backlog" })) ids.push(dropId.backlog);
-      for (const a of agents) if (canDrop(card.state, assignee, { kind: "agent", agent: a.name })) ids.push(dropId.agent(a.name));
+      for (const a of agents)
+        if (canDrop(card.state, assignee, { kind: "agent", agent: a.name })) ids.push(dropId.agent(a.name));
       if (canDrop(card.state, assignee, { kind: "cancelled" })) ids.push(dropId.cancelled);
       return ids;
     },
@@ -172,7 +190,14 @@ export function Board() {
 
   /* ---------- keyboard navigation (j/k/h/l) ---------- */
   const [focusedId, setFocusedId] = useState<string | null>(null);
-  const handles = useMemo(() => Object.fromEntries(COLUMNS.map((c) => [c.id, createRef<ColumnHandle>()])) as Record<ColumnId, React.RefObject<ColumnHandle | null>>, []);
+  const handles = useMemo(
+    () =>
+      Object.fromEntries(COLUMNS.map((c) => [c.id, createRef<ColumnHandle>()])) as Record<
+        ColumnId,
+        React.RefObject<ColumnHandle | null>
+      >,
+    [],
+  );
   const searchRef = useRef<HTMLInputElement>(null);
 
   const focusCard = useCallback(
@@ -243,7 +268,8 @@ export function Board() {
     return false;
   };
   const acceptingAgents = useMemo(
-    () => (valid ? new Set([...valid].filter((v) => v.startsWith("agent:")).map((v) => v.slice("agent:".length))) : null),
+    () =>
+      valid ? new Set([...valid].filter((v) => v.startsWith("agent:")).map((v) => v.slice("agent:".length))) : null,
     [valid],
   );
 
@@ -268,10 +294,27 @@ export function Board() {
       }}
     >
       <div className="flex h-full min-h-0 flex-col md:flex-row" data-testid="board">
-        <AgentRail agents={agents} loading={agentsQ.isPending} simulated={simulated} currentTask={taskText} accepting={acceptingAgents} onSpawn={shell.openSpawn} />
+        <AgentRail
+          agents={agents}
+          loading={agentsQ.isPending}
+          simulated={simulated}
+          currentTask={taskText}
+          accepting={acceptingAgents}
+          onSpawn={shell.openSpawn}
+        />
         <div className="flex min-h-0 min-w-0 flex-1 flex-col">
-          <FilterBar filters={filters} onChange={setFilters} agents={agents} tags={allTags} searchRef={searchRef} onCreate={shell.openCreate} />
-          <div className="scroll-thin flex min-h-0 flex-1 snap-x snap-mandatory scroll-px-3 gap-3 overflow-x-auto px-3 pb-3 sm:snap-none md:px-4" data-testid="columns">
+          <FilterBar
+            filters={filters}
+            onChange={setFilters}
+            agents={agents}
+            tags={allTags}
+            searchRef={searchRef}
+            onCreate={shell.openCreate}
+          />
+          <div
+            className="scroll-thin flex min-h-0 flex-1 snap-x snap-mandatory scroll-px-3 gap-3 overflow-x-auto px-3 pb-3 sm:snap-none md:px-4"
+            data-testid="columns"
+          >
             {COLUMNS.map((c) => (
               <Column
                 key={c.id}
@@ -300,7 +343,11 @@ export function Board() {
       <DragOverlay dropAnimation={null}>
         {active ? (
           <div style={{ height: CARD_HEIGHT }} className="w-full rotate-1">
-            <CardBody card={active} agentName={active.assignedTo ? (agentNames.get(active.assignedTo) ?? null) : null} lifted />
+            <CardBody
+              card={active}
+              agentName={active.assignedTo ? (agentNames.get(active.assignedTo) ?? null) : null}
+              lifted
+            />
           </div>
         ) : null}
       </DragOverlay>

@@ -47,7 +47,10 @@ const ACCENT: Record<ColumnId, string> = {
 /** One board column: a virtualised list (only the visible cards are in the DOM), loading more as you scroll. */
 export function Column(props: ColumnProps) {
   const scrollRef = useRef<HTMLDivElement>(null);
-  const { setNodeRef, isOver } = useDroppable({ id: props.dropId ?? `static:${props.id}`, disabled: !props.dropId || props.accepts !== true });
+  const { setNodeRef, isOver } = useDroppable({
+    id: props.dropId ?? `static:${props.id}`,
+    disabled: !props.dropId || props.accepts !== true,
+  });
   const { items, hasMore, loading, fetchMore } = props;
 
   const virtualizer = useVirtualizer({
@@ -60,7 +63,11 @@ export function Column(props: ColumnProps) {
     paddingEnd: 8,
   });
 
-  useImperativeHandle(props.handle, () => ({ scrollToIndex: (index) => virtualizer.scrollToIndex(index, { align: "auto" }) }), [virtualizer]);
+  useImperativeHandle(
+    props.handle,
+    () => ({ scrollToIndex: (index) => virtualizer.scrollToIndex(index, { align: "auto" }) }),
+    [virtualizer],
+  );
 
   const virtualItems = virtualizer.getVirtualItems();
   const lastIndex = virtualItems.at(-1)?.index ?? -1;
@@ -70,7 +77,8 @@ export function Column(props: ColumnProps) {
   }, [hasMore, loading, lastIndex, items.length, fetchMore]);
 
   const highlight = props.accepts === true && isOver;
-  const tabbableId = props.focusedId && items.some((c) => c.id === props.focusedId) ? props.focusedId : (items[0]?.id ?? null);
+  const tabbableId =
+    props.focusedId && items.some((c) => c.id === props.focusedId) ? props.focusedId : (items[0]?.id ?? null);
 
   return (
     <section
@@ -94,17 +102,31 @@ export function Column(props: ColumnProps) {
           {items.length !== props.loaded ? `${items.length} / ` : ""}
           {props.total}
         </span>
-        {props.accepts === true && props.dropLabel ? <span className="ml-auto text-[11px] font-medium text-indigo-600 dark:text-indigo-400">{props.dropLabel}</span> : null}
+        {props.accepts === true && props.dropLabel ? (
+          <span className="ml-auto text-[11px] font-medium text-indigo-600 dark:text-indigo-400">
+            {props.dropLabel}
+          </span>
+        ) : null}
       </header>
-      <div ref={scrollRef} className="scroll-thin min-h-0 flex-1 overflow-y-auto px-2" data-testid={`scroll-${props.id}`}>
+      <div
+        ref={scrollRef}
+        className="scroll-thin min-h-0 flex-1 overflow-y-auto px-2"
+        data-testid={`scroll-${props.id}`}
+      >
         {items.length === 0 ? (
-          <p className="px-1 py-6 text-center text-xs text-zinc-400 dark:text-zinc-500">{loading ? "Loading…" : props.loaded > 0 ? "No cards match the filters" : "No tasks"}</p>
+          <p className="px-1 py-6 text-center text-xs text-zinc-400 dark:text-zinc-500">
+            {loading ? "Loading…" : props.loaded > 0 ? "No cards match the filters" : "No tasks"}
+          </p>
         ) : (
           <div className="relative w-full" style={{ height: virtualizer.getTotalSize() }}>
             {virtualItems.map((v) => {
               const card = items[v.index]!;
               return (
-                <div key={v.key} className="absolute inset-x-0 top-0" style={{ transform: `translateY(${v.start}px)`, height: CARD_HEIGHT }}>
+                <div
+                  key={v.key}
+                  className="absolute inset-x-0 top-0"
+                  style={{ transform: `translateY(${v.start}px)`, height: CARD_HEIGHT }}
+                >
                   <DraggableCard
                     card={card}
                     agentName={card.assignedTo ? (props.agentNames.get(card.assignedTo) ?? null) : null}

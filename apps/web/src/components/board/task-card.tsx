@@ -70,7 +70,10 @@ export function CardBody(props: { card: TaskCard; agentName: string | null; pend
         {card.state === "cancelled" ? <span className="text-zinc-400">· cancelled</span> : null}
         {card.state === "failed" ? <span className="text-red-600 dark:text-red-400">· failed</span> : null}
         {props.agentName ? (
-          <span className="ml-auto flex min-w-0 items-center gap-1 truncate font-medium text-zinc-600 dark:text-zinc-300" title={`agent ${props.agentName}`}>
+          <span
+            className="ml-auto flex min-w-0 items-center gap-1 truncate font-medium text-zinc-600 dark:text-zinc-300"
+            title={`agent ${props.agentName}`}
+          >
             <svg viewBox="0 0 12 12" className="size-3 shrink-0" aria-hidden>
               <circle cx="6" cy="4" r="2.2" fill="currentColor" />
               <path d="M1.8 11c.5-2.3 2.2-3.6 4.2-3.6s3.7 1.3 4.2 3.6" fill="currentColor" />
@@ -79,7 +82,9 @@ export function CardBody(props: { card: TaskCard; agentName: string | null; pend
           </span>
         ) : null}
       </div>
-      <p className="line-clamp-2 shrink-0 text-[13px] leading-[18px] break-words text-zinc-900 dark:text-zinc-100">{card.description}</p>
+      <p className="line-clamp-2 shrink-0 text-[13px] leading-[18px] break-words text-zinc-900 dark:text-zinc-100">
+        {card.description}
+      </p>
       {card.tags.length > 0 ? (
         <div className="mt-auto flex gap-1 overflow-hidden">
           {card.tags.slice(0, 4).map((t) => (

@@ -22,7 +22,8 @@ export function matches(card: TaskCard, f: Filters): boolean {
   if (f.agent && (f.agent === "-" ? card.assignedTo !== null : card.assignedTo !== f.agent)) return false;
   if (f.text) {
     const q = f.text.toLowerCase();
-    if (!card.description.toLowerCase().includes(q) && !card.id.startsWith(q) && !card.tags.some((t) => t.includes(q))) return false;
+    if (!card.description.toLowerCase().includes(q) && !card.id.startsWith(q) && !card.tags.some((t) => t.includes(q)))
+      return false;
   }
   return true;
 }

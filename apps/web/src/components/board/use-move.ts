@@ -33,8 +33,12 @@ export function useMoveTask(agents: AgentRow[], announce: (text: string) => void
       const toKey = trpc.task.column.infiniteQueryKey({ column: to });
       await Promise.all([qc.cancelQueries({ queryKey: fromKey }), qc.cancelQueries({ queryKey: toKey })]);
 
-      const snapshots = [...qc.getQueriesData<Pages>({ queryKey: fromKey }), ...qc.getQueriesData<Pages>({ queryKey: toKey })];
-      const agentId = target.kind === "agent" ? (agents.find((a) => a.name === target.agent)?.id ?? card.assignedTo) : null;
+      const snapshots = [
+        ...qc.getQueriesData<Pages>({ queryKey: fromKey }),
+        ...qc.getQueriesData<Pages>({ queryKey: toKey }),
+      ];
+      const agentId =
+        target.kind === "agent" ? (agents.find((a) => a.name === target.agent)?.id ?? card.assignedTo) : null;
       const moved: TaskCard = {
         ...card,
         state: nextState,
@@ -42,9 +46,20 @@ export function useMoveTask(agents: AgentRow[], announce: (text: string) => void
         version: card.version + 1,
         updatedAt: Date.now(),
       };
-      qc.setQueriesData<Pages>({ queryKey: fromKey }, (data) => data && mapPages(data, (items) => items.filter((c) => c.id !== card.id), -1));
-      qc.setQueriesData<Pages>({ queryKey: toKey }, (data) =>
-        data && mapPages(data, (items, i) => (i === 0 ? [moved, ...items.filter((c) => c.id !== card.id)] : items.filter((c) => c.id !== card.id)), +1),
+      qc.setQueriesData<Pages>(
+        { queryKey: fromKey },
+        (data) => data && mapPages(data, (items) => items.filter((c) => c.id !== card.id), -1),
+      );
+      qc.setQueriesData<Pages>(
+        { queryKey: toKey },
+        (data) =>
+          data &&
+          mapPages(
+            data,
+            (items, i) =>
+              i === 0 ? [moved, ...items.filter((c) => c.id !== card.id)] : items.filter((c) => c.id !== card.id),
+            +1,
+          ),
       );
       setPending((s) => new Set(s).add(card.id));
 
@@ -61,7 +76,11 @@ export function useMoveTask(agents: AgentRow[], announce: (text: string) => void
         const f = apiFailure(err);
         if (f.coreCode === "CONFLICT" || (f.code === "CONFLICT" && f.details.version !== undefined)) {
           const now = typeof f.details.state === "string" ? f.details.state : "different";
-          toast.show("error", `Move refused: task ${shortId(card.id)} changed meanwhile`, `It is now ${now}${typeof f.details.version === "number" ? ` (version ${f.details.version})` : ""}. The board has been refreshed.`);
+          toast.show(
+            "error",
+            `Move refused: task ${shortId(card.id)} changed meanwhile`,
+            `It is now ${now}${typeof f.details.version === "number" ? ` (version ${f.details.version})` : ""}. The board has been refreshed.`,
+          );
           announce(`Move refused: the task changed meanwhile; it is now ${now}.`);
         } else {
           toast.show("error", `Move refused`, f.message);

@@ -29,7 +29,10 @@ export function AgentStateDot(props: { state: AgentState }) {
 
 export function AgentStateBadge(props: { state: AgentState }) {
   return (
-    <span className="badge gap-1.5 bg-zinc-100 text-zinc-700 dark:bg-zinc-800 dark:text-zinc-300" data-testid="agent-state">
+    <span
+      className="badge gap-1.5 bg-zinc-100 text-zinc-700 dark:bg-zinc-800 dark:text-zinc-300"
+      data-testid="agent-state"
+    >
       <AgentStateDot state={props.state} />
       {props.state}
     </span>
@@ -51,7 +54,16 @@ export function PriorityIcon(props: { priority: Priority }) {
     <span className={`inline-flex items-center ${PRIORITY_STYLE[props.priority]}`} title={`${props.priority} priority`}>
       <svg viewBox="0 0 14 12" className="size-3.5" aria-hidden>
         {[0, 1, 2, 3].map((i) => (
-          <rect key={i} x={i * 3.5} y={9 - i * 3} width="2.5" height={3 + i * 3} rx="0.6" fill="currentColor" opacity={i < n ? 1 : 0.22} />
+          <rect
+            key={i}
+            x={i * 3.5}
+            y={9 - i * 3}
+            width="2.5"
+            height={3 + i * 3}
+            rx="0.6"
+            fill="currentColor"
+            opacity={i < n ? 1 : 0.22}
+          />
         ))}
       </svg>
       <span className="sr-only">{props.priority} priority</span>
@@ -74,5 +86,9 @@ export function ModelBadge(props: { model: string; simulated?: boolean }) {
 }
 
 export function Tag(props: { tag: string }) {
-  return <span className="badge bg-zinc-100 font-normal text-zinc-600 dark:bg-zinc-800 dark:text-zinc-400">#{props.tag}</span>;
+  return (
+    <span className="badge bg-zinc-100 font-normal text-zinc-600 dark:bg-zinc-800 dark:text-zinc-400">
+      #{props.tag}
+    </span>
+  );
 }

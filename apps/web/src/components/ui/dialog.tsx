@@ -53,7 +53,9 @@ export function Dialog(props: {
               <h2 id={titleId} className="text-base font-semibold tracking-tight">
                 {props.title}
               </h2>
-              {props.description ? <p className="mt-1 text-sm text-zinc-500 dark:text-zinc-400">{props.description}</p> : null}
+              {props.description ? (
+                <p className="mt-1 text-sm text-zinc-500 dark:text-zinc-400">{props.description}</p>
+              ) : null}
             </div>
             <button type="button" onClick={onClose} aria-label="Close" className="icon-btn -mt-1 -mr-1">
               <svg viewBox="0 0 16 16" className="size-4" aria-hidden>
@@ -69,7 +71,13 @@ export function Dialog(props: {
 }
 
 /** A labelled form row. */
-export function Field(props: { label: string; htmlFor: string; hint?: string; error?: string | null; children: React.ReactNode }) {
+export function Field(props: {
+  label: string;
+  htmlFor: string;
+  hint?: string;
+  error?: string | null;
+  children: React.ReactNode;
+}) {
   return (
     <div className="grid gap-1.5">
       <label htmlFor={props.htmlFor} className="text-xs font-medium text-zinc-600 dark:text-zinc-400">

@@ -10,7 +10,13 @@ export function EnumSelect<T extends string>(props: {
   "aria-label"?: string;
 }) {
   return (
-    <select id={props.id} aria-label={props["aria-label"]} className={props.className ?? "input"} value={props.value} onChange={(e) => props.onChange(e.target.value as T)}>
+    <select
+      id={props.id}
+      aria-label={props["aria-label"]}
+      className={props.className ?? "input"}
+      value={props.value}
+      onChange={(e) => props.onChange(e.target.value as T)}
+    >
       {props.options.map((o) => (
         <option key={o} value={o}>
           {o}

@@ -59,7 +59,12 @@ export function ToastProvider(props: { children: React.ReactNode }) {
               <p className="font-medium">{t.title}</p>
               {t.body ? <p className="mt-0.5 break-words text-xs opacity-80">{t.body}</p> : null}
             </div>
-            <button type="button" className="text-xs opacity-60 hover:opacity-100" onClick={() => dismiss(t.id)} aria-label="Dismiss">
+            <button
+              type="button"
+              className="text-xs opacity-60 hover:opacity-100"
+              onClick={() => dismiss(t.id)}
+              aria-label="Dismiss"
+            >
               ✕
             </button>
           </div>

@@ -11,18 +11,30 @@ export async function GET(req: Request) {
   try {
     town = await getTown();
   } catch {
-    return new Response("# town unavailable\n", { status: 503, headers: { ...noStore, "content-type": "text/plain; charset=utf-8" } });
+    return new Response("# town unavailable\n", {
+      status: 503,
+      headers: { ...noStore, "content-type": "text/plain; charset=utf-8" },
+    });
   }
   const access = await requestAccess(town, { headers: req.headers, exposed }).catch(() => null);
   if (!access?.principal) {
     return new Response("sign in or send Authorization: Bearer <token> (tt token create <name> --role viewer)\n", {
       status: 401,
-      headers: { ...noStore, "content-type": "text/plain; charset=utf-8", "www-authenticate": 'Bearer realm="tinytown"' },
+      headers: {
+        ...noStore,
+        "content-type": "text/plain; charset=utf-8",
+        "www-authenticate": 'Bearer realm="tinytown"',
+      },
     });
   }
   try {
-    return new Response(await metricsText(town), { headers: { ...noStore, "content-type": "text/plain; version=0.0.4; charset=utf-8" } });
+    return new Response(await metricsText(town), {
+      headers: { ...noStore, "content-type": "text/plain; version=0.0.4; charset=utf-8" },
+    });
   } catch {
-    return new Response("# redis unreachable\n", { status: 503, headers: { ...noStore, "content-type": "text/plain; charset=utf-8" } });
+    return new Response("# redis unreachable\n", {
+      status: 503,
+      headers: { ...noStore, "content-type": "text/plain; charset=utf-8" },
+    });
   }
 }

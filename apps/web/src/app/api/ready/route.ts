@@ -5,5 +5,8 @@ export const dynamic = "force-dynamic";
 
 export async function GET() {
   const r = await readiness(getTown());
-  return Response.json({ status: r.ready ? "ready" : "not ready", reasons: r.reasons }, { status: r.ready ? 200 : 503, headers: { "cache-control": "no-store" } });
+  return Response.json(
+    { status: r.ready ? "ready" : "not ready", reasons: r.reasons },
+    { status: r.ready ? 200 : 503, headers: { "cache-control": "no-store" } },
+  );
 }

@@ -22,7 +22,8 @@ async function handler(incoming: Request) {
     endpoint: ENDPOINT,
     router: appRouter,
     req,
-    createContext: ({ resHeaders }) => createContext({ headers: req.headers, exposed, transport: "http", resHeaders, url: req.url }),
+    createContext: ({ resHeaders }) =>
+      createContext({ headers: req.headers, exposed, transport: "http", resHeaders, url: req.url }),
     onError:
       env.NODE_ENV === "development"
         ? ({ path, error }) => console.error(`tRPC failed on ${path ?? "<no-path>"}: ${error.message}`)
