@@ -26,6 +26,8 @@ export {
 } from "./town/managed-redis";
 
 export * from "./models/models";
+export * from "./models/agent-env";
+export * from "./agent-api/protocol";
 
 export * from "./agent/agent";
 export * from "./agent/agent.service";
