@@ -1,4 +1,5 @@
 export * from "./errors";
+export * from "./visible";
 export * from "./redis/keys";
 export { applyPlan, type WritePlan, type PlanResult } from "./redis/atomic";
 export {
