@@ -161,6 +161,7 @@ describe("agents get least privilege", () => {
       tt("send", "reporter", "note to self"),
       tt("inbox"),
       tt("--json", "inbox", "--take"),
+      tt("--json", "inbox", "--take", "--wait", "0.3"),
       // Refused: exit 7, nothing changed.
       tt("user", "add", "mallory", "--role", "admin", "--password-stdin"),
       tt("user", "role", "oscar", "admin"),
@@ -190,16 +191,18 @@ describe("agents get least privilege", () => {
     expect(at(3)).toMatchObject({ code: 0 });
     expect(at(3).out).toContain("note to self");
     expect(JSON.parse(at(4).out!)).toEqual([expect.objectContaining({ from: "reporter", body: "note to self" })]);
-    for (let i = 5; i <= 15; i++) {
+    expect(at(5)).toMatchObject({ code: 0 });
+    expect(JSON.parse(at(5).out!)).toEqual([]);
+    for (let i = 6; i <= 16; i++) {
       expect(at(i), at(i).argv!.join(" ")).toMatchObject({ code: 7 });
       expect(at(i).err).toMatch(/agents may only|own task|own inbox|cannot send shutdown/);
     }
-    expect(at(5).err).toContain("agents may only report on their task, send messages and read their inbox");
-    expect(at(16)).toMatchObject({ status: 403, body: { error: { code: "FORBIDDEN" } } });
-    expect(at(17)).toMatchObject({ status: 403 });
+    expect(at(6).err).toContain("agents may only report on their task, send messages and read their inbox");
+    expect(at(17)).toMatchObject({ status: 403, body: { error: { code: "FORBIDDEN" } } });
     expect(at(18)).toMatchObject({ status: 403 });
-    expect(at(19)).toMatchObject({ status: 404 });
-    expect(at(20)).toMatchObject({ code: 0 });
+    expect(at(19)).toMatchObject({ status: 403 });
+    expect(at(20)).toMatchObject({ status: 404 });
+    expect(at(21)).toMatchObject({ code: 0 });
 
     expect(task).toMatchObject({ state: "completed", result: "done", updatedBy: "reporter" });
     expect(await peek(ft.town, "supervisor")).toEqual(

@@ -124,8 +124,9 @@ export class AgentApi {
     if (Buffer.byteLength(path) > SOCKET_PATH_MAX) return null;
     try {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
-      const st = statSync(dir);
-      if (st.uid !== process.getuid?.() || (st.mode & 0o077) !== 0) return null;
+      // Both ours, and the socket's dir private: nobody else may swap the socket agents are told to use.
+      for (const d of [this.stateDir, dir]) if (statSync(d).uid !== process.getuid?.()) return null;
+      if ((statSync(dir).mode & 0o077) !== 0) return null;
       removeStaleSockets(dir);
       return path;
     } catch {

@@ -64,7 +64,7 @@ const written = new Map<string, string | null>();
  */
 export function ttBinDir(stateDir: string): string | null {
   const known = written.get(stateDir);
-  if (known !== undefined) return known;
+  if (known === null || (known && existsSync(join(known, "tt")))) return known;
   let dir: string | null = null;
   const entry = cliEntry();
   if (entry) {
