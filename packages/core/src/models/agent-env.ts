@@ -41,9 +41,11 @@ export const AGENT_BASE_ENV: readonly string[] = [
   "SSL_CERT_DIR",
 ];
 
-/** Whether `name` is matched by one of `patterns` (exact names, or prefixes written `PREFIX*`). */
-export function envNameAllowed(name: string, patterns: readonly string[]): boolean {
-  return patterns.some((p) => (p.endsWith("*") ? name.startsWith(p.slice(0, -1)) : name === p));
+/** A matcher for `patterns` (exact names, or prefixes written `PREFIX*`). */
+export function envNameMatcher(patterns: readonly string[]): (name: string) => boolean {
+  const exact = new Set(patterns.filter((p) => !p.endsWith("*")));
+  const prefixes = patterns.filter((p) => p.endsWith("*")).map((p) => p.slice(0, -1));
+  return (name) => exact.has(name) || prefixes.some((p) => name.startsWith(p));
 }
 
 /**
@@ -54,10 +56,10 @@ export function agentEnvironment(
   model: Pick<ModelSpec, "env" | "passEnv">,
   source: Record<string, string | undefined>,
 ): Record<string, string> {
-  const allowed = [...AGENT_BASE_ENV, ...(model.passEnv ?? [])];
+  const allowed = envNameMatcher([...AGENT_BASE_ENV, ...(model.passEnv ?? [])]);
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(source)) {
-    if (value !== undefined && envNameAllowed(name, allowed)) out[name] = value;
+    if (value !== undefined && allowed(name)) out[name] = value;
   }
   return { ...out, ...model.env };
 }
