@@ -25,6 +25,12 @@ if (ttQuiet("status").status !== 0) process.exit(1);
 const children = new Map();
 let stopping = false;
 
+// Child output carries text from users and agents: controls made visible (as core's visibleText does), so no
+// line can clear, recolour or rewrite this terminal. The children's own colour codes are shown as ␛ too.
+const INVISIBLE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g;
+const visible = (s) =>
+  s.replace(INVISIBLE, (ch) => (ch === "\u001b" ? "␛" : `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`));
+
 function launch(name, cmd, args, opts = {}) {
   const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"], env, cwd: opts.cwd ?? root });
   const tag = `\x1b[2m[${name}]\x1b[0m `;
@@ -34,7 +40,7 @@ function launch(name, cmd, args, opts = {}) {
       buf += d.toString();
       const lines = buf.split("\n");
       buf = lines.pop();
-      for (const l of lines) out.write(tag + l + "\n");
+      for (const l of lines) out.write(tag + visible(l) + "\n");
     });
   };
   pipe(child.stdout, process.stdout);

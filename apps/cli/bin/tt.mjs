@@ -3,7 +3,9 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
-const dist = fileURLToPath(new URL("../dist/tt.js", import.meta.url));
+// Inside an agent run (the runner set TT_AGENT_TOKEN) the small agent-mode bundle is enough.
+const bundle = process.env.TT_AGENT_TOKEN ? "../dist/tt-agent.js" : "../dist/tt.js";
+const dist = fileURLToPath(new URL(bundle, import.meta.url));
 if (!existsSync(dist)) {
   process.stderr.write("tt is not built yet: run `npm start` or `pnpm build` in the Tinytown checkout\n");
   process.exit(1);

@@ -1,4 +1,5 @@
-import { CoreError, type CoreErrorCode } from "@tinytown/core";
+// The errors module alone: agent-mode `tt` maps codes too, without loading the rest of core.
+import { CoreError, type CoreErrorCode } from "@tinytown/core/errors";
 
 /** The one mapping from core errors to `tt` exit codes (documented in `tt --help`). */
 export const EXIT: Record<CoreErrorCode | "USAGE", number> = {

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
-import { CoreError } from "@tinytown/core";
+import { AGENT_TOKEN_ENV, CoreError } from "@tinytown/core";
+import { runAgent } from "./agent-program";
 import { createCtx, type Ctx, type GlobalOptions } from "./context";
 import { EXIT, EXIT_HELP, exitCodeFor } from "./exit-codes";
 import { processIO, type IO } from "./output";
@@ -36,6 +37,8 @@ export function createProgram(ctx: Ctx): Command {
 
 /** Runs `tt` with `argv` (without node and script) and returns the exit code; testable in-process. */
 export async function run(argv: string[], io: IO = processIO()): Promise<number> {
+  // Inside an agent run: only the agent's own commands, through the runner's agent API (never Redis).
+  if (io.env[AGENT_TOKEN_ENV]) return runAgent(argv, io);
   const holder: { program?: Command } = {};
   const ctx = createCtx(io, () => holder.program?.opts<GlobalOptions>() ?? {});
   const program = createProgram(ctx);

@@ -1,5 +1,6 @@
 /** State one runner shares between its parts (workers, processor, event follower, reconcile). */
 import type { Town } from "@tinytown/core";
+import type { AgentApi } from "./agent-api/server";
 import type { Logger } from "./log";
 import type { AgentProcess } from "./process/agent-process";
 
@@ -35,6 +36,8 @@ export class ActiveRun {
   /** Task version after startTask; later changes must carry it. */
   version = 0;
   proc: AgentProcess | null = null;
+  /** The run's agent API token, revoked when the run ends. */
+  credential: string | null = null;
   abortReason: AbortReason | null = null;
   /** Messages already put in this run's prompt: an urgent one among them does not interrupt it again. */
   promptMessageIds = new Set<string>();
@@ -73,6 +76,8 @@ export interface RunnerContext {
   host: string;
   settings: RunnerSettings;
   log: Logger;
+  /** Serves the agent processes' per-run credentials (instead of handing them a Redis URL). */
+  agentApi: AgentApi;
   runs: Map<string, ActiveRun>;
   runsByAgent: Map<string, ActiveRun>;
   stopping: boolean;

@@ -1,5 +1,5 @@
 /** Boot: parse the environment, connect to the town, start the runner, stop it cleanly on SIGTERM/SIGINT. */
-import { connectTown, isCoreError } from "@tinytown/core";
+import { connectTown, isCoreError, visibleText } from "@tinytown/core";
 import { parseEnv, USAGE } from "./env";
 import { createLogger } from "./log";
 import { startRunner } from "./runner";
@@ -10,7 +10,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   try {
     parsed = parseEnv(argv, env);
   } catch (err) {
-    process.stderr.write(`tt-runner: ${(err as Error).message}\n`);
+    process.stderr.write(`tt-runner: ${visibleText((err as Error).message)}\n`);
     return 2;
   }
   if (parsed.help) {
@@ -21,7 +21,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   try {
     town = await connectTown({ env: { ...env, TT_TOWN_DIR: parsed.townDir } });
   } catch (err) {
-    process.stderr.write(`tt-runner: ${isCoreError(err) ? err.message : String(err)}\n`);
+    process.stderr.write(`tt-runner: ${visibleText(isCoreError(err) ? err.message : String(err))}\n`);
     return 1;
   }
   const log = createLogger(parsed.logLevel, "[runner]");

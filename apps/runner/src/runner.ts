@@ -31,11 +31,13 @@ import {
   type Town,
   type TownEvent,
 } from "@tinytown/core";
+import { AgentApi } from "./agent-api/server";
 import { finishAgent, markReady } from "./agent-state";
 import { runnerActor, runnerOf, type ActiveRun, type RunnerContext, type RunnerSettings } from "./context";
 import { createLogger, type Logger, type LogLevel } from "./log";
 import { handlePendingControl, onMessageSent } from "./messages";
 import { runTaskJob } from "./processors/run-task";
+import { stateDir } from "./process/launch";
 import { LOG_FILE_MAX_BYTES } from "./process/task-output";
 import { recoverLostRun } from "./recover";
 
@@ -66,7 +68,10 @@ const SERVED_STATES = new Set(["starting", "idle", "working", "paused", "drainin
 
 export async function startRunner(town: Town, opts: RunnerOptions = {}): Promise<RunnerHandle> {
   const runner = new Runner(town, opts);
-  await runner.start();
+  await runner.start().catch(async (err: unknown) => {
+    await runner.ctx.agentApi.close();
+    throw err;
+  });
   return { id: runner.ctx.id, stop: (graceMs) => runner.stop(graceMs), running: () => [...runner.ctx.runs.keys()] };
 }
 
@@ -105,13 +110,15 @@ class Runner {
       runnerDeadMs: opts.runnerDeadMs ?? RUNNER_ALIVE_MS,
       logFileMaxBytes: opts.logFileMaxBytes ?? LOG_FILE_MAX_BYTES,
     };
+    const log = opts.log ?? createLogger(opts.logLevel ?? "info", `[runner ${id}]`);
     this.ctx = {
       town,
       id,
       by: runnerActor(id),
       host: hostname(),
       settings,
-      log: opts.log ?? createLogger(opts.logLevel ?? "info", `[runner ${id}]`),
+      log,
+      agentApi: new AgentApi(town, stateDir(town), log),
       runs: new Map<string, ActiveRun>(),
       runsByAgent: new Map<string, ActiveRun>(),
       stopping: false,
@@ -127,6 +134,7 @@ class Runner {
   }
 
   async start(): Promise<void> {
+    await this.ctx.agentApi.listen();
     await this.register();
     // Take the cursor before the first reconcile, so no change between the two is missed.
     const cursor = await lastEventId(this.town);
@@ -381,6 +389,7 @@ class Runner {
     await Promise.all([...this.served.values()].map((s) => s.worker.close().catch(() => undefined)));
     this.served.clear();
     await this.following?.catch(() => undefined);
+    await ctx.agentApi.close();
     // 5. Unregister.
     const k = this.town.keys;
     await this.town.redis

@@ -1,4 +1,5 @@
 export * from "./errors";
+export * from "./visible";
 export * from "./redis/keys";
 export { applyPlan, type WritePlan, type PlanResult } from "./redis/atomic";
 export {
@@ -26,6 +27,8 @@ export {
 } from "./town/managed-redis";
 
 export * from "./models/models";
+export * from "./models/agent-env";
+export * from "./agent-api/protocol";
 
 export * from "./agent/agent";
 export * from "./agent/agent.service";

@@ -6,6 +6,7 @@ import type { Command } from "commander";
 import {
   commandOnPath,
   CoreError,
+  describeRedisUrl,
   initTown,
   listRunners,
   MODEL_PRESETS,
@@ -32,10 +33,12 @@ export function registerTownCommands(program: Command, ctx: Ctx) {
       const dir = resolve(ctx.io.cwd, ctx.opts().town ?? ".");
       const town = await initTown({ dir, name, force: o.force, redisUrl: o.redisUrl ?? ctx.io.env.REDIS_URL });
       try {
-        ctx.emit({ name: town.name, dir, redis: town.redisUrl, managed: town.managed }, () =>
+        // The managed URL on TCP carries its password: never printed.
+        const redis = describeRedisUrl(town.redisUrl);
+        ctx.emit({ name: town.name, dir, redis, managed: town.managed }, () =>
           [
             `${paint("green", "✓")} town ${paint("bold", town.name)} initialised in ${dir}`,
-            `  Redis: ${town.managed ? `managed, data in .tt/data (AOF) at ${town.redisUrl}` : town.redisUrl}`,
+            `  Redis: ${town.managed ? `managed, data in .tt/data (AOF) at ${redis}` : redis}`,
             "",
             "Next:",
             "  tt spawn worker-1 --model sim     # or claude, codex, auggie, aider, gemini, copilot, cursor",
@@ -119,7 +122,7 @@ export function registerTownCommands(program: Command, ctx: Ctx) {
       ctx.emit(
         { town: town.name, runners: started },
         () =>
-          `${paint("green", "✓")} town ${town.name} is up: Redis ${town.redisUrl}, ${started.length} runner(s) (pids ${started.join(", ")})\n  logs: ${join(town.dir ?? ".", ".tt", "logs")}\n`,
+          `${paint("green", "✓")} town ${town.name} is up: Redis ${describeRedisUrl(town.redisUrl)}, ${started.length} runner(s) (pids ${started.join(", ")})\n  logs: ${join(town.dir ?? ".", ".tt", "logs")}\n`,
       );
     });
 

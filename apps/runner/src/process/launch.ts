@@ -1,14 +1,15 @@
 /**
  * Turns a model spec and a prompt into what AgentProcess runs: command, argv (placeholders filled in one pass,
  * so text in the prompt is never re-interpreted), stdin or a prompt file, cwd relative to the town dir, and the
- * agent's environment.
+ * agent's environment: an allow-list of the runner's (never all of it), the run's credential for the agent API,
+ * and `tt` on PATH. No REDIS_URL, no TT_TOWN_DIR: the agent reaches the town only through its credential.
  */
-import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { delimiter, dirname, isAbsolute, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import type { ResolvedModel, Town } from "@tinytown/core";
+import { delimiter, isAbsolute, join, resolve } from "node:path";
+import { agentEnvironment, type ResolvedModel, type Town } from "@tinytown/core";
 import { simCommand } from "../sim/sim";
+import { ttBinDir } from "./tt-launcher";
 
 export interface Launch {
   command: string;
@@ -38,6 +39,10 @@ export function buildLaunch(input: {
   taskId: string;
   attempt: number;
   runnerId: string;
+  /** TT_API and TT_AGENT_TOKEN: the run's credential (AgentApi.issue). */
+  credentialEnv: Record<string, string>;
+  /** The runner's environment the allow-list is taken from (default: process.env). */
+  runnerEnv?: NodeJS.ProcessEnv;
 }): Launch {
   const { town, model, prompt } = input;
   const base = model.kind === "simulated" ? simCommand() : { command: model.command, args: model.args };
@@ -58,37 +63,19 @@ export function buildLaunch(input: {
   const townDir = town.dir ?? process.cwd();
   const cwd = model.cwd ? (isAbsolute(model.cwd) ? model.cwd : resolve(townDir, model.cwd)) : townDir;
   const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    ...model.env,
+    ...agentEnvironment(model, input.runnerEnv ?? process.env),
     TT_TOWN: town.name,
     TT_AGENT: input.agentName,
     TT_AGENT_ID: input.agentId,
     TT_TASK: input.taskId,
     // Which runner started it: a runner taking over a lost run finds the leftover process by these two.
     TT_RUNNER: input.runnerId,
-    REDIS_URL: town.redisUrl,
+    ...input.credentialEnv,
   };
-  const tt = ttBinDir();
+  // This checkout's `tt` first, so the agent reports with the CLI that speaks this runner's agent API.
+  const tt = ttBinDir(stateDir(town));
   if (tt) env.PATH = [tt, env.PATH].filter(Boolean).join(delimiter);
-  if (town.dir) env.TT_TOWN_DIR = town.dir;
-  else delete env.TT_TOWN_DIR;
   return { command: base.command, args, cwd, env, stdin: model.prompt === "stdin" ? prompt : undefined, promptFile };
-}
-
-/**
- * The directory of the checkout's `tt` command, so the prompt's `tt task complete …` works inside an agent
- * process even where `tt` is not installed globally. Found relative to this file (bundled in dist/ or run
- * from src/), or from TT_CLI_BIN_DIR.
- */
-export function ttBinDir(): string | null {
-  if (process.env.TT_CLI_BIN_DIR) return process.env.TT_CLI_BIN_DIR;
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++) {
-    const candidate = join(dir, "cli", "bin");
-    if (existsSync(join(candidate, "tt"))) return candidate;
-    dir = dirname(dir);
-  }
-  return null;
 }
 
 export function cleanupLaunch(l: Launch): void {

@@ -49,6 +49,7 @@ export async function runTaskJob(ctx: RunnerContext, job: Job<RunJobData>): Prom
   try {
     return await execute(ctx, run, job);
   } finally {
+    if (run.credential) ctx.agentApi.revoke(run.credential);
     ctx.runs.delete(taskId);
     if (ctx.runsByAgent.get(agentId) === run) ctx.runsByAgent.delete(agentId);
     run.end();
@@ -103,6 +104,14 @@ async function execute(ctx: RunnerContext, run: ActiveRun, job: Job<RunJobData>)
   const messages = await promptMessages(ctx, run.agentId);
   for (const m of messages) run.promptMessageIds.add(m.id);
   const prompt = buildPrompt({ town, agent, task, messages });
+  // The run's credential: the agent reports through the runner's agent API with it, until the process exits.
+  const credential = ctx.agentApi.issue({
+    agentId: agent.id,
+    agentName: agent.name,
+    taskId: task.id,
+    version: run.version,
+  });
+  run.credential = credential.token;
   const launch = buildLaunch({
     town,
     model,
@@ -112,6 +121,7 @@ async function execute(ctx: RunnerContext, run: ActiveRun, job: Job<RunJobData>)
     taskId: task.id,
     attempt: task.attempts,
     runnerId: ctx.id,
+    credentialEnv: credential.env,
   });
   if (!existsSync(launch.cwd)) {
     cleanupLaunch(launch);
@@ -161,6 +171,7 @@ async function execute(ctx: RunnerContext, run: ActiveRun, job: Job<RunJobData>)
   try {
     result = await proc.exited;
   } finally {
+    ctx.agentApi.revoke(credential.token);
     clearInterval(heartbeat);
     clearTimeout(timeout);
   }

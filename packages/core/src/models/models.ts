@@ -1,6 +1,14 @@
 import { z } from "zod";
 import { CoreError } from "../errors";
 
+/** A runner environment variable name, or a prefix ending in `*` (`ANTHROPIC_*`). */
+export const EnvName = z
+  .string()
+  .regex(
+    /^[A-Za-z_][A-Za-z0-9_]*\*?$/,
+    "an environment variable name (A-Z, 0-9, _), optionally ending in * as a prefix",
+  );
+
 /**
  * How an agent's CLI is launched. Never through a shell: `command` is looked up on PATH and `args` are
  * passed as an argv array. Placeholders in args: `{promptFile}` (path of a file holding the prompt) and
@@ -13,6 +21,12 @@ export const ModelSpec = z
     /** stdin: the prompt is written to the process's stdin; file: `{promptFile}` (appended if absent); arg: `{prompt}`. */
     prompt: z.enum(["stdin", "file", "arg"]).default("stdin"),
     env: z.record(z.string(), z.string()).default({}),
+    /**
+     * Names of the runner's environment variables the agent needs (its provider keys, config dirs), passed
+     * through when set; a trailing `*` matches a prefix. The agent gets nothing else of the runner's
+     * environment beyond a small base list (PATH, HOME, locale, TERM, proxies: AGENT_BASE_ENV in agent-env.ts).
+     */
+    passEnv: z.array(EnvName).max(100).optional(),
     /** Working directory, relative to the town directory. */
     cwd: z.string().optional(),
     label: z.string().optional(),
@@ -38,6 +52,7 @@ export const MODEL_PRESETS: Record<string, Omit<ResolvedModel, "name">> = {
     args: ["--print", "--dangerously-skip-permissions"],
     prompt: "stdin",
     env: {},
+    passEnv: ["ANTHROPIC_*", "CLAUDE_CODE_*", "CLAUDE_CONFIG_DIR", "API_TIMEOUT_MS", "DISABLE_TELEMETRY"],
     label: "Claude Code",
     docs: "claude --print reads the prompt from stdin when no prompt argument is given",
   },
@@ -47,6 +62,7 @@ export const MODEL_PRESETS: Record<string, Omit<ResolvedModel, "name">> = {
     args: ["exec", "--full-auto", "--skip-git-repo-check", "-"],
     prompt: "stdin",
     env: {},
+    passEnv: ["OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_ORG_ID", "OPENAI_PROJECT_ID", "CODEX_*"],
     label: "OpenAI Codex CLI",
     docs: "codex exec reads the instructions from stdin when the prompt argument is '-'",
   },
@@ -56,6 +72,7 @@ export const MODEL_PRESETS: Record<string, Omit<ResolvedModel, "name">> = {
     args: ["--print", "--instruction-file", "{promptFile}"],
     prompt: "file",
     env: {},
+    passEnv: ["AUGMENT_*"],
     label: "Augment auggie",
     docs: "auggie --print runs one instruction non-interactively; --instruction-file reads it from a file",
   },
@@ -65,6 +82,17 @@ export const MODEL_PRESETS: Record<string, Omit<ResolvedModel, "name">> = {
     args: ["--yes", "--no-auto-commits", "--message-file", "{promptFile}"],
     prompt: "file",
     env: {},
+    passEnv: [
+      "AIDER_*",
+      "OPENAI_API_KEY",
+      "OPENAI_API_BASE",
+      "ANTHROPIC_API_KEY",
+      "GEMINI_API_KEY",
+      "DEEPSEEK_API_KEY",
+      "OPENROUTER_API_KEY",
+      "GROQ_API_KEY",
+      "MISTRAL_API_KEY",
+    ],
     label: "Aider",
     docs: "aider --message-file processes one message from a file and exits",
   },
@@ -74,6 +102,14 @@ export const MODEL_PRESETS: Record<string, Omit<ResolvedModel, "name">> = {
     args: ["--yolo"],
     prompt: "stdin",
     env: {},
+    passEnv: [
+      "GEMINI_*",
+      "GOOGLE_API_KEY",
+      "GOOGLE_CLOUD_PROJECT",
+      "GOOGLE_CLOUD_LOCATION",
+      "GOOGLE_GENAI_USE_VERTEXAI",
+      "GOOGLE_APPLICATION_CREDENTIALS",
+    ],
     label: "Gemini CLI",
     docs: "gemini runs non-interactively when stdin is not a terminal; --yolo approves tool use",
   },
@@ -83,6 +119,7 @@ export const MODEL_PRESETS: Record<string, Omit<ResolvedModel, "name">> = {
     args: ["--allow-all-tools", "-p", "Read the file {promptFile} and carry out the task it describes."],
     prompt: "file",
     env: {},
+    passEnv: ["COPILOT_*", "GH_TOKEN", "GITHUB_TOKEN", "GH_HOST"],
     label: "GitHub Copilot CLI",
     docs: "copilot -p runs one prompt non-interactively; the prompt points at the task file",
   },
@@ -92,6 +129,7 @@ export const MODEL_PRESETS: Record<string, Omit<ResolvedModel, "name">> = {
     args: ["--print", "--force", "Read the file {promptFile} and carry out the task it describes."],
     prompt: "file",
     env: {},
+    passEnv: ["CURSOR_API_KEY", "CURSOR_AUTH_TOKEN", "CURSOR_CONFIG_DIR"],
     label: "Cursor Agent",
     docs: "cursor-agent --print runs headless; --force allows commands without confirmation",
   },
@@ -101,6 +139,7 @@ export const MODEL_PRESETS: Record<string, Omit<ResolvedModel, "name">> = {
     args: [],
     prompt: "stdin",
     env: {},
+    passEnv: ["TT_SIM_MS"],
     label: "Simulated agent",
     docs: "streams a short work log for a couple of seconds, then completes; no AI CLI needed",
   },
@@ -111,12 +150,13 @@ export function modelNames(custom: Record<string, ModelSpec>): string[] {
   return [...new Set([...Object.keys(MODEL_PRESETS), ...Object.keys(custom)])].sort();
 }
 
-/** Resolves a model name; custom models in the town config override presets of the same name. */
+/**
+ * Resolves a model name; custom models in the town config override presets of the same name. Only own keys
+ * count: `constructor` or `__proto__` are not models.
+ */
 export function resolveModel(custom: Record<string, ModelSpec>, name: string): ResolvedModel {
-  const c = custom[name];
-  if (c) return { ...c, name, kind: "custom" };
-  const p = MODEL_PRESETS[name];
-  if (p) return { ...p, name };
+  if (Object.hasOwn(custom, name)) return { ...custom[name]!, name, kind: "custom" };
+  if (Object.hasOwn(MODEL_PRESETS, name)) return { ...MODEL_PRESETS[name]!, name };
   throw new CoreError(
     "VALIDATION",
     `unknown model "${name}": use one of ${modelNames(custom).join(", ")}, or declare it under "models" in tinytown.json`,

@@ -1,10 +1,13 @@
 /**
  * The town's own redis-server: data in `.tt/data` with AOF (appendfsync everysec), a unix socket in `.tt/`
- * (or a free loopback port when the path is too long for a socket), a pidfile, and a log. Started
- * daemonized so it outlives the `tt` command that started it; verified by pid and config file before use.
+ * (or a free loopback port with a random password when the path is too long for a socket), a pidfile, and a
+ * log. Started daemonized so it outlives the `tt` command that started it; verified by pid and config file
+ * before use. Only the town's owner can read any of it: `.tt/` and the data dir are 0700, their files 0600
+ * (redis-server runs under umask 077).
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { Redis } from "ioredis";
@@ -23,6 +26,8 @@ export interface ManagedRedisPaths {
   dataDir: string;
   socket: string;
   portFile: string;
+  /** The password of a managed Redis on TCP (never on the socket, which only the owner can open). */
+  passwordFile: string;
 }
 
 export function managedPaths(townDir: string): ManagedRedisPaths {
@@ -35,6 +40,7 @@ export function managedPaths(townDir: string): ManagedRedisPaths {
     dataDir: join(stateDir, "data"),
     socket: join(stateDir, "redis.sock"),
     portFile: join(stateDir, "redis.port"),
+    passwordFile: join(stateDir, "redis.password"),
   };
 }
 
@@ -81,15 +87,50 @@ async function freePort(): Promise<number> {
 
 const q = (s: string) => `"${s.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
 
-/** The URL clients use for the managed Redis (socket, or the recorded port). */
+function readPassword(paths: ManagedRedisPaths): string | null {
+  try {
+    return readFileSync(paths.passwordFile, "utf8").trim() || null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The URL clients use for the managed Redis (socket, or the recorded port with the password). It carries the
+ * password: show it only through describeRedisUrl.
+ */
 export function managedUrl(paths: ManagedRedisPaths): string | null {
   if (Buffer.byteLength(paths.socket) <= SOCKET_PATH_MAX) return `unix://${paths.socket}`;
-  if (existsSync(paths.portFile)) return `redis://127.0.0.1:${readFileSync(paths.portFile, "utf8").trim()}`;
-  return null;
+  if (!existsSync(paths.portFile)) return null;
+  const port = readFileSync(paths.portFile, "utf8").trim();
+  const password = readPassword(paths);
+  return password ? `redis://:${password}@127.0.0.1:${port}` : `redis://127.0.0.1:${port}`;
+}
+
+/** `.tt/` and the data dir exist and only the owner can enter them (older towns are tightened too). */
+function ensurePrivateDirs(paths: ManagedRedisPaths): void {
+  for (const dir of [paths.stateDir, paths.dataDir]) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    chmodSync(dir, 0o700);
+  }
+}
+
+/** Files a server of an older Tinytown left world-readable: the data (AOF), config, log, pid and port files. */
+function tightenFiles(paths: ManagedRedisPaths): void {
+  const visit = (path: string) => {
+    const st = lstatSync(path, { throwIfNoEntry: false });
+    if (!st || st.isSymbolicLink()) return;
+    if (st.isDirectory()) {
+      chmodSync(path, 0o700);
+      for (const f of readdirSync(path)) visit(join(path, f));
+    } else if (st.isFile()) chmodSync(path, 0o600);
+  };
+  visit(paths.dataDir);
+  for (const f of [paths.conf, paths.log, paths.pidfile, paths.portFile, paths.passwordFile]) visit(f);
 }
 
 async function writeConf(paths: ManagedRedisPaths): Promise<string> {
-  mkdirSync(paths.dataDir, { recursive: true });
+  ensurePrivateDirs(paths);
   const useSocket = Buffer.byteLength(paths.socket) <= SOCKET_PATH_MAX;
   let listen: string[];
   let url: string;
@@ -97,10 +138,13 @@ async function writeConf(paths: ManagedRedisPaths): Promise<string> {
     listen = ["port 0", `unixsocket ${q(paths.socket)}`, "unixsocketperm 700"];
     url = `unix://${paths.socket}`;
   } else {
+    // Any local user can reach a loopback port: the server requires a random password, kept in `.tt/`.
     const port = await freePort();
-    writeFileSync(paths.portFile, String(port));
-    listen = [`port ${port}`, "bind 127.0.0.1"];
-    url = `redis://127.0.0.1:${port}`;
+    const password = readPassword(paths) ?? randomBytes(32).toString("hex");
+    writeFileSync(paths.passwordFile, password + "\n", { mode: 0o600 });
+    writeFileSync(paths.portFile, String(port), { mode: 0o600 });
+    listen = [`port ${port}`, "bind 127.0.0.1", `requirepass ${password}`];
+    url = `redis://:${password}@127.0.0.1:${port}`;
   }
   const conf = [
     "# Written by Tinytown for this town's managed Redis. Edits are overwritten on the next start.",
@@ -154,9 +198,10 @@ function logTail(paths: ManagedRedisPaths, lines = 15): string {
 
 /** Answers whether the server at `url` is this town's own (same pid as the pidfile, same config file). */
 async function probe(url: string, paths: ManagedRedisPaths): Promise<"ours" | "foreign" | "down"> {
-  const opts = url.startsWith("unix://")
-    ? { path: url.slice("unix://".length) }
-    : { host: "127.0.0.1", port: Number(url.split(":").pop()) };
+  const tcp = url.startsWith("unix://") ? null : new URL(url);
+  const opts = tcp
+    ? { host: "127.0.0.1", port: Number(tcp.port), password: tcp.password || undefined }
+    : { path: url.slice("unix://".length) };
   const r = new Redis({
     ...opts,
     lazyConnect: true,
@@ -211,7 +256,11 @@ export async function ensureManagedRedis(townDir: string): Promise<ManagedRedisS
   rmSync(paths.socket, { force: true });
   rmSync(paths.pidfile, { force: true });
   const url = await writeConf(paths);
-  const r = spawnSync(redisServerBinary(), [paths.conf], { encoding: "utf8" });
+  // Under umask 077, so the AOF files, log and pidfile redis-server creates are the owner's alone. The script
+  // is fixed; the binary and config path are passed as arguments, never interpolated.
+  const r = spawnSync("/bin/sh", ["-c", 'umask 077 && exec "$0" "$1"', redisServerBinary(), paths.conf], {
+    encoding: "utf8",
+  });
   if (r.error || r.status !== 0) {
     throw new CoreError(
       "REDIS_UNAVAILABLE",
@@ -224,6 +273,7 @@ export async function ensureManagedRedis(townDir: string): Promise<ManagedRedisS
       `redis-server did not come up within 15 s; the end of ${paths.log}:\n${logTail(paths)}`,
     );
   }
+  tightenFiles(paths);
   return { url, pid: readPid(paths)!, started: true };
 }
 

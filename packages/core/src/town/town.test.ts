@@ -2,7 +2,8 @@
  * The managed Redis: `initTown` starts a daemonized redis-server in `.tt/` (unix socket, AOF); a SIGKILLed
  * server comes back on the next `connectTown` with everything acknowledged before the kill.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
@@ -11,6 +12,7 @@ import { spawnAgent, resolveAgent } from "../agent/agent.service";
 import { peek, sendMessage } from "../channel/channel";
 import { readEvents } from "../channel/events";
 import { createTask, getTask, startTask } from "../task/task.service";
+import { describeRedisUrl } from "../redis/connection";
 import { managedPaths, managedRedisPid } from "./managed-redis";
 import { townStatus } from "./status";
 import { connectTown, initTown, stopTown, type Town } from "./town";
@@ -53,6 +55,28 @@ async function untilDead(pid: number, ms = 5_000) {
   const until = Date.now() + ms;
   while (alive(pid) && Date.now() < until) await sleep(20);
   return !alive(pid);
+}
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)],
+  );
+}
+
+/** One inline command on a fresh TCP connection, as any local process could send it; the first reply line. */
+function rawCommand(port: number, command: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const sock = connect(port, "127.0.0.1", () => sock.write(command + "\r\n"));
+    let buf = "";
+    sock.on("data", (d) => {
+      buf += d.toString();
+      if (buf.includes("\r\n")) {
+        sock.destroy();
+        resolve(buf.split("\r\n")[0]!);
+      }
+    });
+    sock.on("error", reject);
+  });
 }
 
 afterAll(async () => {
@@ -167,7 +191,8 @@ describe("managed Redis", () => {
     mkdirSync(dir, { recursive: true });
     const town = track(await initTown({ dir, name: "deep" }));
     const port = readFileSync(managedPaths(dir).portFile, "utf8").trim();
-    expect(town.redisUrl).toBe(`redis://127.0.0.1:${port}`);
+    const password = readFileSync(managedPaths(dir).passwordFile, "utf8").trim();
+    expect(town.redisUrl).toBe(`redis://:${password}@127.0.0.1:${port}`);
     expect(existsSync(managedPaths(dir).socket)).toBe(false);
     await spawnAgent(town, { name: "deep-agent", model: "claude" });
     const pid = managedRedisPid(dir)!;
@@ -176,8 +201,41 @@ describe("managed Redis", () => {
     expect(await untilDead(pid)).toBe(true);
     await town.close();
     const back = track(await connectTown({ cwd: dir, env: {} }));
-    expect(back.redisUrl).toMatch(/^redis:\/\/127\.0\.0\.1:\d+$/);
+    expect(back.redisUrl).toMatch(new RegExp(`^redis://:${password}@127\\.0\\.0\\.1:\\d+$`));
     expect((await resolveAgent(back, "deep-agent")).name).toBe("deep-agent");
+    pids.add(managedRedisPid(dir)!);
+  });
+  test("`.tt/` and the data dir are 0700; the config, log, pidfile and every AOF file redis-server wrote are 0600", async () => {
+    const dir = tempDir();
+    const town = track(await initTown({ dir, name: "private" }));
+    await spawnAgent(town, { name: "writer", model: "sim" });
+    const paths = managedPaths(dir);
+    const mode = (p: string) => statSync(p).mode & 0o777;
+    expect(mode(paths.stateDir)).toBe(0o700);
+    expect(mode(paths.dataDir)).toBe(0o700);
+    for (const f of [paths.conf, paths.log, paths.pidfile]) expect(mode(f), f).toBe(0o600);
+    const files = filesUnder(paths.dataDir);
+    expect(files.some((f) => /\.aof|manifest/.test(f))).toBe(true);
+    for (const f of files) expect(mode(f), f).toBe(0o600);
+  });
+
+  test("on loopback TCP the managed Redis needs its random password: another process without it gets NOAUTH", async () => {
+    let dir = tempDir();
+    while (Buffer.byteLength(join(dir, ".tt", "redis.sock")) <= 110) dir = join(dir, "a-rather-long-directory-name");
+    mkdirSync(dir, { recursive: true });
+    const town = track(await initTown({ dir, name: "guarded" }));
+    const paths = managedPaths(dir);
+    const password = readFileSync(paths.passwordFile, "utf8").trim();
+    expect(password).toMatch(/^[0-9a-f]{64}$/);
+    expect(statSync(paths.passwordFile).mode & 0o777).toBe(0o600);
+    expect(statSync(paths.portFile).mode & 0o777).toBe(0o600);
+    const port = Number(readFileSync(paths.portFile, "utf8"));
+    expect(await rawCommand(port, "GET anything")).toMatch(/^-NOAUTH/);
+    expect(await rawCommand(port, "AUTH wrong-password")).toMatch(/^-(WRONGPASS|ERR invalid password)/);
+    expect(await rawCommand(port, `AUTH ${password}`)).toBe("+OK");
+    // The URL carries the password; what is shown of it never does.
+    expect(describeRedisUrl(town.redisUrl)).not.toContain(password);
+    expect(JSON.stringify(await townStatus(town))).not.toContain(password);
     pids.add(managedRedisPid(dir)!);
   });
 });

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import type { Redis } from "ioredis";
 import { CoreError } from "../errors";
@@ -66,7 +66,9 @@ export async function initTown(input: InitTownInput): Promise<Town> {
     );
   }
   const config = parseConfig({ name: name.data, ...(input.redisUrl ? { redis: { url: input.redisUrl } } : {}) });
-  mkdirSync(join(dir, STATE_DIR), { recursive: true });
+  // `.tt/` holds the town's data and secrets: only its owner may enter it.
+  mkdirSync(join(dir, STATE_DIR), { recursive: true, mode: 0o700 });
+  chmodSync(join(dir, STATE_DIR), 0o700);
   // `.tt/` holds the Redis data, socket and logs: never commit it.
   writeFileSync(join(dir, STATE_DIR, ".gitignore"), "*\n");
   const { $schema: _s, ...body } = config;

@@ -1,0 +1,59 @@
+/**
+ * The agent API: what an agent process may do, over a per-run credential the runner hands it instead of a Redis
+ * URL. The runner serves it (apps/runner/src/agent-api), `tt` inside an agent calls it (apps/cli agent mode).
+ * Each operation is one POST to `/v1/<name>` with a JSON body and `Authorization: Bearer <token>`; the answer
+ * is `{ data }`, or `{ error: { code, message } }` with a CoreError code. New operations (e.g. asking a human)
+ * are one more entry here and one handler in the runner.
+ *
+ * The wire constants live in wire.ts (no imports), which is all `tt` in agent mode loads of core at run time.
+ */
+import { z } from "zod";
+import type { CoreErrorCode } from "../errors";
+import { MessageType, type Message } from "../message/message";
+import { Priority, type Task } from "../task/task";
+import { AGENT_INBOX_MAX_WAIT_MS } from "./wire";
+
+export * from "./wire";
+
+/** A task reference from the agent: its own task's id or a prefix of it (at least 8 characters); default: its task. */
+const OwnTaskRef = z.string().min(1).max(64).optional();
+
+export const AgentOps = {
+  "task.show": z.object({ task: OwnTaskRef }).strict(),
+  "task.complete": z.object({ task: OwnTaskRef, result: z.string().optional() }).strict(),
+  "task.fail": z.object({ task: OwnTaskRef, error: z.string() }).strict(),
+  "message.send": z
+    .object({
+      to: z.string().min(1).max(128),
+      body: z.string(),
+      type: MessageType.optional(),
+      priority: Priority.optional(),
+      correlationId: z.string().max(128).optional(),
+    })
+    .strict(),
+  "inbox.read": z
+    .object({
+      take: z.boolean().default(false),
+      limit: z.number().int().min(1).max(100).default(50),
+      /** With `take` and an empty inbox: wait this long for one message. */
+      waitMs: z.number().int().min(0).max(AGENT_INBOX_MAX_WAIT_MS).default(0),
+    })
+    .strict(),
+} as const;
+
+export type AgentOpName = keyof typeof AgentOps;
+export type AgentOpInput<N extends AgentOpName> = z.input<(typeof AgentOps)[N]>;
+
+export interface AgentOpResults {
+  "task.show": Task;
+  "task.complete": Task;
+  "task.fail": Task;
+  /** The message sent, and the display name of its mailbox. */
+  "message.send": { message: Message; to: string };
+  "inbox.read": { mailbox: string; messages: Message[] };
+}
+
+export type AgentApiReply<N extends AgentOpName> =
+  { data: AgentOpResults[N] } | { error: { code: CoreErrorCode; message: string } };
+
+export const isAgentOp = (name: string): name is AgentOpName => Object.hasOwn(AgentOps, name);
