@@ -173,6 +173,25 @@ function readPid(paths: ManagedRedisPaths): number | null {
   }
 }
 
+/**
+ * Runs `fn` under umask 077, so the AOF files, log and pidfile redis-server creates are the owner's alone (the
+ * child inherits the umask). Where the umask cannot be set (a worker thread), the 0700 state directory still keeps
+ * them from other users.
+ */
+function withPrivateUmask<T>(fn: () => T): T {
+  let old: number | null = null;
+  try {
+    old = process.umask(0o077);
+  } catch {
+    old = null;
+  }
+  try {
+    return fn();
+  } finally {
+    if (old !== null) process.umask(old);
+  }
+}
+
 /** Whether a process runs. A zombie (killed, not yet reaped, e.g. under a PID 1 that never reaps) is dead. */
 export function processAlive(pid: number): boolean {
   try {
@@ -256,11 +275,7 @@ export async function ensureManagedRedis(townDir: string): Promise<ManagedRedisS
   rmSync(paths.socket, { force: true });
   rmSync(paths.pidfile, { force: true });
   const url = await writeConf(paths);
-  // Under umask 077, so the AOF files, log and pidfile redis-server creates are the owner's alone. The script
-  // is fixed; the binary and config path are passed as arguments, never interpolated.
-  const r = spawnSync("/bin/sh", ["-c", 'umask 077 && exec "$0" "$1"', redisServerBinary(), paths.conf], {
-    encoding: "utf8",
-  });
+  const r = withPrivateUmask(() => spawnSync(redisServerBinary(), [paths.conf], { encoding: "utf8" }));
   if (r.error || r.status !== 0) {
     throw new CoreError(
       "REDIS_UNAVAILABLE",
