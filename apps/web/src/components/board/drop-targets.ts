@@ -1,23 +1,10 @@
-import type { TaskState } from "@tinytown/core";
+/**
+ * The board's drop targets as dnd-kit and people name them. The rules (which drops are legal, the state after a move)
+ * are core's, from `@tinytown/core/schema`; this file only names the targets and lists them for a card.
+ */
+import { canMove, moveTransition, type BoardColumn, type MoveTarget, type TaskState } from "@tinytown/core/schema";
 
-/** The board's columns, left to right, with the task states each one shows. */
-export const COLUMNS = [
-  { id: "backlog", title: "Backlog", states: ["pending"] },
-  { id: "assigned", title: "Assigned", states: ["assigned"] },
-  { id: "running", title: "Running", states: ["running"] },
-  { id: "done", title: "Done", states: ["completed"] },
-  { id: "failed", title: "Failed / Cancelled", states: ["failed", "cancelled"] },
-] as const satisfies readonly { id: string; title: string; states: readonly TaskState[] }[];
-
-export type ColumnId = (typeof COLUMNS)[number]["id"];
-
-export function columnOf(state: TaskState): ColumnId {
-  for (const c of COLUMNS) if ((c.states as readonly TaskState[]).includes(state)) return c.id;
-  return "backlog";
-}
-
-/** Where a card may be dropped; mirrors core's moveTask so the board only lights up legal targets. */
-export type DropTarget = { kind: "agent"; agent: string } | { kind: "backlog" } | { kind: "cancelled" };
+import { assigneeOf, type AgentRow, type TaskCard } from "./types";
 
 /** dnd-kit droppable ids: `col:backlog`, `col:failed` (= cancel), `agent:<name>`. */
 export const dropId = {
@@ -26,36 +13,37 @@ export const dropId = {
   agent: (name: string) => `agent:${name}`,
 } as const;
 
-export function parseDropId(id: string): DropTarget | null {
+/** The columns that take drops, with the hint they show while a card is dragged. */
+export const COLUMN_DROPS: Partial<Record<BoardColumn, { id: string; label: string }>> = {
+  backlog: { id: dropId.backlog, label: "Drop to unassign / retry" },
+  failed: { id: dropId.cancelled, label: "Drop to cancel" },
+};
+
+export function parseDropId(id: string): MoveTarget | null {
   if (id === dropId.backlog) return { kind: "backlog" };
   if (id === dropId.cancelled) return { kind: "cancelled" };
   if (id.startsWith("agent:")) return { kind: "agent", agent: id.slice("agent:".length) };
   return null;
 }
 
-/** True when core would accept moving a task in `state` (assigned to `assignee`, an agent name) to `target`. */
-export function canDrop(state: TaskState, assignee: string | null, target: DropTarget): boolean {
-  switch (target.kind) {
-    case "agent":
-      return (state === "pending" || state === "assigned") && assignee !== target.agent;
-    case "backlog":
-      return state === "assigned" || state === "failed" || state === "cancelled";
-    case "cancelled":
-      return state === "pending" || state === "assigned" || state === "running";
-  }
+/** Whether core would accept dropping `card` on `target`. */
+export function canDrop(card: TaskCard, agentNames: Map<string, string>, target: MoveTarget): boolean {
+  return canMove(card.state, assigneeOf(card, agentNames), target);
 }
 
-/** The state a task will be in once the move succeeds (the optimistic guess). */
-export function stateAfter(target: DropTarget): TaskState {
-  if (target.kind === "agent") return "assigned";
-  if (target.kind === "cancelled") return "cancelled";
-  return "pending";
+/** The drop ids `card` may go to, in reading order (Backlog, the agents, Cancelled): the keyboard steps through them. */
+export function dropTargetIds(card: TaskCard, agents: AgentRow[], agentNames: Map<string, string>): string[] {
+  const ids: string[] = [];
+  if (canDrop(card, agentNames, { kind: "backlog" })) ids.push(dropId.backlog);
+  for (const a of agents)
+    if (canDrop(card, agentNames, { kind: "agent", agent: a.name })) ids.push(dropId.agent(a.name));
+  if (canDrop(card, agentNames, { kind: "cancelled" })) ids.push(dropId.cancelled);
+  return ids;
 }
 
-export function describeTarget(target: DropTarget, state?: TaskState): string {
+/** A target as a person reads it: "agent ada", "Cancelled", "Backlog", "Backlog (retry)". */
+export function describeTarget(target: MoveTarget, state?: TaskState): string {
   if (target.kind === "agent") return `agent ${target.agent}`;
   if (target.kind === "cancelled") return "Cancelled";
-  return state === "failed" || state === "cancelled" ? "Backlog (retry)" : "Backlog";
+  return state && moveTransition(state, target) === "retry" ? "Backlog (retry)" : "Backlog";
 }
-
-export const PRIORITY_ORDER = ["urgent", "high", "normal", "low"] as const;
