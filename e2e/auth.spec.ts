@@ -9,7 +9,7 @@ import { join, resolve } from "node:path";
 
 import { expect, test } from "@playwright/test";
 
-import { freePort } from "../packages/core/src/testing/redis-server";
+import { freePort } from "@tinytown/core/testing/redis-server";
 
 const ROOT = resolve(__dirname, "..");
 const TT = join(ROOT, "apps/cli/bin/tt.mjs");

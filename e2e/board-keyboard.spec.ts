@@ -1,4 +1,4 @@
-import { createTask } from "../packages/core/src/index";
+import { createTask } from "@tinytown/core";
 import { agent, column, expect, openBoard, test, uniq } from "./fixtures";
 
 test("keyboard only: spawn an agent, create a task, move it onto the agent, watch it complete", async ({ page }) => {

@@ -1,4 +1,4 @@
-import { createTask } from "../packages/core/src/index";
+import { createTask } from "@tinytown/core";
 import { agent, card, column, expect, mouseDrag, openBoard, spawnInUI, test, uniq } from "./fixtures";
 
 test("spawn a sim agent, drag a card onto it with the mouse, watch it run and complete", async ({ page, town }) => {

@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 
 import { test as base, expect, type BrowserContext, type Locator, type Page } from "@playwright/test";
 
-import { connectTown, type Town } from "../packages/core/src/index";
+import { connectTown, type Town } from "@tinytown/core";
 
 export { expect };
 

@@ -9,8 +9,8 @@ import { existsSync, mkdtempSync, openSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
-// Imported by path: the package's `testing` entry also imports vitest.
-import { freePort, startRedisServer } from "../packages/core/src/testing/redis-server";
+// Not `@tinytown/core/testing`: that entry also imports vitest.
+import { freePort, startRedisServer } from "@tinytown/core/testing/redis-server";
 
 const ROOT = resolve(__dirname, "..");
 const TT = join(ROOT, "apps/cli/bin/tt.mjs");

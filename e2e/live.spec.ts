@@ -1,4 +1,4 @@
-import { createTask } from "../packages/core/src/index";
+import { createTask } from "@tinytown/core";
 import { column, expect, mouseDrag, newPerson, openBoard, test, uniq } from "./fixtures";
 
 test("two browsers: a move in one appears in the other without reload, as does a task created from the CLI", async ({

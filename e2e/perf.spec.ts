@@ -2,7 +2,7 @@
  * A 5,000-task board: how long until the first cards render, and how long a drop takes to show. Prints the
  * numbers; the assertions are loose ceilings, the point is the figures in the log.
  */
-import { createTask, type Priority } from "../packages/core/src/index";
+import { createTask, type Priority } from "@tinytown/core";
 import { card, column, expect, mouseDrag, test, uniq } from "./fixtures";
 
 const N = 5_000;

@@ -1,4 +1,4 @@
-import { createTask, listQueues, spawnAgent } from "../packages/core/src/index";
+import { createTask, listQueues, spawnAgent } from "@tinytown/core";
 import { expect, test, uniq } from "./fixtures";
 
 test("the queues page shows an agent's queue live; pausing and resuming it works (open access = admin)", async ({

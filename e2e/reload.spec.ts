@@ -1,4 +1,4 @@
-import { assignTask, createTask, spawnAgent } from "../packages/core/src/index";
+import { assignTask, createTask, spawnAgent } from "@tinytown/core";
 import { agent, column, expect, openBoard, test, uniq } from "./fixtures";
 
 test("reload mid-run: the board and the task page recover and follow the run to the end", async ({ page, town }) => {

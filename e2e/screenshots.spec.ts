@@ -1,7 +1,7 @@
 /** Every page at 1440×900 and 390×844, light and dark, as PNGs under /tmp/shots (not in the repo). */
 import { mkdirSync } from "node:fs";
 
-import { createTask, listAgents, spawnAgent } from "../packages/core/src/index";
+import { createTask, listAgents, spawnAgent } from "@tinytown/core";
 import { expect, test } from "./fixtures";
 
 const OUT = process.env.SHOTS_DIR ?? "/tmp/shots";

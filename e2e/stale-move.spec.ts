@@ -1,4 +1,4 @@
-import { cancelTask, createTask, getTask } from "../packages/core/src/index";
+import { cancelTask, createTask, getTask } from "@tinytown/core";
 import { card, column, expect, mouseDrag, openBoard, test, uniq } from "./fixtures";
 
 test("a stale move is refused with a visible message and the board shows the truth", async ({ page, town }) => {

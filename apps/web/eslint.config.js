@@ -1,3 +1,17 @@
 import { config } from "@tinytown/eslint-config";
-// No React-specific rules: eslint-plugin-react-hooks / @next/eslint-plugin-next are not installed in this workspace.
-export default config(import.meta.dirname);
+import { nextConfig } from "@tinytown/eslint-config/next";
+
+export default [
+  ...config(import.meta.dirname),
+  ...nextConfig,
+  {
+    // Client code reaches core only through its browser-safe entry: `@tinytown/core` itself pulls in Redis.
+    files: ["src/components/**", "src/lib/**", "src/trpc/react.tsx", "src/trpc/query-client.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        { paths: [{ name: "@tinytown/core", message: "Import from @tinytown/core/schema in client code." }] },
+      ],
+    },
+  },
+];

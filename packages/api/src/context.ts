@@ -1,4 +1,7 @@
-import type { Town } from "@tinytown/core";
+import { ACTOR_COOKIE, DisplayName, type Town } from "@tinytown/core";
+
+// The cookie names live in core (the web app imports them from @tinytown/core/schema); re-exported for this package.
+export { ACTOR_COOKIE, SESSION_COOKIE } from "@tinytown/core";
 
 /**
  * Per-request context shared by every procedure. `town` is set when the caller injects one (tests, a CLI
@@ -25,13 +28,7 @@ export interface Context {
   secure: boolean;
 }
 
-/** Cookie the dashboard sets when someone picks a display name (open access only). */
-export const ACTOR_COOKIE = "tt_name";
-/** HTTP-only cookie holding the sign-in session id. */
-export const SESSION_COOKIE = "tt_session";
 const DEFAULT_ACTOR = "anonymous";
-/** Longest display name we accept from the cookie; anything longer is treated as absent. */
-const MAX_ACTOR_LENGTH = 64;
 
 export interface CreateContextOptions {
   headers: Headers;
@@ -77,12 +74,9 @@ export function readCookie(headers: Headers, name: string): string | null {
   return null;
 }
 
-/** Reads the display name from the `tt_name` cookie; falls back to "anonymous" when missing or malformed. */
+/** Reads the display name from the `tt_name` cookie; falls back to "anonymous" when missing or not a {@link DisplayName}. */
 function readActor(headers: Headers): string {
-  const value = readCookie(headers, ACTOR_COOKIE)?.trim();
-  // Control characters would corrupt logs and event payloads.
-  if (!value || value.length > MAX_ACTOR_LENGTH || /[\u0000-\u001f\u007f]/.test(value)) return DEFAULT_ACTOR;
-  return value;
+  return DisplayName.safeParse(readCookie(headers, ACTOR_COOKIE) ?? "").data ?? DEFAULT_ACTOR;
 }
 
 /**

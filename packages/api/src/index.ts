@@ -17,7 +17,7 @@ export { readiness, metricsText, type Readiness } from "./services/health";
 export { getTown, closeTown } from "./town";
 export { closeLiveHubs } from "./live/hub";
 export type { CoreErrorData } from "./trpc";
-export type { TaskCard, BoardColumn } from "./services/board";
+export type { TaskCard } from "./services/board";
 export type { TownOverview } from "./services/overview";
 export type { ModelInfo } from "./services/models";
 

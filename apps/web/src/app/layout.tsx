@@ -1,8 +1,9 @@
 import type { Metadata, Viewport } from "next";
 import { cookies } from "next/headers";
 
+import { actorOf, ACTOR_COOKIE, DisplayName } from "@tinytown/core/schema";
+
 import { AppShell, type ShellAuth } from "../components/app-shell";
-import { ACTOR_COOKIE } from "../lib/actor";
 import { getCaller } from "../trpc/server";
 import { TRPCReactProvider } from "../trpc/react";
 import "./globals.css";
@@ -25,11 +26,7 @@ async function shellAuth(): Promise<ShellAuth | null> {
     const me = await (await getCaller()).auth.me();
     if (!me.principal) return null;
     if (me.principal.kind === "open") return { mode: "open" };
-    return {
-      mode: "signed-in",
-      name: me.principal.kind === "token" ? `token:${me.principal.name}` : me.principal.name,
-      role: me.principal.role,
-    };
+    return { mode: "signed-in", name: actorOf(me.principal), role: me.principal.role };
   } catch {
     // No town or no Redis: pages show their own errors; keep the open-access shell.
     return { mode: "open" };
@@ -38,8 +35,7 @@ async function shellAuth(): Promise<ShellAuth | null> {
 
 export default async function RootLayout(props: { children: React.ReactNode }) {
   // Read on the server so the header shows the name (or asks for one) without a flash.
-  const raw = (await cookies()).get(ACTOR_COOKIE)?.value?.trim();
-  const actor = raw ? raw.slice(0, 64) : null;
+  const actor = DisplayName.safeParse((await cookies()).get(ACTOR_COOKIE)?.value ?? "").data ?? null;
   const auth = await shellAuth();
   return (
     <html lang="en">

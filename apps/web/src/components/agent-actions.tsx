@@ -3,9 +3,7 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 
-import type { AgentState } from "@tinytown/core";
-
-import { AGENT_ACTIONS } from "../lib/domain";
+import { isAgentActionAllowed, type AgentState } from "@tinytown/core/schema";
 
 import { apiFailure } from "../lib/errors";
 import { useTRPC } from "../trpc/react";
@@ -27,8 +25,6 @@ const HINT: Record<Action, string> = {
   restart: "Start the agent again",
   kill: "Stop now; its tasks are requeued or cancelled",
 };
-
-const allowed = (action: Action, state: AgentState) => (AGENT_ACTIONS[action] as readonly AgentState[]).includes(state);
 
 /** The lifecycle buttons that apply to an agent in its current state. */
 export function AgentActions(props: {
@@ -63,7 +59,7 @@ export function AgentActions(props: {
     restart: () => restart.mutate({ agent: name }),
   };
   const actions = (["interrupt", "resume", "close", "restart", "kill"] as const).filter((a) =>
-    allowed(a, props.agent.state),
+    isAgentActionAllowed(a, props.agent.state),
   );
 
   return (

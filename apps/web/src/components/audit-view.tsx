@@ -4,7 +4,7 @@ import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useDeferredValue, useState } from "react";
 
-import type { TownEvent } from "@tinytown/core";
+import type { TownEvent } from "@tinytown/core/schema";
 
 import { dateTime, shortId } from "../lib/format";
 import { useTRPC } from "../trpc/react";

@@ -3,9 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 
-import type { Priority } from "@tinytown/core";
-
-import { PRIORITIES } from "../lib/domain";
+import { PRIORITIES, type Priority } from "@tinytown/core/schema";
 
 import { apiFailure } from "../lib/errors";
 import { useTRPC } from "../trpc/react";

@@ -1,7 +1,7 @@
 "use client";
 
 import { useSubscription } from "@trpc/tanstack-react-query";
-import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "react";
+import { useEffect, useLayoutEffect, useRef, useState } from "react";
 
 import { clock } from "../lib/format";
 import { useTRPC } from "../trpc/react";
@@ -17,25 +17,53 @@ interface Line {
 }
 
 /**
+ * The lines a log has received, outside React's render: remembers the last line id (to resume after it and to drop
+ * repeats) and batches a flood of lines into one update per frame.
+ */
+class LineFeed {
+  lastId: string | null = null;
+  private batch: Line[] = [];
+  private frame: number | null = null;
+
+  constructor(private readonly deliver: (lines: Line[]) => void) {}
+
+  push(line: Line): void {
+    if (this.lastId && compareIds(line.id, this.lastId) <= 0) return; // already shown
+    this.lastId = line.id;
+    this.batch.push(line);
+    this.frame ??= requestAnimationFrame(() => this.flush());
+  }
+
+  /** Delivers what waits for the next frame now (a stream remounting must not lose it). */
+  flush(): void {
+    if (this.frame !== null) cancelAnimationFrame(this.frame);
+    this.frame = null;
+    const lines = this.batch;
+    this.batch = [];
+    if (lines.length > 0) this.deliver(lines);
+  }
+}
+
+/**
  * A task's output, live: task.logStream from the first line (resuming from the last line seen), bounded to
  * {@link MAX_LINES}, following the tail unless the reader has scrolled up. The stream ends when a run is over;
  * it is opened again whenever the task's state changes (e.g. assigned → running), carrying on after the last line.
  */
 export function LogView(props: { taskId: string; state: string; height?: string }) {
-  const [lines, setLines] = useState<Line[]>([]);
-  const [dropped, setDropped] = useState(0);
-  const lastId = useRef<string | null>(null);
+  const [log, setLog] = useState<{ lines: Line[]; dropped: number }>({ lines: [], dropped: 0 });
+  const [feed] = useState(
+    () =>
+      new LineFeed((incoming) =>
+        setLog((prev) => {
+          const lines = prev.lines.concat(incoming);
+          const over = Math.max(0, lines.length - MAX_LINES);
+          return { lines: over > 0 ? lines.slice(over) : lines, dropped: prev.dropped + over };
+        }),
+      ),
+  );
+  const { lines, dropped } = log;
   const boxRef = useRef<HTMLDivElement>(null);
   const follow = useRef(true);
-
-  const onLines = useCallback((incoming: Line[]) => {
-    setLines((prev) => {
-      const next = prev.concat(incoming);
-      if (next.length <= MAX_LINES) return next;
-      setDropped((d) => d + next.length - MAX_LINES);
-      return next.slice(next.length - MAX_LINES);
-    });
-  }, []);
 
   useLayoutEffect(() => {
     const box = boxRef.current;
@@ -70,7 +98,7 @@ export function LogView(props: { taskId: string; state: string; height?: string 
         aria-live={running ? "polite" : "off"}
         aria-label="Task output"
       >
-        <LogStream key={`${props.taskId}:${props.state}`} taskId={props.taskId} lastId={lastId} onLines={onLines} />
+        <LogStream key={`${props.taskId}:${props.state}`} taskId={props.taskId} feed={feed} />
         {lines.length === 0 ? (
           <p className="text-zinc-500">
             {props.state === "pending" || props.state === "assigned"
@@ -99,41 +127,15 @@ export function LogView(props: { taskId: string; state: string; height?: string 
 }
 
 /** One subscription; remounted (by key) when the task's state changes, resuming after the last line received. */
-function LogStream(props: { taskId: string; lastId: React.RefObject<string | null>; onLines: (l: Line[]) => void }) {
+function LogStream(props: { taskId: string; feed: LineFeed }) {
   const trpc = useTRPC();
-  const [from] = useState(props.lastId.current);
-  const batch = useRef<Line[]>([]);
-  const frame = useRef<number | null>(null);
-
-  const { onLines } = props;
-  useEffect(
-    () => () => {
-      // Remounting (the task changed state) must not lose lines still waiting for the next frame.
-      if (frame.current !== null) cancelAnimationFrame(frame.current);
-      if (batch.current.length > 0) onLines(batch.current);
-      batch.current = [];
-    },
-    [onLines],
-  );
-
+  const { feed } = props;
+  const [from] = useState(feed.lastId);
+  useEffect(() => () => feed.flush(), [feed]);
   useSubscription(
     trpc.task.logStream.subscriptionOptions(
       { taskId: props.taskId, ...(from ? { lastEventId: from } : {}) },
-      {
-        onData: (t) => {
-          const line = t.data as Line;
-          if (props.lastId.current && compareIds(line.id, props.lastId.current) <= 0) return; // already shown
-          props.lastId.current = line.id;
-          // A flood of lines renders once per frame.
-          batch.current.push(line);
-          frame.current ??= requestAnimationFrame(() => {
-            frame.current = null;
-            const b = batch.current;
-            batch.current = [];
-            props.onLines(b);
-          });
-        },
-      },
+      { onData: (t) => feed.push(t.data as Line) },
     ),
   );
   return null;

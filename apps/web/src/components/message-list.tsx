@@ -1,4 +1,4 @@
-import type { Message } from "@tinytown/core";
+import type { Message } from "@tinytown/core/schema";
 
 import { dateTime } from "../lib/format";
 

@@ -3,9 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 
-import type { MessageType, Priority } from "@tinytown/core";
-
-import { MESSAGE_TYPES, PRIORITIES } from "../lib/domain";
+import { MESSAGE_TYPES, PRIORITIES, type MessageType, type Priority } from "@tinytown/core/schema";
 
 import { apiFailure } from "../lib/errors";
 import { useTRPC } from "../trpc/react";
@@ -16,6 +14,9 @@ import { useToast } from "./ui/toast";
 import { EnumSelect } from "./ui/fields";
 
 const SUPERVISOR = "supervisor";
+/** The types people send most, first in the list. */
+const FIRST: readonly MessageType[] = ["info", "query", "custom"];
+const TYPE_OPTIONS = [...FIRST, ...MESSAGE_TYPES.filter((t) => !FIRST.includes(t))];
 
 /** Send a message to an agent; read any inbox, including the `supervisor` mailbox where agents report to people. */
 export function MessagesPage() {
@@ -125,7 +126,7 @@ function SendForm(props: { agents: string[] }) {
       </Field>
       <div className="grid grid-cols-2 gap-3">
         <Field label="Type" htmlFor="msg-type">
-          <EnumSelect id="msg-type" value={type} options={MESSAGE_TYPES} onChange={setType} />
+          <EnumSelect id="msg-type" value={type} options={TYPE_OPTIONS} onChange={setType} />
         </Field>
         <Field label="Priority" htmlFor="msg-priority">
           <EnumSelect id="msg-priority" value={priority} options={PRIORITIES} onChange={setPriority} />

@@ -2,7 +2,8 @@
 
 import { useState } from "react";
 
-import { MAX_NAME_LENGTH } from "../lib/actor";
+import { DisplayName, MAX_DISPLAY_NAME_LENGTH } from "@tinytown/core/schema";
+
 import { Dialog, Field } from "./ui/dialog";
 
 /** Asks for the display name every change is attributed to (until sign-in exists). */
@@ -13,10 +14,8 @@ export function NameDialog(props: {
   onClose: () => void;
 }) {
   const [name, setName] = useState(props.initial ?? "");
-  const trimmed = name.trim();
-  // Same rule as the API: no control characters, at most 64 characters.
-  const bad = /[\u0000-\u001f\u007f]/.test(trimmed);
-  const valid = trimmed.length > 0 && trimmed.length <= MAX_NAME_LENGTH && !bad;
+  // The API's rule (it ignores a cookie that breaks it).
+  const parsed = DisplayName.safeParse(name);
   return (
     <Dialog
       open={props.open}
@@ -29,7 +28,7 @@ export function NameDialog(props: {
         className="grid gap-4"
         onSubmit={(e) => {
           e.preventDefault();
-          if (valid) props.onSave(trimmed);
+          if (parsed.success) props.onSave(parsed.data);
         }}
       >
         <Field label="Display name" htmlFor="tt-name" hint="e.g. ada or Ada Lovelace">
@@ -38,13 +37,13 @@ export function NameDialog(props: {
             className="input"
             autoFocus
             value={name}
-            maxLength={MAX_NAME_LENGTH}
+            maxLength={MAX_DISPLAY_NAME_LENGTH}
             onChange={(e) => setName(e.target.value)}
             autoComplete="nickname"
           />
         </Field>
         <div className="flex justify-end gap-2">
-          <button type="submit" className="btn btn-primary" disabled={!valid}>
+          <button type="submit" className="btn btn-primary" disabled={!parsed.success}>
             Save
           </button>
         </div>

@@ -3,9 +3,7 @@
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 
-import type { TownEvent } from "@tinytown/core";
-
-import { AGENT_STATES, TASK_STATES } from "../lib/domain";
+import { AGENT_STATES, TASK_STATES, type TownEvent } from "@tinytown/core/schema";
 
 import { apiFailure } from "../lib/errors";
 import { clock, shortId } from "../lib/format";

@@ -5,8 +5,8 @@ import Link from "next/link";
 import { useEffect, useRef, useState } from "react";
 
 import type { RouterOutputs } from "@tinytown/api";
+import { isAgentActionAllowed } from "@tinytown/core/schema";
 
-import { AGENT_ACTIONS } from "../lib/domain";
 import { apiFailure } from "../lib/errors";
 import { shortId } from "../lib/format";
 import { useTRPC } from "../trpc/react";
@@ -205,8 +205,8 @@ function QueueItem(props: { row: QueueRow; isAdmin: boolean }) {
   const [open, setOpen] = useState(false);
   const waiting = r.counts.waiting + r.counts.prioritized;
   const agentPaused = r.agentState === "paused";
-  const canPause = (AGENT_ACTIONS.interrupt as readonly string[]).includes(r.agentState);
-  const canResume = (AGENT_ACTIONS.resume as readonly string[]).includes(r.agentState);
+  const canPause = isAgentActionAllowed("interrupt", r.agentState);
+  const canResume = isAgentActionAllowed("resume", r.agentState);
   const busy = a.clean.isPending || a.retry.isPending || a.pause.isPending || a.resume.isPending;
   const stats = [
     { label: "Waiting", value: waiting, id: "waiting" },

@@ -3,15 +3,22 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 
-import type { TownEvent } from "@tinytown/core";
+import type { TownEvent } from "@tinytown/core/schema";
 
 import { apiFailure } from "../lib/errors";
 import { dateTime, duration, shortId } from "../lib/format";
+import { useNow } from "../lib/use-now";
 import { useTRPC } from "../trpc/react";
 import { LogView } from "./log-view";
 import { PriorityIcon, Tag, TaskStateBadge } from "./ui/badges";
 import { useToast } from "./ui/toast";
 import { Fact } from "./ui/fields";
+
+/** How long a run took, or has taken so far (ticking while it runs). */
+function RunTime(props: { startedAt: number; completedAt: number | null }) {
+  const now = useNow(1000, props.completedAt === null);
+  return <>{duration((props.completedAt ?? now) - props.startedAt)}</>;
+}
 
 /** The task page: description, state history (who, what, when), attempts, output, result or error. */
 export function TaskDetail(props: { taskId: string }) {
@@ -101,7 +108,7 @@ export function TaskDetail(props: { taskId: string }) {
         </Fact>
         <Fact label="Attempts">{task.attempts}</Fact>
         <Fact label="Run time">
-          {task.startedAt ? duration((task.completedAt ?? Date.now()) - task.startedAt) : "—"}
+          {task.startedAt ? <RunTime startedAt={task.startedAt} completedAt={task.completedAt} /> : "—"}
         </Fact>
       </dl>
 

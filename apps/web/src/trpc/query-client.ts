@@ -1,22 +1,12 @@
-import { defaultShouldDehydrateQuery, QueryClient } from "@tanstack/react-query";
-import superjson from "superjson";
+import { QueryClient } from "@tanstack/react-query";
 
-/** One QueryClient per request on the server, one per tab in the browser; superjson keeps Dates intact. */
+/** One QueryClient per request on the server, one per tab in the browser. */
 export function createQueryClient(): QueryClient {
   return new QueryClient({
     defaultOptions: {
       queries: {
-        // Live data arrives through subscriptions; avoid refetching immediately after hydration.
+        // Live data arrives through the event subscription, which invalidates what changed.
         staleTime: 30 * 1000,
-      },
-      dehydrate: {
-        serializeData: superjson.serialize,
-        // Also stream queries still pending when the server component finishes rendering.
-        shouldDehydrateQuery: (query) => defaultShouldDehydrateQuery(query) || query.state.status === "pending",
-        shouldRedactErrors: () => false,
-      },
-      hydrate: {
-        deserializeData: superjson.deserialize,
       },
     },
   });

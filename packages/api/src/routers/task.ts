@@ -2,6 +2,7 @@ import { tracked, type TRPCRouterRecord } from "@trpc/server";
 import { z } from "zod";
 
 import {
+  BoardColumn,
   cancelTask,
   createTask,
   CreateTaskInput,
@@ -9,13 +10,14 @@ import {
   listTasks,
   ListTasksInput,
   moveTask,
+  MoveTarget,
   retryTask,
   TaskState,
 } from "@tinytown/core";
 
 import { taskLogHub } from "../live/hub";
 import { STREAM_ID } from "../live/stream-id";
-import { BOARD_COLUMNS, boardColumn } from "../services/board";
+import { boardColumn } from "../services/board";
 import { MAX_LOG_PAGE, taskLogPage } from "../services/task-log";
 import { taskDetail } from "../services/task-detail";
 import { operatorProcedure, toTRPCError, viewerProcedure } from "../trpc";
@@ -26,7 +28,7 @@ const Version = z.number().int().nonnegative();
 const LogId = z.string().regex(STREAM_ID, "a log position is a line id such as 1732412345678-0");
 
 export const TaskColumnInput = z.object({
-  column: z.enum(BOARD_COLUMNS),
+  column: BoardColumn,
   /** `nextCursor` of the previous page; omit for the first page. */
   cursor: z.number().int().nonnegative().optional(),
   limit: z.number().int().positive().max(1000).default(200),
@@ -39,15 +41,6 @@ export type TaskInput = z.infer<typeof TaskInput>;
 export const CreateInput = CreateTaskInput.omit({ by: true });
 export type CreateInput = z.infer<typeof CreateInput>;
 
-export const MoveTarget = z.discriminatedUnion("kind", [
-  z.object({
-    kind: z.literal("agent"),
-    agent: z.string().trim().min(1, "name the agent to move the task to").max(128),
-  }),
-  z.object({ kind: z.literal("backlog") }),
-  z.object({ kind: z.literal("cancelled") }),
-]);
-export type MoveTarget = z.infer<typeof MoveTarget>;
 export const MoveInput = z.object({
   taskId: TaskRef,
   target: MoveTarget,

@@ -1,7 +1,12 @@
-import { listBacklog, listTasks, listTasksInStates, type Task, type TaskState, type Town } from "@tinytown/core";
-
-export const BOARD_COLUMNS = ["backlog", "assigned", "running", "done", "failed"] as const;
-export type BoardColumn = (typeof BOARD_COLUMNS)[number];
+import {
+  columnStates,
+  listBacklog,
+  listTasks,
+  listTasksInStates,
+  type BoardColumn,
+  type Task,
+  type Town,
+} from "@tinytown/core";
 
 /** A task as a board card: the description is cut so that a page of 1000 cards stays small. */
 export type TaskCard = Task & { truncated: boolean };
@@ -23,12 +28,6 @@ export function toCard(task: Task): TaskCard {
   return { ...task, description: cut, truncated: true };
 }
 
-const SINGLE_STATE: Partial<Record<BoardColumn, TaskState>> = {
-  assigned: "assigned",
-  running: "running",
-  done: "completed",
-};
-
 /**
  * One page of a board column; `cursor` is the offset of the page. Backlog: priority, then age (the order agents
  * take work in). Assigned, running, done: newest change first. Failed: failed and cancelled merged, newest change
@@ -39,13 +38,13 @@ export async function boardColumn(
   input: { column: BoardColumn; cursor: number; limit: number },
 ): Promise<ColumnPage> {
   const { column, cursor: offset, limit } = input;
-  const state = SINGLE_STATE[column];
+  const states = columnStates(column);
   const page =
     column === "backlog"
       ? await listBacklog(town, { offset, limit })
-      : state
-        ? await listTasks(town, { state, offset, limit })
-        : await listTasksInStates(town, ["failed", "cancelled"], { offset, limit });
+      : states.length === 1
+        ? await listTasks(town, { state: states[0], offset, limit })
+        : await listTasksInStates(town, [...states], { offset, limit });
   return {
     items: page.items.map(toCard),
     total: page.total,

@@ -5,7 +5,14 @@ import { resolveModel } from "../models/models";
 import { applyPlan, type WritePlan } from "../redis/atomic";
 import { changePlan, decodeFields, mergePlans, type Codec } from "../redis/entity";
 import type { Town } from "../town/town";
-import { AGENT_STATES, AGENT_TRANSITIONS, SpawnAgentInput, type Agent, type AgentState } from "./agent";
+import {
+  AGENT_STATES,
+  AGENT_TRANSITIONS,
+  SpawnAgentInput,
+  type Agent,
+  type AgentAction,
+  type AgentState,
+} from "./agent";
 
 const CODEC: Codec = {
   numbers: ["createdAt", "lastHeartbeat", "tasksCompleted", "tasksFailed", "version"],
@@ -124,8 +131,6 @@ export async function countAgents(town: Town): Promise<Record<AgentState, number
   const rows = (await pipe.exec()) ?? [];
   return Object.fromEntries(AGENT_STATES.map((s, i) => [s, Number(rows[i]?.[1] ?? 0)])) as Record<AgentState, number>;
 }
-
-export type AgentAction = keyof typeof AGENT_TRANSITIONS;
 
 /**
  * The one way an agent changes: read, check the action is legal from its state, apply atomically with a

@@ -60,3 +60,9 @@ export const AGENT_TRANSITIONS = {
   fail: ["starting", "idle", "working", "paused", "draining"],
   restart: ["stopped", "error"],
 } as const satisfies Record<string, readonly AgentState[]>;
+export type AgentAction = keyof typeof AGENT_TRANSITIONS;
+
+/** Whether an agent in `state` may take `action` (e.g. the dashboard shows only the buttons that apply). */
+export function isAgentActionAllowed(action: AgentAction, state: AgentState): boolean {
+  return (AGENT_TRANSITIONS[action] as readonly AgentState[]).includes(state);
+}

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { Priority } from "../task/task";
+import { utf8Length } from "../utf8";
 
 export const MESSAGE_TYPES = [
   "task_assign",
@@ -45,7 +46,7 @@ export const SendMessageInput = z.object({
   body: z
     .string()
     .refine((s) => !s.includes("\u0000"), "the message contains a NUL byte")
-    .refine((s) => Buffer.byteLength(s, "utf8") <= MAX_MESSAGE_BYTES, "the message is over 64 KiB"),
+    .refine((s) => utf8Length(s) <= MAX_MESSAGE_BYTES, "the message is over 64 KiB"),
   correlationId: z.string().max(128).optional(),
   data: z.record(z.string(), z.unknown()).optional(),
 });

@@ -144,6 +144,16 @@ interface ChangeSpec {
   after?: (prev: Task, next: Task) => Promise<void>;
 }
 
+/** The INVALID_STATE error for `action` on a task whose state does not allow it. */
+export function illegalTransition(t: Task, action: TaskTransition): CoreError {
+  const allowed = TASK_TRANSITIONS[action] as readonly TaskState[];
+  return new CoreError(
+    "INVALID_STATE",
+    `cannot ${action} task ${shortId(t.id)}: it is ${t.state} (${action} needs ${allowed.join(" or ")})`,
+    { state: t.state, version: t.version, assignedTo: t.assignedTo },
+  );
+}
+
 /**
  * The one way a task changes state: read, check the transition is legal and the version is the one the
  * caller saw, then apply atomically (the script re-checks the version). A concurrent change makes the
@@ -163,11 +173,7 @@ async function changeTask(town: Town, ref: string, spec: ChangeSpec): Promise<Ta
     if (!allowed.includes(prev.state)) {
       const same = spec.onIllegal?.(prev);
       if (same) return same;
-      throw new CoreError(
-        "INVALID_STATE",
-        `cannot ${spec.action} task ${shortId(prev.id)}: it is ${prev.state} (${spec.action} needs ${allowed.join(" or ")})`,
-        { state: prev.state, version: prev.version, assignedTo: prev.assignedTo },
-      );
+      throw illegalTransition(prev, spec.action);
     }
     const now = Date.now();
     const patch = await spec.patch(prev, now);

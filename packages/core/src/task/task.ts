@@ -1,5 +1,7 @@
 import { z } from "zod";
 
+import { utf8Length } from "../utf8";
+
 export const TASK_STATES = ["pending", "assigned", "running", "completed", "failed", "cancelled"] as const;
 export const TaskState = z.enum(TASK_STATES);
 export type TaskState = z.infer<typeof TaskState>;
@@ -21,7 +23,7 @@ export const TaskDescription = z
     "the task text is not valid UTF-8",
   )
   .superRefine((s, ctx) => {
-    const bytes = Buffer.byteLength(s, "utf8");
+    const bytes = utf8Length(s);
     if (bytes > MAX_DESCRIPTION_BYTES)
       ctx.addIssue({
         code: "custom",

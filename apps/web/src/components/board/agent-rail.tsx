@@ -4,7 +4,7 @@ import { useDroppable } from "@dnd-kit/core";
 import Link from "next/link";
 import { useEffect, useRef, useState } from "react";
 
-import { dropId } from "../../lib/board";
+import { dropId } from "./drop-targets";
 import { shortId } from "../../lib/format";
 import { AgentActions } from "../agent-actions";
 import { AgentStateDot, ModelBadge } from "../ui/badges";

@@ -4,9 +4,10 @@ import { useDroppable } from "@dnd-kit/core";
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { useEffect, useImperativeHandle, useRef, type Ref } from "react";
 
-import type { ColumnId } from "../../lib/board";
+import type { BoardColumn } from "@tinytown/core/schema";
+
 import { CARD_GAP, CARD_HEIGHT, DraggableCard } from "./task-card";
-import type { TaskCard } from "./types";
+import { assigneeOf, type TaskCard } from "./types";
 
 export interface ColumnHandle {
   /** Scrolls the card at `index` (in the filtered list) into view. */
@@ -14,7 +15,7 @@ export interface ColumnHandle {
 }
 
 interface ColumnProps {
-  id: ColumnId;
+  id: BoardColumn;
   title: string;
   items: TaskCard[];
   /** Tasks in the column on the server (not just those loaded). */
@@ -30,13 +31,13 @@ interface ColumnProps {
   dropLabel?: string;
   agentNames: Map<string, string>;
   focusedId: string | null;
-  pendingIds: Set<string>;
+  pendingIds: ReadonlySet<string>;
   onOpen: (id: string) => void;
   onFocusCard: (id: string) => void;
   handle: Ref<ColumnHandle>;
 }
 
-const ACCENT: Record<ColumnId, string> = {
+const ACCENT: Record<BoardColumn, string> = {
   backlog: "bg-zinc-400",
   assigned: "bg-sky-500",
   running: "bg-amber-500",
@@ -129,7 +130,7 @@ export function Column(props: ColumnProps) {
                 >
                   <DraggableCard
                     card={card}
-                    agentName={card.assignedTo ? (props.agentNames.get(card.assignedTo) ?? null) : null}
+                    agentName={assigneeOf(card, props.agentNames)}
                     tabbable={card.id === tabbableId}
                     pending={props.pendingIds.has(card.id)}
                     onOpen={props.onOpen}

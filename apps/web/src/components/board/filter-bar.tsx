@@ -2,12 +2,19 @@
 
 import type { RefObject } from "react";
 
-import { PRIORITIES, TASK_STATES } from "../../lib/domain";
+import { PRIORITIES, TASK_STATES } from "@tinytown/core/schema";
 
 import { isFiltering, NO_FILTERS, type AgentRow, type Filters } from "./types";
 
 /** Search and filters over the loaded cards, and the "New task" button. */
-export function FilterBar(props: {
+export function FilterBar({
+  filters: f,
+  onChange,
+  agents,
+  tags,
+  searchRef,
+  onCreate,
+}: {
   filters: Filters;
   onChange: (f: Filters) => void;
   agents: AgentRow[];
@@ -15,9 +22,7 @@ export function FilterBar(props: {
   searchRef: RefObject<HTMLInputElement | null>;
   onCreate: () => void;
 }) {
-  const f = props.filters;
-  const set = (patch: Partial<Filters>) => props.onChange({ ...f, ...patch });
-  const select = "input h-7 w-auto min-w-0 shrink-0 pr-7 text-xs";
+  const set = (patch: Partial<Filters>) => onChange({ ...f, ...patch });
   return (
     <div className="flex shrink-0 flex-wrap items-center gap-2 px-3 py-2 md:px-4" role="search" data-testid="filters">
       <div className="relative min-w-0 flex-1 sm:w-56 sm:flex-none">
@@ -30,7 +35,7 @@ export function FilterBar(props: {
           <path d="M10.5 10.5L14 14" stroke="currentColor" strokeWidth="1.5" strokeLinecap="round" />
         </svg>
         <input
-          ref={props.searchRef}
+          ref={searchRef}
           type="search"
           className="input h-7 pl-7 text-xs"
           placeholder="Search tasks"
@@ -48,69 +53,40 @@ export function FilterBar(props: {
         </kbd>
       </div>
       <div className="scroll-thin order-last flex w-full gap-2 overflow-x-auto sm:order-none sm:w-auto">
-        <select
-          className={select}
-          aria-label="Filter by agent"
-          data-testid="filter-agent"
+        <FilterSelect
+          name="agent"
+          all="All agents"
           value={f.agent}
-          onChange={(e) => set({ agent: e.target.value })}
-        >
-          <option value="">All agents</option>
-          <option value="-">Unassigned</option>
-          {props.agents.map((a) => (
-            <option key={a.id} value={a.id}>
-              {a.name}
-            </option>
-          ))}
-        </select>
-        <select
-          className={select}
-          aria-label="Filter by state"
-          data-testid="filter-state"
+          onChange={set}
+          options={[["-", "Unassigned"], ...agents.map((a): Option => [a.id, a.name])]}
+        />
+        <FilterSelect
+          name="state"
+          all="All states"
           value={f.state}
-          onChange={(e) => set({ state: e.target.value })}
-        >
-          <option value="">All states</option>
-          {TASK_STATES.map((s) => (
-            <option key={s} value={s}>
-              {s}
-            </option>
-          ))}
-        </select>
-        <select
-          className={select}
-          aria-label="Filter by priority"
-          data-testid="filter-priority"
+          onChange={set}
+          options={TASK_STATES.map((s): Option => [s, s])}
+        />
+        <FilterSelect
+          name="priority"
+          all="All priorities"
           value={f.priority}
-          onChange={(e) => set({ priority: e.target.value })}
-        >
-          <option value="">All priorities</option>
-          {PRIORITIES.map((p) => (
-            <option key={p} value={p}>
-              {p}
-            </option>
-          ))}
-        </select>
-        <select
-          className={select}
-          aria-label="Filter by tag"
-          data-testid="filter-tag"
+          onChange={set}
+          options={PRIORITIES.map((p): Option => [p, p])}
+        />
+        <FilterSelect
+          name="tag"
+          all="All tags"
           value={f.tag}
-          onChange={(e) => set({ tag: e.target.value })}
-        >
-          <option value="">All tags</option>
-          {props.tags.map((t) => (
-            <option key={t} value={t}>
-              #{t}
-            </option>
-          ))}
-        </select>
+          onChange={set}
+          options={tags.map((t): Option => [t, `#${t}`])}
+        />
       </div>
       {isFiltering(f) ? (
         <button
           type="button"
           className="btn btn-sm shrink-0"
-          onClick={() => props.onChange(NO_FILTERS)}
+          onClick={() => onChange(NO_FILTERS)}
           data-testid="filters-clear"
         >
           Clear
@@ -119,12 +95,41 @@ export function FilterBar(props: {
       <button
         type="button"
         className="btn btn-primary btn-sm shrink-0 sm:ml-auto"
-        onClick={props.onCreate}
+        onClick={onCreate}
         data-testid="create-open"
         title="New task (c)"
       >
         + New task <kbd className="hidden rounded border border-white/30 px-1 font-mono text-[10px] sm:inline">C</kbd>
       </button>
     </div>
+  );
+}
+
+/** A value and its label. */
+type Option = [value: string, label: string];
+
+/** One filter: "All …" (no filter) and the options, labelled "Filter by <name>". */
+function FilterSelect(props: {
+  name: "agent" | "state" | "priority" | "tag";
+  all: string;
+  value: string;
+  onChange: (patch: Partial<Filters>) => void;
+  options: Option[];
+}) {
+  return (
+    <select
+      className="input h-7 w-auto min-w-0 shrink-0 pr-7 text-xs"
+      aria-label={`Filter by ${props.name}`}
+      data-testid={`filter-${props.name}`}
+      value={props.value}
+      onChange={(e) => props.onChange({ [props.name]: e.target.value })}
+    >
+      <option value="">{props.all}</option>
+      {props.options.map(([value, label]) => (
+        <option key={value} value={value}>
+          {label}
+        </option>
+      ))}
+    </select>
   );
 }

@@ -1,8 +1,8 @@
-import type { KeyboardCoordinateGetter } from "@dnd-kit/core";
+import type { KeyboardCoordinateGetter, Translate } from "@dnd-kit/core";
 
 /** Synthetic key codes for "next/previous drop target" (see {@link remapDragKeys}). */
-export const NEXT = "TtNextTarget";
-export const PREV = "TtPrevTarget";
+const NEXT = "TtNextTarget";
+const PREV = "TtPrevTarget";
 
 /**
  * While a card is dragged with the keyboard, arrows and Tab jump between drop targets instead of nudging the
@@ -26,24 +26,26 @@ export function remapDragKeys(): () => void {
 }
 
 /**
- * Moves the dragged card's centre onto the next/previous target in `order()` (droppable ids, in reading order),
- * so collision detection (closest centre) lands exactly on it.
+ * For a NEXT/PREV key: the coordinates that put the dragged card's centre onto the next/previous target in `order`
+ * (droppable ids, in reading order), so collision detection (closest centre) lands exactly on it. Undefined for any
+ * other key (dnd-kit then handles it as usual).
  */
-export function targetCoordinates(order: () => string[], onMoved: () => void): KeyboardCoordinateGetter {
-  return (event, { context }) => {
-    if (event.code !== NEXT && event.code !== PREV) return undefined;
-    event.preventDefault();
-    const ids = order().filter((id) => context.droppableRects.has(id));
-    const rect = context.collisionRect;
-    if (ids.length === 0 || !rect) return undefined;
-    const current = context.over ? ids.indexOf(String(context.over.id)) : -1;
-    const step = event.code === NEXT ? 1 : -1;
-    const index = current === -1 ? (step === 1 ? 0 : ids.length - 1) : (current + step + ids.length) % ids.length;
-    const target = context.droppableRects.get(ids[index]!)!;
-    onMoved();
-    return {
-      x: target.left + target.width / 2 - rect.width / 2,
-      y: target.top + target.height / 2 - rect.height / 2,
-    };
+export function nextTargetCoordinates(
+  event: KeyboardEvent,
+  { context }: Parameters<KeyboardCoordinateGetter>[1],
+  order: readonly string[],
+): Translate | undefined {
+  if (event.code !== NEXT && event.code !== PREV) return undefined;
+  event.preventDefault();
+  const ids = order.filter((id) => context.droppableRects.has(id));
+  const rect = context.collisionRect;
+  if (ids.length === 0 || !rect) return undefined;
+  const current = context.over ? ids.indexOf(String(context.over.id)) : -1;
+  const step = event.code === NEXT ? 1 : -1;
+  const index = current === -1 ? (step === 1 ? 0 : ids.length - 1) : (current + step + ids.length) % ids.length;
+  const target = context.droppableRects.get(ids[index]!)!;
+  return {
+    x: target.left + target.width / 2 - rect.width / 2,
+    y: target.top + target.height / 2 - rect.height / 2,
   };
 }

@@ -5,6 +5,11 @@ export type TaskCard = RouterOutputs["task"]["column"]["items"][number];
 export type ColumnPage = RouterOutputs["task"]["column"];
 export type AgentRow = RouterOutputs["agent"]["list"][number];
 
+/** The name of the agent a card is assigned to, or null. */
+export function assigneeOf(card: TaskCard, agentNames: Map<string, string>): string | null {
+  return card.assignedTo ? (agentNames.get(card.assignedTo) ?? null) : null;
+}
+
 export interface Filters {
   text: string;
   agent: string;

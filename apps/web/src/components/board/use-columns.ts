@@ -3,12 +3,13 @@
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { useCallback, useMemo } from "react";
 
-import type { ColumnId } from "../../lib/board";
+import type { BoardColumn } from "@tinytown/core/schema";
+
 import { useTRPC } from "../../trpc/react";
 import type { TaskCard } from "./types";
 
 /** Cards fetched per request; a column loads more as it is scrolled. */
-export const PAGE_SIZE = 200;
+const PAGE_SIZE = 200;
 
 export interface ColumnData {
   items: TaskCard[];
@@ -19,7 +20,7 @@ export interface ColumnData {
 }
 
 /** One column's infinite query (task.column), flattened; duplicates across pages (a card moved while paging) are dropped. */
-export function useColumn(column: ColumnId): ColumnData {
+export function useColumn(column: BoardColumn): ColumnData {
   const trpc = useTRPC();
   const q = useInfiniteQuery(
     trpc.task.column.infiniteQueryOptions(
@@ -43,11 +44,10 @@ export function useColumn(column: ColumnId): ColumnData {
   const fetchMore = useCallback(() => {
     if (hasNextPage && !isFetchingNextPage) void fetchNextPage();
   }, [hasNextPage, isFetchingNextPage, fetchNextPage]);
-  return {
-    items,
-    total: q.data?.pages[0]?.total ?? 0,
-    loading: q.isPending || isFetchingNextPage,
-    hasMore: hasNextPage,
-    fetchMore,
-  };
+  const total = q.data?.pages[0]?.total ?? 0;
+  const loading = q.isPending || isFetchingNextPage;
+  return useMemo(
+    () => ({ items, total, loading, hasMore: hasNextPage, fetchMore }),
+    [items, total, loading, hasNextPage, fetchMore],
+  );
 }

@@ -3,7 +3,9 @@
 import { useMutation, useQueryClient, type InfiniteData } from "@tanstack/react-query";
 import { useCallback, useState } from "react";
 
-import { columnOf, describeTarget, stateAfter, type DropTarget } from "../../lib/board";
+import { columnOf, stateAfterMove, type MoveTarget } from "@tinytown/core/schema";
+
+import { describeTarget } from "./drop-targets";
 import { apiFailure } from "../../lib/errors";
 import { shortId } from "../../lib/format";
 import { useTRPC } from "../../trpc/react";
@@ -25,9 +27,9 @@ export function useMoveTask(agents: AgentRow[], announce: (text: string) => void
   const [pendingIds, setPending] = useState<ReadonlySet<string>>(new Set());
 
   const move = useCallback(
-    async (card: TaskCard, target: DropTarget) => {
+    async (card: TaskCard, target: MoveTarget) => {
       const from = columnOf(card.state);
-      const nextState = stateAfter(target);
+      const nextState = stateAfterMove(target);
       const to = columnOf(nextState);
       const fromKey = trpc.task.column.infiniteQueryKey({ column: from });
       const toKey = trpc.task.column.infiniteQueryKey({ column: to });

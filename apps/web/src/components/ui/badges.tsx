@@ -1,4 +1,4 @@
-import type { AgentState, Priority, TaskState } from "@tinytown/core";
+import type { AgentState, Priority, TaskState } from "@tinytown/core/schema";
 
 const TASK_STATE_STYLE: Record<TaskState, string> = {
   pending: "bg-zinc-100 text-zinc-700 dark:bg-zinc-800 dark:text-zinc-300",

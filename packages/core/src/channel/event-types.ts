@@ -1,0 +1,41 @@
+/** What the town's event stream carries (pure: the dashboard imports it from `@tinytown/core/schema`). */
+export const EVENT_TYPES = [
+  "town.initialised",
+  "agent.spawned",
+  "agent.state",
+  "agent.removed",
+  "task.created",
+  "task.assigned",
+  "task.unassigned",
+  "task.started",
+  "task.completed",
+  "task.failed",
+  "task.requeued",
+  "task.cancelled",
+  "task.retried",
+  "message.sent",
+  "user.added",
+  "user.role",
+  "user.removed",
+  "token.created",
+  "token.revoked",
+  /** Sent by a live transport when a subscription starts from now: refetch, then apply the events that follow. */
+  "stream.ready",
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+export interface TownEvent {
+  /** Stream id, e.g. `1732412345678-0`; pass it back as `after` to resume. */
+  id: string;
+  type: EventType;
+  at: number;
+  /** Who did it: a person, a token, an agent name, or `runner:<id>`. */
+  by: string;
+  taskId?: string;
+  agentId?: string;
+  /** For state changes: the state before and after. */
+  from?: string;
+  to?: string;
+  version?: number;
+  [key: string]: unknown;
+}

@@ -1,0 +1,14 @@
+/**
+ * `@tinytown/core/schema`: the client-safe part of core — the enums, the zod schemas that cross a boundary, the role
+ * and transition tables, the board rules and the cookie names — with no Redis and no Node, so a browser bundle may
+ * import it. schema.test.ts bundles this entry for the browser and fails on any Node, ioredis or BullMQ import;
+ * `tsconfig.schema.json` typechecks it without Node's types (so `Buffer` or `process` fail too).
+ */
+export * from "./task/task";
+export * from "./task/board";
+export * from "./agent/agent";
+export * from "./message/message";
+export * from "./channel/event-types";
+export * from "./auth/roles";
+export * from "./auth/cookies";
+export { CoreError, isCoreError, validationError, type CoreErrorCode } from "./errors";

@@ -1,0 +1,75 @@
+/**
+ * The board's rules, in one place for core's `moveTask`, the API and the dashboard: which column shows which task
+ * states, and what a drop onto each target does. Pure (no Redis, no Node): the web imports it from
+ * `@tinytown/core/schema`, so the board lights up exactly the targets the server accepts.
+ */
+import { z } from "zod";
+
+import { TASK_TRANSITIONS, type TaskState, type TaskTransition } from "./task";
+
+/** The board's columns, left to right, with the task states each one shows (every state in exactly one). */
+export const BOARD_COLUMNS = [
+  { id: "backlog", title: "Backlog", states: ["pending"] },
+  { id: "assigned", title: "Assigned", states: ["assigned"] },
+  { id: "running", title: "Running", states: ["running"] },
+  { id: "done", title: "Done", states: ["completed"] },
+  { id: "failed", title: "Failed / Cancelled", states: ["failed", "cancelled"] },
+] as const satisfies readonly { id: string; title: string; states: readonly TaskState[] }[];
+
+export type BoardColumn = (typeof BOARD_COLUMNS)[number]["id"];
+export const BoardColumn = z.enum(BOARD_COLUMNS.map((c) => c.id) as readonly BoardColumn[]);
+
+/** The column that shows a task in `state`. */
+export function columnOf(state: TaskState): BoardColumn {
+  return BOARD_COLUMNS.find((c) => (c.states as readonly TaskState[]).includes(state))!.id;
+}
+
+/** The task states a column shows. */
+export function columnStates(column: BoardColumn): readonly TaskState[] {
+  return BOARD_COLUMNS.find((c) => c.id === column)!.states;
+}
+
+/** Where a card can be dropped on the board. */
+export const MoveTarget = z.discriminatedUnion("kind", [
+  z.object({
+    kind: z.literal("agent"),
+    /** The agent's name, id or unique id prefix. */
+    agent: z.string().trim().min(1, "name the agent to move the task to").max(128),
+  }),
+  z.object({ kind: z.literal("backlog") }),
+  z.object({ kind: z.literal("cancelled") }),
+]);
+export type MoveTarget = z.infer<typeof MoveTarget>;
+
+/**
+ * What a drop onto each kind of target does: the task transitions it may make (the first one legal from the task's
+ * state is taken) and the state the task is in afterwards.
+ */
+export const MOVES = {
+  agent: { transitions: ["assign"], to: "assigned" },
+  backlog: { transitions: ["unassign", "retry"], to: "pending" },
+  cancelled: { transitions: ["cancel"], to: "cancelled" },
+} as const satisfies Record<MoveTarget["kind"], { transitions: readonly TaskTransition[]; to: TaskState }>;
+export type MoveTransition = (typeof MOVES)[MoveTarget["kind"]]["transitions"][number];
+
+/** The transition moving a task in `state` to `target` makes, or null when the move is refused. */
+export function moveTransition(state: TaskState, target: MoveTarget): MoveTransition | null {
+  for (const t of MOVES[target.kind].transitions) {
+    if ((TASK_TRANSITIONS[t] as readonly TaskState[]).includes(state)) return t;
+  }
+  return null;
+}
+
+/**
+ * Whether a task in `state` may be dropped on `target`: the move is legal, and it changes something (a card is not
+ * dropped on the agent it is already assigned to). `assignee` names the assigned agent the way `target` does.
+ */
+export function canMove(state: TaskState, assignee: string | null, target: MoveTarget): boolean {
+  if (target.kind === "agent" && assignee === target.agent) return false;
+  return moveTransition(state, target) !== null;
+}
+
+/** The state a task is in once its move to `target` has succeeded. */
+export function stateAfterMove(target: MoveTarget): TaskState {
+  return MOVES[target.kind].to;
+}
