@@ -179,7 +179,7 @@ function readPid(paths: ManagedRedisPaths): number | null {
  * them from other users.
  */
 function withPrivateUmask<T>(fn: () => T): T {
-  let old: number | null = null;
+  let old: number | null;
   try {
     old = process.umask(0o077);
   } catch {
