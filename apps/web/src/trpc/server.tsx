@@ -4,16 +4,15 @@ import { createTRPCOptionsProxy } from "@trpc/tanstack-react-query";
 import { headers } from "next/headers";
 import { cache } from "react";
 
-import { appRouter, createCaller, createContext, type AppRouter } from "@tinytown/api";
-
-import { exposed } from "../server/access";
+import { appRouter, createCaller, createContext, reachFromHeaders, type AppRouter } from "@tinytown/api";
 import { createQueryClient } from "./query-client";
 
 /** Context for calls made while rendering: the incoming request's headers (and so its session / `tt_name` cookie). */
 const createRscContext = cache(async () => {
   const heads = new Headers(await headers());
   heads.set("x-trpc-source", "rsc");
-  return createContext({ headers: heads, exposed });
+  // Rendering runs for a request: it gets that request's reach (never local without the dashboard's server).
+  return createContext({ headers: heads, reach: reachFromHeaders(heads) });
 });
 
 /** One QueryClient per request, shared by every server component that prefetches. */
