@@ -21,6 +21,7 @@ import {
   encodeReach,
   installReachKey,
   newNonce,
+  nodeHeaders,
   REACH_HEADER,
   refusalBody,
   refuseRequest,
@@ -134,7 +135,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   if (opts.dev) {
     const upgrade = app.getUpgradeHandler();
     server.on("upgrade", (req: IncomingMessage, socket, head: Buffer) => {
-      const reach = assessReach({ listen, peer: req.socket.remoteAddress, headers: toHeaders(req), settings });
+      const reach = assessReach({ listen, peer: req.socket.remoteAddress, headers: nodeHeaders(req), settings });
       if (reach.misdirected) return socket.destroy();
       void upgrade(req, socket, head);
     });
@@ -142,7 +143,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     for (const h of INTERNAL_HEADERS) delete req.headers[h];
-    const headers = toHeaders(req);
+    const headers = nodeHeaders(req);
     const reach = assessReach({ listen, peer: req.socket.remoteAddress, headers, settings });
     const csp = contentSecurityPolicy(newNonce(), { dev: opts.dev });
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
@@ -185,20 +186,6 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   });
   await app.close().catch(() => undefined);
   return code;
-}
-
-/** A Node request's headers as fetch Headers (repeated headers joined, as fetch does). */
-function toHeaders(req: IncomingMessage): Headers {
-  const out = new Headers();
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined) continue;
-    try {
-      out.set(name, Array.isArray(value) ? value.join(", ") : value);
-    } catch {
-      // A value fetch refuses (a stray control character) is dropped: nothing below may rely on it.
-    }
-  }
-  return out;
 }
 
 function refuse(res: ServerResponse, r: Pick<HttpRefusal, "code" | "message"> & { status: number }): void {

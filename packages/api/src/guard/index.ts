@@ -11,6 +11,7 @@ export {
   refusalResponse,
   bufferBody,
   readNodeBody,
+  nodeHeaders,
   isJson,
   type HttpRefusal,
   type RequestHead,

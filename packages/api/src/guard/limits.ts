@@ -136,3 +136,17 @@ export function readNodeBody(req: IncomingMessage, max = MAX_BODY_BYTES): Promis
     req.on("error", reject);
   });
 }
+
+/** A Node request's headers as fetch Headers (repeated headers joined, as fetch does). */
+export function nodeHeaders(req: IncomingMessage): Headers {
+  const out = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined) continue;
+    try {
+      out.set(name, Array.isArray(value) ? value.join(", ") : value);
+    } catch {
+      // A value fetch refuses (a stray control character) is dropped: nothing may rely on it.
+    }
+  }
+  return out;
+}

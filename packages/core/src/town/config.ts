@@ -30,7 +30,7 @@ export const WebConfig = z
       .max(100)
       .default([]),
     /** Live (SSE) streams one client (principal and address) may hold open at once. */
-    maxStreamsPerClient: z.number().int().min(1).max(1000).default(16),
+    maxStreamsPerClient: z.number().int().min(1).max(100_000).default(16),
   })
   .strict();
 export type WebConfig = z.infer<typeof WebConfig>;
