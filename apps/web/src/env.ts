@@ -1,5 +1,9 @@
 import { z } from "zod";
 
+// In the browser the dashboard's Content-Security-Policy forbids eval: without this, zod probes `new Function`
+// (which the browser reports as a CSP violation) before it falls back to the same, eval-free parsing.
+if (typeof window !== "undefined") z.config({ jitless: true });
+
 /**
  * The web app's configuration, read from the environment in this one place.
  *

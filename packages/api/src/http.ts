@@ -1,7 +1,7 @@
 /** HTTP-level guards for the web's route handlers (the procedures check again; these only refuse earlier). */
 import { isCoreError, type Reach, type Town } from "@tinytown/core";
 
-import { requestAccess } from "./auth";
+import { requirePrincipal } from "./auth";
 import { bufferBody, refusalResponse, refuseRequest } from "./guard/limits";
 import { assertRedisReady, withRedisDeadline } from "./redis-deadline";
 
@@ -20,10 +20,11 @@ export async function trpcGate(
   const path = decodeURIComponent(new URL(req.url).pathname.slice(opts.endpoint.length + 1));
   const paths = path.split(",").filter(Boolean);
   if (paths.length > 0 && paths.every((p) => PUBLIC_PROCEDURES.has(p))) return null;
-  let principal;
+  let refusal = "sign in first (or send `Authorization: Bearer <token>`)";
   try {
     assertRedisReady(opts.town);
-    ({ principal } = await withRedisDeadline(requestAccess(opts.town, { headers: req.headers, reach: opts.reach })));
+    await withRedisDeadline(requirePrincipal(opts.town, { headers: req.headers, reach: opts.reach }));
+    return null;
   } catch (err) {
     // Redis paused or down: the same clear 503 the procedures give, never a hang.
     if (isCoreError(err, "REDIS_UNAVAILABLE")) {
@@ -32,11 +33,11 @@ export async function trpcGate(
         { status: 503, headers: { "cache-control": "no-store", "retry-after": "3" } },
       );
     }
-    principal = null; // a forged or revoked token
+    // Says how to get in: sign in, a token, or (no users yet) add an admin first.
+    if (isCoreError(err, "UNAUTHORIZED")) refusal = err.message;
   }
-  if (principal) return null;
   return Response.json(
-    { error: { message: "sign in first (or send `Authorization: Bearer <token>`)", code: "UNAUTHORIZED" } },
+    { error: { message: refusal, code: "UNAUTHORIZED" } },
     { status: 401, headers: { "cache-control": "no-store" } },
   );
 }
