@@ -14,6 +14,7 @@ import {
   MAX_BODY_BYTES,
   nodeHeaders,
   readNodeBody,
+  RequestRefused,
   refuseRequest,
   SECURITY_HEADERS,
   type HttpRefusal,
@@ -92,7 +93,7 @@ async function handle(
     try {
       parsedBody = JSON.parse((await readNodeBody(req, MAX_BODY_BYTES)).toString("utf8"));
     } catch (err) {
-      if (isRefusal(err)) return refuseWith(res, err);
+      if (err instanceof RequestRefused) return refuseWith(res, err);
       return refuseWith(res, { status: 400, code: "PARSE_ERROR", message: "the request body is not valid JSON" });
     }
     if (Array.isArray(parsedBody) && parsedBody.length > MAX_BATCH_CALLS)
@@ -158,9 +159,6 @@ function refuseWith(res: ServerResponse, r: Pick<HttpRefusal, "code" | "message"
     id: null,
   });
 }
-
-const isRefusal = (err: unknown): err is HttpRefusal =>
-  typeof err === "object" && err !== null && "status" in err && "code" in err && !(err instanceof Error);
 
 function send(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));

@@ -11,6 +11,7 @@ export {
   refusalResponse,
   bufferBody,
   readNodeBody,
+  RequestRefused,
   nodeHeaders,
   isJson,
   type HttpRefusal,

@@ -96,7 +96,7 @@ export async function bufferBody(req: Request, max = MAX_BODY_BYTES): Promise<Re
   if (!req.body) return req;
   const chunks: Uint8Array[] = [];
   let size = 0;
-  const reader = req.body.getReader();
+  const reader: ReadableStreamDefaultReader<Uint8Array> = req.body.getReader();
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
@@ -117,7 +117,19 @@ export async function bufferBody(req: Request, max = MAX_BODY_BYTES): Promise<Re
   });
 }
 
-/** A Node request's body, at most `max` bytes; rejects with a 413 {@link HttpRefusal} past that. */
+/** A refusal as an error, for code that reads a body and must stop with one. */
+export class RequestRefused extends Error implements HttpRefusal {
+  readonly status: HttpRefusal["status"];
+  readonly code: string;
+  constructor(r: HttpRefusal) {
+    super(r.message);
+    this.name = "RequestRefused";
+    this.status = r.status;
+    this.code = r.code;
+  }
+}
+
+/** A Node request's body, at most `max` bytes; rejects with a 413 {@link RequestRefused} past that. */
 export function readNodeBody(req: IncomingMessage, max = MAX_BODY_BYTES): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -127,7 +139,11 @@ export function readNodeBody(req: IncomingMessage, max = MAX_BODY_BYTES): Promis
       if (size > max) {
         req.removeAllListeners("data");
         req.resume();
-        reject(tooLarge(`the request body is larger than allowed; the limit is ${max} bytes (${mib(max)})`));
+        reject(
+          new RequestRefused(
+            tooLarge(`the request body is larger than allowed; the limit is ${max} bytes (${mib(max)})`),
+          ),
+        );
         return;
       }
       chunks.push(chunk);
