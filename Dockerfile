@@ -13,6 +13,7 @@ RUN npm install -g pnpm@12.21.0 && apt-get update && apt-get install -y --no-ins
 WORKDIR /app
 COPY --from=build /app /app
 RUN ln -s /app/apps/cli/bin/tt.mjs /usr/local/bin/tt
-# The town lives in /town (mount a volume or a project checkout there).
+# The town lives in /town (mount a volume or a project checkout there). The default command is a runner; the
+# dashboard is `node /app/apps/web/server.mjs --host 0.0.0.0 --port 3000 --town /town` (see docker-compose.yml).
 WORKDIR /town
 CMD ["node", "/app/apps/runner/bin/tt-runner.mjs", "--town", "/town"]

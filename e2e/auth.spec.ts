@@ -14,7 +14,7 @@ import { freePort } from "@tinytown/core/testing/redis-server";
 const ROOT = resolve(__dirname, "..");
 const TT = join(ROOT, "apps/cli/bin/tt.mjs");
 const WEB = join(ROOT, "apps/web");
-const NEXT = join(WEB, "node_modules/next/dist/bin/next");
+const WEB_SERVER = join(WEB, "server.mjs");
 const PW = "e2e-password-1";
 
 let web: ChildProcess | undefined;
@@ -42,14 +42,12 @@ test.beforeAll(async () => {
   token = (JSON.parse(tt(["--json", "token", "create", "ci-bot", "--role", "operator"])) as { token: string }).token;
   const port = await freePort();
   const log = join(townDir, "web.log");
-  web = spawn(process.execPath, [NEXT, "start", "-H", "127.0.0.1", "-p", String(port)], {
+  web = spawn(process.execPath, [WEB_SERVER, "--host", "127.0.0.1", "--port", String(port)], {
     cwd: WEB,
     env: {
       ...process.env,
       TT_TOWN_DIR: townDir,
       REDIS_URL: process.env.E2E_REDIS_URL,
-      PORT: String(port),
-      HOSTNAME: "127.0.0.1",
       NODE_ENV: "production",
       NEXT_TELEMETRY_DISABLED: "1",
     },

@@ -1,7 +1,7 @@
 /**
  * Starts the stack the browser tests run against and returns the teardown:
  * a private redis-server on a free port → `tt init` of a town in a temp dir using it → a runner
- * (`tt-runner --town`) → the built web app (`next start` on a free port, TT_TOWN_DIR set).
+ * (`tt-runner --town`) → the built dashboard (`node apps/web/server.mjs --port <free>` on loopback, TT_TOWN_DIR set).
  * Everything is stopped by PID afterwards. The URLs reach the tests through environment variables.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
@@ -16,7 +16,8 @@ const ROOT = resolve(__dirname, "..");
 const TT = join(ROOT, "apps/cli/bin/tt.mjs");
 const RUNNER = join(ROOT, "apps/runner/bin/tt-runner.mjs");
 const WEB = join(ROOT, "apps/web");
-const NEXT = join(WEB, "node_modules/next/dist/bin/next");
+/** The dashboard's server (apps/web/launch.mjs says the same): `node server.mjs --host H --port N`. */
+export const WEB_SERVER = join(WEB, "server.mjs");
 
 async function waitFor(
   what: string,
@@ -44,7 +45,7 @@ async function stop(child: ChildProcess | undefined, graceMs = 5_000): Promise<v
 }
 
 export default async function globalSetup(): Promise<() => Promise<void>> {
-  if (!existsSync(join(WEB, ".next/BUILD_ID")))
+  if (!existsSync(join(WEB, ".next/BUILD_ID")) || !existsSync(join(WEB, "dist/server.js")))
     throw new Error("apps/web is not built: run `pnpm build` (or `npm test`) first");
   for (const f of [TT.replace("bin/tt.mjs", "dist/tt.js"), RUNNER.replace("bin/tt-runner.mjs", "dist/index.js")]) {
     if (!existsSync(f)) throw new Error(`${f} is missing: run \`pnpm build\` first`);
@@ -77,11 +78,11 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
 
   const port = await freePort();
   const webLog = join(townDir, "web.log");
-  const web = spawn(process.execPath, [NEXT, "start", "-H", "127.0.0.1", "-p", String(port)], {
+  // On loopback, so with no users the dashboard stays open to this machine (e2e/auth.spec.ts starts its own server
+  // for sign-in, e2e/security.spec.ts its own for what is refused).
+  const web = spawn(process.execPath, [WEB_SERVER, "--host", "127.0.0.1", "--port", String(port)], {
     cwd: WEB,
-    // HOSTNAME says where the server listens: loopback, so with no users the dashboard stays open (e2e/auth.spec.ts
-    // starts its own server for sign-in).
-    env: { ...env, PORT: String(port), HOSTNAME: "127.0.0.1", NODE_ENV: "production" },
+    env: { ...env, NODE_ENV: "production" },
     stdio: ["ignore", openSync(webLog, "a"), openSync(webLog, "a")],
   });
   children.push(web);

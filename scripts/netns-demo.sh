@@ -26,7 +26,7 @@ NODE=$(command -v node || true)
 TT_JS=$ROOT/apps/cli/bin/tt.mjs
 RUNNER_JS=$ROOT/apps/runner/bin/tt-runner.mjs
 WEB_DIR=$ROOT/apps/web
-NEXT_JS=$WEB_DIR/node_modules/next/dist/bin/next
+WEB_SERVER=$WEB_DIR/server.mjs
 
 AGENTS=${DEMO_AGENTS:-4}
 TASKS=${DEMO_TASKS:-60}
@@ -146,7 +146,7 @@ mkdir -p "$STATE_DIR"
 remove_leftovers
 for c in redis-server redis-cli curl; do command -v "$c" >/dev/null || die "$c not found: apt-get install redis-server curl"; done
 [[ -n $NODE ]] || die "node not found (Node 20 is needed)"
-[[ -f $ROOT/apps/cli/dist/tt.js && -f $ROOT/apps/runner/dist/index.js && -f $WEB_DIR/.next/BUILD_ID && -f $NEXT_JS ]] ||
+[[ -f $ROOT/apps/cli/dist/tt.js && -f $ROOT/apps/runner/dist/index.js && -f $WEB_DIR/.next/BUILD_ID && -f $WEB_DIR/dist/server.js ]] ||
   die "the checkout is not built: run \`pnpm install && pnpm build\` first"
 [[ $SUBNET =~ ^10\.231\.([0-9]{1,3})$ ]] && ((BASH_REMATCH[1] <= 255)) || die "DEMO_SUBNET must be 10.231.<0-255> (the demo's own range), not $SUBNET"
 [[ $AGENTS =~ ^[1-9][0-9]?$ && $TASKS =~ ^[1-9][0-9]{0,3}$ ]] && ((TASKS >= 2 * AGENTS && TASKS <= 1000)) ||
@@ -216,8 +216,9 @@ EOF
 for role in run1 run2 web; do cp "$WORK/hosts/ctl/tinytown.json" "$WORK/hosts/$role/"; done
 log "town demo initialised (tt init demo --redis-url $REDIS_URL); custom model \`fixture\` = node fixture-agent.mjs"
 
-(cd "$WEB_DIR" && exec $IP netns exec "${NS[web]}" env NODE_ENV=production NEXT_TELEMETRY_DISABLED=1 PORT=3000 \
-  TT_TOWN_DIR="$WORK/hosts/web" REDIS_URL="$REDIS_URL" "$NODE" "$NEXT_JS" start -H "${ADDR[web]}" -p 3000) >"$WORK/logs/web.log" 2>&1 {STDOUT}>&- {STDERR}>&- &
+# The dashboard listens on its host's address, beyond loopback: it requires sign-in (the page answers 307 → /login).
+(cd "$WEB_DIR" && exec $IP netns exec "${NS[web]}" env NODE_ENV=production NEXT_TELEMETRY_DISABLED=1 \
+  TT_TOWN_DIR="$WORK/hosts/web" REDIS_URL="$REDIS_URL" "$NODE" "$WEB_SERVER" --host "${ADDR[web]}" --port 3000) >"$WORK/logs/web.log" 2>&1 {STDOUT}>&- {STDERR}>&- &
 PID[web]=$!
 disown "${PID[web]}"
 

@@ -4,10 +4,13 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 
+import { webCommand } from "../apps/web/launch.mjs";
+
 const root = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 const townDir = process.env.TT_TOWN_DIR ?? root;
-const host = process.env.HOSTNAME ?? "127.0.0.1";
-const port = process.env.PORT ?? "3000";
+// Where the dashboard listens: loopback unless you say otherwise (then it always requires sign-in).
+const host = process.env.TT_WEB_HOST ?? "127.0.0.1";
+const port = process.env.TT_WEB_PORT ?? process.env.PORT ?? "3000";
 const tt = join(root, "apps/cli/bin/tt.mjs");
 const env = { ...process.env, TT_TOWN_DIR: townDir, NEXT_TELEMETRY_DISABLED: "1" };
 
@@ -59,10 +62,12 @@ const runnerBin = join(root, "apps/runner/bin/tt-runner.mjs");
 if (existsSync(runnerBin)) launch("runner", process.execPath, [runnerBin, "--town", townDir]);
 
 const webDir = join(root, "apps/web");
-const nextBin = join(webDir, "node_modules/next/dist/bin/next");
-const url = `http://${host}:${port}`;
-const web = existsSync(join(webDir, ".next")) && existsSync(nextBin);
-if (web) launch("web", process.execPath, [nextBin, "start", "-H", host, "-p", port], { cwd: webDir });
+const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+const web = existsSync(join(webDir, ".next")) && existsSync(join(webDir, "dist/server.js"));
+if (web) {
+  const { command, args } = webCommand({ host, port, town: townDir });
+  launch("web", command, args, { cwd: webDir });
+}
 
 /** Waits (bounded) until the runner has registered and the dashboard answers, then shows where things stand. */
 async function ready() {

@@ -2,6 +2,8 @@ import { config } from "@tinytown/eslint-config";
 import { nextConfig } from "@tinytown/eslint-config/next";
 
 export default [
+  // server.mjs and launch.mjs are small plain-JS entry points (the server itself is src/server/main.ts).
+  { ignores: ["server.mjs", "launch.mjs"] },
   ...config(import.meta.dirname),
   ...nextConfig,
   {

@@ -1,7 +1,7 @@
 /**
  * Who an MCP caller is. The rules are the town's (core `accessMode` / `authenticate`), the same as the dashboard's:
- * sign-in is required once users exist or when the server listens beyond loopback; a bearer token that is not
- * valid is refused outright; otherwise, on loopback with no users, access is open.
+ * sign-in is required once users exist or when a request is not really local (core reach.ts); a bearer token that is
+ * not valid is refused outright; otherwise, for a local request to a town with no users, access is open.
  */
 import {
   accessMode,
@@ -11,15 +11,24 @@ import {
   parseBearer,
   requireAccess,
   type Principal,
+  type Reach,
   type Town,
 } from "@tinytown/core";
 
-/** The principal of an HTTP request by the town's one access rule (core requireAccess), or UNAUTHORIZED saying how to get in. */
+/**
+ * The principal of an HTTP request by the town's one access rule (core requireAccess; open access only for a
+ * request that `reach` says is local), or UNAUTHORIZED saying how to get in.
+ */
 export async function httpPrincipal(
   town: Town,
-  opts: { authorization: string | null | undefined; exposed: boolean },
+  opts: { authorization: string | null | undefined; reach: Reach },
 ): Promise<Principal> {
-  return requireAccess(town, { bearer: parseBearer(opts.authorization), exposed: opts.exposed, openName: "mcp" });
+  return requireAccess(town, {
+    bearer: parseBearer(opts.authorization),
+    exposed: !opts.reach.local,
+    exposedWhy: opts.reach.notLocal,
+    openName: "mcp",
+  });
 }
 
 export interface StdioAccess {

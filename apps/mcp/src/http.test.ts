@@ -86,7 +86,7 @@ describe("open access (loopback, no users)", () => {
     expect(evil.status).toBe(403);
     expect(JSON.stringify(await evil.json())).toContain("cross-site request refused");
     // fetch cannot set Host: a raw request stands for a page whose DNS name was rebound to 127.0.0.1.
-    expect(await statusWithHost(http.url, "evil.example:80")).toBe(403);
+    expect(await statusWithHost(http.url, "evil.example:80")).toBe(421);
     expect(await statusWithHost(http.url, `localhost:${new URL(http.url).port}`)).toBe(200);
     expect((await initialize({ origin: new URL(http.url).origin })).status).toBe(200);
   });
@@ -162,6 +162,48 @@ describe("with a user: the same auth and roles as the dashboard", () => {
     await c.ok("list_tasks");
     await revokeToken(town, { ref: "ci-bot", by: "alice" });
     await expect(c.call("list_tasks")).rejects.toThrow(/401|unauthorized/i);
+  });
+});
+
+describe("who may reach it, limits and headers (the dashboard's rules)", () => {
+  test("forwarding headers from a peer that is not a trusted proxy end open access", async () => {
+    const forwarding: Record<string, string>[] = [
+      { "x-forwarded-for": "203.0.113.7" },
+      { forwarded: "for=203.0.113.7" },
+      { "x-real-ip": "1.2.3.4" },
+    ];
+    for (const h of forwarding) {
+      const res = await initialize(h);
+      expect(res.status, JSON.stringify(h)).toBe(401);
+      expect(JSON.stringify(await res.json())).toContain("forwarding header");
+    }
+    expect((await initialize()).status).toBe(200);
+  });
+
+  test("a body over 1 MiB is a 413, a non-JSON POST a 415, a batch over 20 a 413; every answer has the security headers", async () => {
+    const big = await fetch(http.url, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping", params: { pad: "x".repeat(2 * 1024 * 1024) } }),
+    });
+    expect(big.status).toBe(413);
+    const form = new FormData();
+    form.set("jsonrpc", "2.0");
+    const multipart = await fetch(http.url, { method: "POST", body: form });
+    expect(multipart.status).toBe(415);
+    expect(multipart.headers.get("content-type")).toMatch(/^application\/json/);
+    const batch = await fetch(http.url, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
+      body: JSON.stringify(Array.from({ length: 21 }, (_, i) => ({ jsonrpc: "2.0", id: i, method: "ping" }))),
+    });
+    expect(batch.status).toBe(413);
+    for (const res of [big, multipart, batch, await initialize(), await fetch(http.url.replace("/mcp", "/nope"))]) {
+      expect(res.headers.get("x-frame-options")).toBe("DENY");
+      expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+      expect(res.headers.get("referrer-policy")).toBe("same-origin");
+      expect(res.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
+    }
   });
 });
 

@@ -1,21 +1,31 @@
 /**
  * Streamable HTTP transport, stateless: every POST to /mcp is authenticated on its own (so a revoked token or a
- * changed role takes effect on the next request) and served by a fresh server bound to that caller.
+ * changed role takes effect on the next request) and served by a fresh server bound to that caller. Who may reach
+ * it without a token, the body and batch limits and the security headers are the dashboard's (core reach.ts,
+ * @tinytown/api/guard): one rule for every HTTP entry.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 
-import { CoreError, isLoopbackHost, type Town } from "@tinytown/core";
+import {
+  API_CSP,
+  MAX_BATCH_CALLS,
+  MAX_BODY_BYTES,
+  nodeHeaders,
+  readNodeBody,
+  RequestRefused,
+  refuseRequest,
+  SECURITY_HEADERS,
+  type HttpRefusal,
+} from "@tinytown/api/guard";
+import { assessReach, CoreError, isLoopbackIp, parseBearer, type Reach, type Town } from "@tinytown/core";
 
-import { parseBearer } from "@tinytown/core";
 import { httpPrincipal } from "./auth";
 import { httpStatusOf, toCoreError } from "./errors";
 import { createTownMcpServer } from "./server";
 
 export const MCP_PATH = "/mcp";
-/** Tool inputs are at most 64 KiB of text; anything much larger is refused before it is parsed. */
-const MAX_BODY_BYTES = 1024 * 1024;
 
 export interface HttpServerOptions {
   town: Town;
@@ -36,9 +46,11 @@ export interface RunningHttpServer {
 /** Starts the HTTP server; resolves once it listens. */
 export async function startHttpServer(opts: HttpServerOptions): Promise<RunningHttpServer> {
   const host = opts.host ?? "127.0.0.1";
-  const exposed = !isLoopbackHost(host);
+  let listen = { address: host, port: 0 };
   const server = createServer((req, res) => {
-    handle(opts.town, exposed, req, res).catch((err: unknown) => {
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
+    res.setHeader("content-security-policy", API_CSP);
+    handle(opts.town, listen, req, res).catch((err: unknown) => {
       if (!res.headersSent) refuse(res, err);
       else res.end();
     });
@@ -47,18 +59,50 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningH
     server.once("error", reject);
     server.listen(opts.port ?? 0, host, () => resolve());
   });
-  const { port } = server.address() as AddressInfo;
+  // Exposure is decided by the address the server actually listens on, never by what it was asked for.
+  const address = server.address() as AddressInfo;
+  listen = { address: address.address, port: address.port };
   const shown = host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
-  return { url: `http://${shown}:${port}${MCP_PATH}`, exposed, close: () => closeServer(server) };
+  return {
+    url: `http://${shown}:${listen.port}${MCP_PATH}`,
+    exposed: !isLoopbackIp(listen.address),
+    close: () => closeServer(server),
+  };
 }
 
-async function handle(town: Town, exposed: boolean, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const path = (req.url ?? "/").split("?")[0];
-  if (path !== MCP_PATH) return send(res, 404, { error: `not found: the MCP endpoint is ${MCP_PATH}` });
+async function handle(
+  town: Town,
+  listen: { address: string; port: number },
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const url = req.url ?? "/";
+  const headers = nodeHeaders(req);
+  const reach = assessReach({ listen, peer: req.socket.remoteAddress, headers, settings: town.config.web });
+  // DNS rebinding: a page on an attacker's name that resolves to 127.0.0.1 must not drive a loopback server.
+  if (reach.misdirected)
+    return refuseWith(res, { status: 421, code: "MISDIRECTED_REQUEST", message: reach.misdirected });
+  if (url.split("?")[0] !== MCP_PATH) return send(res, 404, { error: `not found: the MCP endpoint is ${MCP_PATH}` });
+  const refusal = refuseRequest({ method: req.method ?? "GET", url, headers }, { jsonOnly: true });
+  if (refusal) return refuseWith(res, refusal);
   const authorization = req.headers.authorization;
-  // DNS rebinding / cross-site requests: a browser page elsewhere must not drive an open loopback server.
-  if (!parseBearer(authorization)) checkOrigin(req, exposed);
-  const principal = await httpPrincipal(town, { authorization, exposed });
+  if (!parseBearer(authorization)) checkOrigin(req, reach);
+  const principal = await httpPrincipal(town, { authorization, reach });
+  let parsedBody: unknown;
+  if (req.method === "POST") {
+    try {
+      parsedBody = JSON.parse((await readNodeBody(req, MAX_BODY_BYTES)).toString("utf8"));
+    } catch (err) {
+      if (err instanceof RequestRefused) return refuseWith(res, err);
+      return refuseWith(res, { status: 400, code: "PARSE_ERROR", message: "the request body is not valid JSON" });
+    }
+    if (Array.isArray(parsedBody) && parsedBody.length > MAX_BATCH_CALLS)
+      return refuseWith(res, {
+        status: 413,
+        code: "PAYLOAD_TOO_LARGE",
+        message: `a batch holds at most ${MAX_BATCH_CALLS} messages, this one ${parsedBody.length}`,
+      });
+  }
   const server = createTownMcpServer(town, principal);
   const transport = new StreamableHTTPServerTransport({
     sessionIdGenerator: undefined,
@@ -70,20 +114,14 @@ async function handle(town: Town, exposed: boolean, req: IncomingMessage, res: S
     void server.close();
   });
   await server.connect(transport);
-  await transport.handleRequest(req, res);
+  await transport.handleRequest(req, res, parsedBody);
 }
 
 /**
- * Without a token, a request from a browser must come from the same host, and — on loopback — be addressed to a
- * loopback name (a rebound DNS name means an attacker's page). With a token, a browser cannot have sent it on its own.
+ * Without a token, a request from a browser must come from this server's own origin (a page elsewhere must not
+ * drive it). With a token, a browser cannot have sent it on its own.
  */
-function checkOrigin(req: IncomingMessage, exposed: boolean): void {
-  const host = (req.headers.host ?? "").toLowerCase();
-  const hostname = host.replace(/:\d+$/, "").replace(/^\[(.*)\]$/, "$1");
-  if (!exposed && !isLoopbackHost(hostname))
-    throw forbidden(
-      `requests to this loopback server must address it as localhost or 127.0.0.1 (Host ${JSON.stringify(host.slice(0, 100))})`,
-    );
+function checkOrigin(req: IncomingMessage, reach: Reach): void {
   const origin = req.headers.origin;
   if (!origin) return;
   let originHost: string | null;
@@ -92,13 +130,13 @@ function checkOrigin(req: IncomingMessage, exposed: boolean): void {
   } catch {
     originHost = null; // "null" or garbage: not this host
   }
-  if (originHost !== host)
-    throw forbidden(
+  if (originHost !== reach.host)
+    throw new CoreError(
+      "FORBIDDEN",
       `cross-site request refused (Origin ${JSON.stringify(origin.slice(0, 100))}): send an API token, or call from the same origin`,
+      { reason: "cross_origin" },
     );
 }
-
-const forbidden = (message: string) => new CoreError("FORBIDDEN", message, { reason: "cross_origin" });
 
 /** A request refused before any tool ran: the HTTP status of its core code, a JSON-RPC error body. */
 function refuse(res: ServerResponse, err: unknown): void {
@@ -108,6 +146,16 @@ function refuse(res: ServerResponse, err: unknown): void {
   send(res, status, {
     jsonrpc: "2.0",
     error: { code: -32001, message: `${core.code}: ${core.message}`, data: { code: core.code, ...core.details } },
+    id: null,
+  });
+}
+
+/** A refusal of the request itself (host, size, type), as a JSON-RPC error; the unread body is not drained. */
+function refuseWith(res: ServerResponse, r: Pick<HttpRefusal, "code" | "message"> & { status: number }): void {
+  res.setHeader("connection", "close");
+  send(res, r.status, {
+    jsonrpc: "2.0",
+    error: { code: -32600, message: `${r.code}: ${r.message}`, data: { code: r.code } },
     id: null,
   });
 }

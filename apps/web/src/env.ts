@@ -1,5 +1,9 @@
 import { z } from "zod";
 
+// In the browser the dashboard's Content-Security-Policy forbids eval: without this, zod probes `new Function`
+// (which the browser reports as a CSP violation) before it falls back to the same, eval-free parsing.
+if (typeof window !== "undefined") z.config({ jitless: true });
+
 /**
  * The web app's configuration, read from the environment in this one place.
  *
@@ -9,18 +13,15 @@ import { z } from "zod";
  */
 export const Env = z.object({
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
-  /** Port `next start` / `next dev` listens on; server-side rendering calls back into the API on it. */
-  PORT: z.coerce.number().int().min(1).max(65_535).default(3000),
   /**
-   * The address the server listens on (`npm start` passes it to `next start -H`). Anything but loopback makes
-   * sign-in mandatory, even before a user exists. Server-side only (undefined in the browser).
+   * The port the dashboard's server listens on (it sets this itself after listening); server-side rendering calls
+   * back into the API on it. Where the server listens never comes from the environment: see src/server/main.ts.
    */
-  HOSTNAME: z.string().optional(),
+  PORT: z.coerce.number().int().min(1).max(65_535).default(3000),
 });
 export type Env = z.infer<typeof Env>;
 
 export const env: Env = Env.parse({
   NODE_ENV: process.env.NODE_ENV,
   PORT: process.env.PORT,
-  HOSTNAME: process.env.HOSTNAME,
 });

@@ -1,19 +1,19 @@
 /**
- * Page loads without a valid session go to /login when sign-in is required (users exist, or the server listens
- * beyond loopback). This only redirects: every API entry checks on its own, so a page that slipped past would
- * still get no data.
+ * Page loads without a valid session go to /login when sign-in is required (users exist, or the request is not
+ * really local: see core reach.ts). This only redirects: every API entry checks on its own, so a page that slipped
+ * past would still get no data. (The dashboard's server, src/server/main.ts, has already refused a foreign Host
+ * and set the security headers, CSP nonce included, before this runs.)
  */
 import { NextResponse, type NextRequest } from "next/server";
 
-import { getTown, requestAccess } from "@tinytown/api";
-
-import { exposed } from "./server/access";
+import { getTown, reachFromHeaders, requestAccess } from "@tinytown/api";
 
 export async function proxy(req: NextRequest) {
   const town = await getTown().catch(() => null);
   // No town or no Redis: let the page render its own error rather than loop through /login.
   if (!town) return NextResponse.next();
-  const access = await requestAccess(town, { headers: req.headers, exposed }).catch(() => ({ principal: null }));
+  const reach = reachFromHeaders(req.headers);
+  const access = await requestAccess(town, { headers: req.headers, reach }).catch(() => ({ principal: null }));
   if (access.principal) return NextResponse.next();
   const login = new URL("/login", req.url);
   login.search = "";

@@ -1,6 +1,6 @@
 /**
  * B9: the board in the browser with 5,000 tasks — first render, and a drop in one browser seen in a second one.
- * Standalone (no Playwright test runner): `next start` of the built apps/web on this town, Debian's Chromium.
+ * Standalone (no Playwright test runner): the built dashboard (apps/web/server.mjs) on this town, Debian's Chromium.
  */
 import { spawn } from "node:child_process";
 import { existsSync, openSync } from "node:fs";
@@ -14,7 +14,7 @@ import { fmtMs } from "../lib/report";
 import { median, nowMs, percentile, sleep, sortNum } from "../lib/stats";
 
 const WEB = join(ROOT, "apps/web");
-const NEXT = join(WEB, "node_modules/next/dist/bin/next");
+const WEB_SERVER = join(WEB, "server.mjs");
 const PRIOS = ["urgent", "high", "normal", "low"] as const;
 
 async function mouseDrag(page: Page, from: Locator, to: Locator): Promise<void> {
@@ -60,13 +60,12 @@ export async function b9Board(ctx: BenchContext): Promise<void> {
   const port = await freePort();
   const log = openSync(join(bt.dir, "web.log"), "a");
   const web = track(
-    spawn(process.execPath, [NEXT, "start", "-H", "127.0.0.1", "-p", String(port)], {
+    spawn(process.execPath, [WEB_SERVER, "--host", "127.0.0.1", "--port", String(port)], {
       cwd: WEB,
       env: {
         ...process.env,
         TT_TOWN_DIR: bt.dir,
         REDIS_URL: bt.town.redisUrl,
-        PORT: String(port),
         NODE_ENV: "production",
         NEXT_TELEMETRY_DISABLED: "1",
       },
@@ -93,7 +92,7 @@ export async function b9Board(ctx: BenchContext): Promise<void> {
         .catch(() => false))
     ) {
       if (Date.now() > until || web.exitCode !== null)
-        throw new Error(`next start did not come up; see ${bt.dir}/web.log`);
+        throw new Error(`the dashboard did not come up; see ${bt.dir}/web.log`);
       await sleep(200);
     }
     const open = async (name: string) => {
@@ -143,7 +142,7 @@ export async function b9Board(ctx: BenchContext): Promise<void> {
     const r = sortNum(renders);
     const s = sortNum(seen);
     lines.push(
-      `${n.toLocaleString("en-US")} pending tasks; \`next start\` of the built apps/web (production) on this town; Chromium via Playwright (standalone script, same setup as e2e/perf.spec.ts). First render = navigation → first backlog card visible (${renders.length} reloads after a warm-up). Then ${drops} drops of the first backlog card onto Failed/Cancelled in browser A, timed from mouse-up until the card is in that column in A and in browser B (another person's context, live over SSE). Playwright's polling of the page adds a few ms to every figure.`,
+      `${n.toLocaleString("en-US")} pending tasks; the built dashboard (apps/web/server.mjs) (production) on this town; Chromium via Playwright (standalone script, same setup as e2e/perf.spec.ts). First render = navigation → first backlog card visible (${renders.length} reloads after a warm-up). Then ${drops} drops of the first backlog card onto Failed/Cancelled in browser A, timed from mouse-up until the card is in that column in A and in browser B (another person's context, live over SSE). Playwright's polling of the page adds a few ms to every figure.`,
       `First render per load: ${renders.map((x) => fmtMs(x)).join(", ")}. Drop shown in A: ${shown.map((x) => fmtMs(x)).join(", ")}. Seen in B: ${seen.map((x) => fmtMs(x)).join(", ")}.`,
     );
     ctx.rows.push({

@@ -6,7 +6,19 @@ import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import superjson from "superjson";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 
-import { addUser, createToken, getTask, listTasks, login, LOGIN_LIMIT, type Role, type Town } from "@tinytown/core";
+import {
+  addUser,
+  assessReach,
+  createToken,
+  getTask,
+  IN_PROCESS_REACH,
+  listTasks,
+  login,
+  LOGIN_LIMIT,
+  type Reach,
+  type Role,
+  type Town,
+} from "@tinytown/core";
 import { testTown } from "@tinytown/core/testing";
 import { dumpTown } from "@tinytown/core/testing";
 
@@ -99,8 +111,25 @@ interface Call {
   headers?: Record<string, string>;
   on?: Town;
   exposed?: boolean;
+  /** The peer (127.0.0.1) is a trusted proxy (default), or not: then forwarding headers are not believed. */
+  proxy?: "trusted" | "untrusted";
   /** Send a raw body instead of the JSON encoding of `input`. */
   body?: string;
+}
+
+/**
+ * The reach a dashboard on 127.0.0.1:3000 would record for these headers from a peer on 127.0.0.1 — open access
+ * decided by `exposed` (these tests address the server as tt.test), the rest by core's rule.
+ */
+function reachOf(headers: Headers, c: Call): Reach {
+  const assessed = assessReach({
+    listen: { address: "127.0.0.1", port: 3000 },
+    peer: "127.0.0.1",
+    headers,
+    settings: { allowedHosts: [], trustedProxies: c.proxy === "untrusted" ? [] : ["127.0.0.1"] },
+  });
+  const exposed = c.exposed ?? false;
+  return { ...assessed, local: !exposed, notLocal: exposed ? "it is not local" : null, misdirected: null };
 }
 
 /** One request through the fetch handler, as a browser or script sends it to the web server. */
@@ -128,7 +157,7 @@ async function http(c: Call) {
       createContext({
         headers: req.headers,
         town: c.on ?? town,
-        exposed: c.exposed ?? false,
+        reach: reachOf(req.headers, c),
         transport: "http",
         resHeaders,
         url: req.url,
@@ -277,7 +306,11 @@ describe("the HTTP gate in front of the handler", () => {
         .sort(),
     );
     const gate = (path: string, headers: Record<string, string> = {}) =>
-      trpcGate(new Request(`${ORIGIN}/api/trpc/${path}`, { headers }), { endpoint: "/api/trpc", town, exposed: false });
+      trpcGate(new Request(`${ORIGIN}/api/trpc/${path}`, { headers }), {
+        endpoint: "/api/trpc",
+        town,
+        reach: IN_PROCESS_REACH,
+      });
     for (const p of PROCEDURES) {
       const res = await gate(p.path);
       if (NEEDS[p.path] === "public") expect(res, p.path).toBeNull();
@@ -290,7 +323,7 @@ describe("the HTTP gate in front of the handler", () => {
     const openGate = await trpcGate(new Request(`${ORIGIN}/api/trpc/town.events`), {
       endpoint: "/api/trpc",
       town: open,
-      exposed: false,
+      reach: IN_PROCESS_REACH,
     });
     expect(openGate).toBeNull();
   });
@@ -396,6 +429,21 @@ describe("CSRF: changes must come from this origin", () => {
       },
     });
     expect(proxied.status).toBe(200);
+    // From a peer that is not a trusted proxy, X-Forwarded-Host is not believed: the Host header decides.
+    const forged = await http({
+      path: "task.create",
+      type: "mutation",
+      input: { description: "forged host" },
+      proxy: "untrusted",
+      headers: {
+        ...cookie("alice"),
+        origin: "https://evil.example",
+        "x-forwarded-host": "evil.example",
+        host: "127.0.0.1:3000",
+      },
+    });
+    expect(forged.status).toBe(403);
+    expect(forged.text).toContain("cross-site request refused");
     // Also with open access: a page on another site cannot drive a loopback dashboard.
     const openEvil = await http({
       path: "task.create",
@@ -438,6 +486,16 @@ describe("sign-in over HTTP", () => {
       headers: sameOrigin,
     });
     expect(plain.headers.get("set-cookie")).not.toContain("Secure");
+    // X-Forwarded-Proto from a peer that is not a trusted proxy says nothing.
+    const claimed = await http({
+      path: "auth.login",
+      type: "mutation",
+      input: { name: "lena", password: PW },
+      proxy: "untrusted",
+      headers: { ...sameOrigin, "x-forwarded-proto": "https" },
+    });
+    expect(claimed.status).toBe(200);
+    expect(claimed.headers.get("set-cookie")).not.toContain("Secure");
     const id = set.split(";")[0]!;
     const me = await http({ path: "auth.me", type: "query", headers: { cookie: id } });
     expect(me.text).toContain('"name":"lena"');
@@ -477,6 +535,27 @@ describe("sign-in over HTTP", () => {
     expect(r.status).toBe(401);
     expect(r.text).toContain("too many sign-in attempts");
     expect(r.headers.get("set-cookie")).toBeNull();
+    // Without a trusted proxy, a forged X-Forwarded-For is not a new address: the socket's peer counts.
+    await addUser(town, { name: "rudi", role: "viewer", password: PW });
+    for (let i = 0; i < LOGIN_LIMIT; i++) {
+      const forged = { ...sameOrigin, "x-forwarded-for": `198.51.100.${i}` };
+      const res = await http({
+        path: "auth.login",
+        type: "mutation",
+        input: { name: "rudi", password: `guess-${i}-xx` },
+        proxy: "untrusted",
+        headers: forged,
+      });
+      expect(res.status).toBe(401);
+    }
+    const last = await http({
+      path: "auth.login",
+      type: "mutation",
+      input: { name: "rudi", password: PW },
+      proxy: "untrusted",
+      headers: { ...sameOrigin, "x-forwarded-for": "198.51.100.200" },
+    });
+    expect(last.text).toContain("too many sign-in attempts");
   });
 
   test("sign out everywhere ends every session of the user", async () => {

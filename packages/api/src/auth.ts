@@ -10,7 +10,9 @@ import {
   requireAccess,
   resolveAccess,
   SESSION_TTL_MS,
+  type AccessRequest,
   type Principal,
+  type Reach,
   type ResolvedAccess,
   type Town,
 } from "@tinytown/core";
@@ -24,13 +26,19 @@ export function bearerToken(headers: Headers): string | null {
 
 export type RequestAccess = ResolvedAccess;
 
-type AccessOpts = { headers: Headers; exposed: boolean; displayName?: string };
-const credentials = (opts: AccessOpts) => ({
-  bearer: bearerToken(opts.headers),
-  sessionId: readCookie(opts.headers, SESSION_COOKIE),
-  exposed: opts.exposed,
-  openName: opts.displayName ?? "anonymous",
-});
+/** A request's headers (credentials) and how it reached the server (core reach.ts). */
+export type AccessOpts = { headers: Headers; reach: Reach; displayName?: string };
+
+/** The credentials of a request, as core's access rule takes them. */
+export function credentials(opts: AccessOpts): AccessRequest {
+  return {
+    bearer: bearerToken(opts.headers),
+    sessionId: readCookie(opts.headers, SESSION_COOKIE),
+    exposed: !opts.reach.local,
+    exposedWhy: opts.reach.notLocal ?? opts.reach.misdirected,
+    openName: opts.displayName ?? "anonymous",
+  };
+}
 
 /** Resolves the caller by the town's one access rule (core resolveAccess); with open access, named by the `tt_name` cookie. */
 export async function requestAccess(town: Town, opts: AccessOpts): Promise<RequestAccess> {
@@ -44,12 +52,13 @@ export async function requirePrincipal(town: Town, opts: AccessOpts): Promise<Pr
 
 /**
  * CSRF: a change made with cookies must come from a page of this server. The Origin (or, without it, the
- * Referer) must name the host the request was sent to. Requests with a bearer token are exempt: a browser never
- * attaches one on its own.
+ * Referer) must name the host the request was sent to: `host` is `reach.host` (the Host header, or the host a
+ * trusted proxy forwarded — never a forwarded host from anyone else). Requests with a bearer token are exempt: a
+ * browser never attaches one on its own.
  */
-export function assertSameOrigin(headers: Headers): void {
+export function assertSameOrigin(headers: Headers, host: string | null = headers.get("host")): void {
   if (bearerToken(headers)) return;
-  const host = (headers.get("x-forwarded-host")?.split(",")[0] ?? headers.get("host"))?.trim().toLowerCase();
+  host = host?.trim().toLowerCase() || null;
   const source = headers.get("origin") ?? headers.get("referer");
   let sourceHost: string | null;
   try {

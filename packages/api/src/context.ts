@@ -1,4 +1,6 @@
-import { ACTOR_COOKIE, DisplayName, type Town } from "@tinytown/core";
+import { ACTOR_COOKIE, DisplayName, IN_PROCESS_REACH, unknownReach, type Reach, type Town } from "@tinytown/core";
+
+import { reachFromHeaders } from "./guard/reach-header";
 
 // The cookie names live in core (the web app imports them from @tinytown/core/schema); re-exported for this package.
 export { ACTOR_COOKIE, SESSION_COOKIE } from "@tinytown/core";
@@ -16,15 +18,18 @@ export interface Context {
    */
   actor: string;
   town?: Town;
-  /** The server listens beyond loopback: sign-in is required even before any user exists. */
-  exposed: boolean;
+  /**
+   * How the request reached the server (core reach.ts): open access only when `reach.local`; the client's address,
+   * https and the host it addressed come from here too.
+   */
+  reach: Reach;
   /** "http" for requests that came over the network (mutations get the same-origin check); "internal" for in-process callers. */
   transport: "http" | "internal";
   /** Response headers, when the transport can still send them (the sign-in cookie is set here). */
   resHeaders?: Headers;
-  /** The client's address as best known (for the sign-in rate limit). */
+  /** The client's address: the socket peer, or what a trusted proxy forwarded (for the sign-in rate limit). */
   clientIp: string;
-  /** The request came over https (directly or through a proxy that says so): cookies get `Secure`. */
+  /** The request came over https through a trusted proxy: cookies get `Secure`. */
   secure: boolean;
 }
 
@@ -33,10 +38,16 @@ const DEFAULT_ACTOR = "anonymous";
 export interface CreateContextOptions {
   headers: Headers;
   town?: Town;
+  /**
+   * How the request reached the server. Default: over HTTP, what the dashboard's server recorded in the request
+   * (never local without it); in process, local.
+   */
+  reach?: Reach;
+  /** Shorthand for tests and in-process hosts: true = a request that is not local, false = a local one. */
   exposed?: boolean;
   transport?: "http" | "internal";
   resHeaders?: Headers;
-  /** The request URL, to tell https. */
+  /** The request URL (kept for callers; https is decided by `reach`). */
   url?: string;
 }
 
@@ -45,14 +56,21 @@ export interface CreateContextOptions {
  * and tests all pass plain `Headers`; tests also pass their own `town`.
  */
 export function createContext(opts: CreateContextOptions): Context {
-  const proto = opts.headers.get("x-forwarded-proto")?.split(",")[0]?.trim();
+  const transport = opts.transport ?? "internal";
+  const reach =
+    opts.reach ??
+    (opts.exposed === true
+      ? unknownReach(opts.headers, "the request comes from beyond this machine")
+      : opts.exposed === false || transport === "internal"
+        ? { ...IN_PROCESS_REACH, host: opts.headers.get("host")?.toLowerCase() ?? null }
+        : reachFromHeaders(opts.headers));
   return {
     headers: opts.headers,
     actor: readActor(opts.headers),
-    exposed: opts.exposed ?? false,
-    transport: opts.transport ?? "internal",
-    clientIp: clientIp(opts.headers),
-    secure: proto === "https" || (opts.url?.startsWith("https:") ?? false),
+    reach,
+    transport,
+    clientIp: reach.clientIp,
+    secure: reach.secure,
     ...(opts.resHeaders ? { resHeaders: opts.resHeaders } : {}),
     ...(opts.town ? { town: opts.town } : {}),
   };
@@ -77,14 +95,4 @@ export function readCookie(headers: Headers, name: string): string | null {
 /** Reads the display name from the `tt_name` cookie; falls back to "anonymous" when missing or not a {@link DisplayName}. */
 function readActor(headers: Headers): string {
   return DisplayName.safeParse(readCookie(headers, ACTOR_COOKIE) ?? "").data ?? DEFAULT_ACTOR;
-}
-
-/**
- * The last X-Forwarded-For entry: what the nearest proxy (or Next itself, which fills the header from the socket
- * when it is absent) saw. A client can forge it when nothing is in front; the per-user cap of the rate limit covers that.
- */
-function clientIp(headers: Headers): string {
-  const xff = headers.get("x-forwarded-for");
-  const last = xff?.split(",").at(-1)?.trim();
-  return last || headers.get("x-real-ip") || "unknown";
 }

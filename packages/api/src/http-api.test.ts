@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 
-import { addUser, createToken, spawnAgent, type Role, type Town } from "@tinytown/core";
+import { addUser, createToken, spawnAgent, type Role, type Town, IN_PROCESS_REACH } from "@tinytown/core";
 import { testTown } from "@tinytown/core/testing";
 
 import { createContext } from "./context";
@@ -38,7 +38,7 @@ afterAll(async () => {
 
 /** What the web's route handler does with a request: the 401 gate, then tRPC's fetch adapter. */
 async function serve(req: Request): Promise<Response> {
-  const refused = await trpcGate(req, { endpoint: ENDPOINT, town, exposed: false });
+  const refused = await trpcGate(req, { endpoint: ENDPOINT, town, reach: IN_PROCESS_REACH });
   if (refused) return refused;
   return fetchRequestHandler({
     endpoint: ENDPOINT,

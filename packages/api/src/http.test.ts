@@ -1,5 +1,5 @@
 import { afterAll, expect, test } from "vitest";
-import { addUser, createRedis, createToken, townOnRedis } from "@tinytown/core";
+import { addUser, createRedis, createToken, townOnRedis, IN_PROCESS_REACH } from "@tinytown/core";
 import { startRedisServer, uniqueTownName } from "@tinytown/core/testing";
 import { trpcGate } from "./http";
 
@@ -16,12 +16,12 @@ test("with Redis paused, a token request through the gate settles with a clear 5
   const { token } = await createToken(town, { name: "ci", role: "operator" });
   const req = () =>
     new Request("http://127.0.0.1/api/trpc/town.status", { headers: { authorization: `Bearer ${token}` } });
-  expect(await trpcGate(req(), { endpoint: "/api/trpc", town, exposed: false })).toBeNull();
+  expect(await trpcGate(req(), { endpoint: "/api/trpc", town, reach: IN_PROCESS_REACH })).toBeNull();
 
   const admin = createRedis(server.url);
   await admin.call("CLIENT", "PAUSE", "6000", "ALL");
   const started = Date.now();
-  const res = await trpcGate(req(), { endpoint: "/api/trpc", town, exposed: false });
+  const res = await trpcGate(req(), { endpoint: "/api/trpc", town, reach: IN_PROCESS_REACH });
   const took = Date.now() - started;
   await admin.call("CLIENT", "UNPAUSE");
   admin.disconnect();

@@ -11,8 +11,18 @@ export {
   type Context,
   type CreateContextOptions,
 } from "./context";
-export { requestAccess, requirePrincipal, assertSameOrigin, bearerToken, type RequestAccess } from "./auth";
-export { trpcGate, PUBLIC_PROCEDURES } from "./http";
+export {
+  requestAccess,
+  requirePrincipal,
+  assertSameOrigin,
+  bearerToken,
+  credentials,
+  type AccessOpts,
+  type RequestAccess,
+} from "./auth";
+export { trpcGate, limitTrpcRequest, PUBLIC_PROCEDURES } from "./http";
+export { reachFromHeaders, safeNextPath, MAX_BATCH_CALLS, MAX_BODY_BYTES } from "./guard/index";
+export { streamGuard } from "./live/hub";
 export { readiness, metricsText, type Readiness } from "./services/health";
 export { getTown, closeTown } from "./town";
 export { closeLiveHubs } from "./live/hub";

@@ -122,7 +122,7 @@ export const createCallerFactory = t.createCallerFactory;
  * another site fails here, before any procedure runs. In-process callers (server components, tests) are exempt.
  */
 const sameOriginChanges = t.middleware(({ ctx, type, next }) => {
-  if (type === "mutation" && ctx.transport === "http") assertSameOrigin(ctx.headers);
+  if (type === "mutation" && ctx.transport === "http") assertSameOrigin(ctx.headers, ctx.reach.host);
   return next();
 });
 
@@ -152,7 +152,7 @@ function allowed(action: Action) {
   return townProcedure.use(async ({ ctx, next }) => {
     const principal: Principal = await requirePrincipal(ctx.town, {
       headers: ctx.headers,
-      exposed: ctx.exposed,
+      reach: ctx.reach,
       displayName: ctx.actor,
     });
     assertCan(principal, action);

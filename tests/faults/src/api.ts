@@ -4,7 +4,7 @@
  */
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import superjson from "superjson";
-import { appRouter, createContext } from "@tinytown/api";
+import { appRouter, createContext, limitTrpcRequest, MAX_BATCH_CALLS } from "@tinytown/api";
 import type { Town } from "@tinytown/core";
 
 export interface HttpResult {
@@ -23,16 +23,21 @@ export function pageHeaders(extra: Record<string, string> = {}): Headers {
   return new Headers({ host: "127.0.0.1:3000", origin: ORIGIN, ...extra });
 }
 
-/** Sends a raw Request to the handler. */
+/** Sends a raw Request to the handler, as the web's route does (limits first), from a local browser. */
 export async function httpRaw(town: Town, req: Request): Promise<HttpResult> {
   const started = Date.now();
-  const res = await fetchRequestHandler({
-    endpoint: "/api/trpc",
-    router: appRouter,
-    req,
-    createContext: ({ resHeaders }) =>
-      createContext({ headers: req.headers, town, transport: "http", resHeaders, url: req.url }),
-  });
+  const limited = await limitTrpcRequest(req, "/api/trpc");
+  const res =
+    limited instanceof Response
+      ? limited
+      : await fetchRequestHandler({
+          endpoint: "/api/trpc",
+          router: appRouter,
+          req: limited,
+          maxBatchSize: MAX_BATCH_CALLS,
+          createContext: ({ resHeaders }) =>
+            createContext({ headers: limited.headers, town, exposed: false, transport: "http", resHeaders }),
+        });
   const text = await res.text();
   let json: unknown;
   try {

@@ -28,7 +28,7 @@ test(`${SIZE.hostileInputs} malformed or hostile API inputs: no 5xx, no crash, J
   const before = await dumpTown(h.town);
   const requests = hostileRequests(SIZE.hostileInputs, 20_251_124, { taskId: task.id, agent: agent.name });
   const statuses: Record<string, number> = {};
-  // tRPC answers a refused content type (415) with its JSON error body labelled text/plain: not HTML, counted.
+  // Every answer should be labelled JSON (a refused content type is a JSON 415 since issue 9); counted if not.
   const notLabelledJson: Record<string, number> = {};
   const bad: string[] = [];
   let slowest = 0;
@@ -53,6 +53,7 @@ test(`${SIZE.hostileInputs} malformed or hostile API inputs: no 5xx, no crash, J
   expect(Object.prototype).not.toHaveProperty("polluted");
   expect(await dumpTown(h.town)).toEqual(before);
   const figures = await checkInvariants(h, { crashes: 0 });
+  expect(notLabelledJson).toEqual({});
   report({
     scenario: "hostile API input",
     ...figures,

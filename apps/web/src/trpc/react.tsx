@@ -55,6 +55,8 @@ export function TRPCReactProvider(props: { children: React.ReactNode }) {
             false: httpBatchStreamLink({
               url,
               transformer: superjson,
+              // The server refuses batches of more than MAX_BATCH_CALLS (20) calls (packages/api guard/limits.ts).
+              maxItems: 20,
               headers: () => ({ "x-trpc-source": "nextjs-react" }),
             }),
           }),

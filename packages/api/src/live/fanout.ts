@@ -45,6 +45,7 @@ interface Run {
  */
 export class Fanout<T extends { id: string }> {
   private readonly subs = new Set<SubscriberQueue<T>>();
+  private readonly observers = new Set<(item: T) => void>();
   private run: Run | null = null;
   private linger: NodeJS.Timeout | null = null;
 
@@ -96,14 +97,37 @@ export class Fanout<T extends { id: string }> {
     } finally {
       queue.end();
       this.subs.delete(queue);
-      if (this.subs.size === 0) this.scheduleStop();
+      if (this.idle) this.scheduleStop();
     }
+  }
+
+  /**
+   * Calls `fn` with every live item, synchronously, without being a subscriber (no replay, no buffer): for the
+   * process's own bookkeeping. Keeps the follower running while registered; returns the unregister function.
+   */
+  observe(fn: (item: T) => void): () => void {
+    this.observers.add(fn);
+    this.cancelLinger();
+    this.wake();
+    return () => {
+      if (this.observers.delete(fn) && this.idle) this.scheduleStop();
+    };
+  }
+
+  /** Restarts the follower if it stopped (a lost stream) while observers remain. */
+  wake(): void {
+    if (this.observers.size > 0) this.ensureRunning().catch(() => undefined);
+  }
+
+  private get idle(): boolean {
+    return this.subs.size === 0 && this.observers.size === 0;
   }
 
   /** Stops the follower now and ends every subscriber (tests, shutdown). */
   close(): void {
     this.cancelLinger();
     for (const q of this.subs) q.end();
+    this.observers.clear();
     this.stop();
   }
 
@@ -127,6 +151,7 @@ export class Fanout<T extends { id: string }> {
       for await (const item of this.source.follow(cursor, run.controller.signal)) {
         if (run.controller.signal.aborted) break;
         for (const q of this.subs) q.push(item);
+        for (const o of this.observers) o(item);
       }
     } catch (err) {
       error = err;
@@ -152,7 +177,7 @@ export class Fanout<T extends { id: string }> {
     this.cancelLinger();
     this.linger = setTimeout(() => {
       this.linger = null;
-      if (this.subs.size > 0) return;
+      if (!this.idle) return;
       this.stop();
       this.onIdle?.();
     }, this.opts.lingerMs);

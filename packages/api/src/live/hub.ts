@@ -1,12 +1,11 @@
 /**
- * Live streams of a town for subscriptions: ONE XREAD BLOCK loop per process on the town's event stream, and
- * one per task whose log someone is watching, each on its own blocking connection and fanned out to every
- * subscriber (see {@link Fanout}).
+ * Live streams of a town for subscriptions: ONE XREAD BLOCK loop per process on the town's event stream, and ONE
+ * over the logs of every task someone is watching (see {@link TaskLogMux}), each on its own blocking connection
+ * and fanned out to every subscriber (see {@link Fanout}); and the {@link StreamGuard} that keeps them authorised.
  */
 import {
   createRedis,
   followEvents,
-  followTaskLog,
   lastEventId,
   readEvents,
   readTaskLog,
@@ -16,6 +15,8 @@ import {
 } from "@tinytown/core";
 
 import { Fanout, type FanoutOptions } from "./fanout";
+import { REVALIDATE_MS, StreamGuard } from "./guard";
+import { TaskLogMux } from "./log-mux";
 
 type BlockingRedis = ReturnType<typeof createRedis>;
 
@@ -25,6 +26,8 @@ const LOG_OPTIONS: FanoutOptions = { maxBuffer: 5_000, replayPage: 1_000, linger
 interface TownHubs {
   events: Fanout<TownEvent>;
   logs: Map<string, Fanout<TaskLogEntry>>;
+  mux: TaskLogMux;
+  guard: StreamGuard;
 }
 
 // On globalThis: Next gives each route bundle its own copy of this module, but a town needs one loop per process.
@@ -35,8 +38,25 @@ function hubsOf(town: Town): TownHubs {
   const g = globalThis as LiveGlobal;
   const all = (g[KEY] ??= new WeakMap());
   let hubs = all.get(town);
-  if (!hubs) all.set(town, (hubs = { events: eventFanout(town), logs: new Map() }));
+  if (!hubs) {
+    const events = eventFanout(town);
+    const guard = new StreamGuard(town, events, {
+      maxPerClient: town.config.web.maxStreamsPerClient,
+      revalidateMs: REVALIDATE_MS,
+    });
+    all.set(town, (hubs = { events, logs: new Map(), mux: new TaskLogMux(town), guard }));
+  }
   return hubs;
+}
+
+/** The guard every live subscription of the town registers with (revocation, per-client cap). */
+export function streamGuard(town: Town): StreamGuard {
+  return hubsOf(town).guard;
+}
+
+/** The town's shared task-log follower (tests measure its connections). */
+export function taskLogMux(town: Town): TaskLogMux {
+  return hubsOf(town).mux;
 }
 
 /** The town's event stream, shared by every subscriber in this process. */
@@ -49,7 +69,7 @@ export function taskLogHub(town: Town, taskId: string): Fanout<TaskLogEntry> {
   const hubs = hubsOf(town);
   let hub = hubs.logs.get(taskId);
   if (!hub) {
-    const created: Fanout<TaskLogEntry> = new Fanout(taskLogSource(town, taskId), LOG_OPTIONS, () => {
+    const created: Fanout<TaskLogEntry> = new Fanout(taskLogSource(town, hubs.mux, taskId), LOG_OPTIONS, () => {
       if (hubs.logs.get(taskId) === created) hubs.logs.delete(taskId);
     });
     hubs.logs.set(taskId, (hub = created));
@@ -63,8 +83,10 @@ export function closeLiveHubs(town: Town): void {
   const hubs = g[KEY]?.get(town);
   if (!hubs) return;
   g[KEY]?.delete(town);
+  hubs.guard.close();
   hubs.events.close();
   for (const hub of hubs.logs.values()) hub.close();
+  hubs.mux.close();
 }
 
 function eventFanout(town: Town): Fanout<TownEvent> {
@@ -81,16 +103,13 @@ function eventFanout(town: Town): Fanout<TownEvent> {
   );
 }
 
-function taskLogSource(town: Town, taskId: string) {
+function taskLogSource(town: Town, mux: TaskLogMux, taskId: string) {
   return {
     what: "task log",
     endIsNormal: true,
     head: async () => (await readTaskLog(town, taskId, { count: 1 }))[0]?.id ?? "0-0",
     read: (after: string, count: number) => readTaskLog(town, taskId, { after, count }),
-    follow: (after: string, signal: AbortSignal) =>
-      withConnection(town, `log:${taskId.slice(0, 8)}`, signal, (connection) =>
-        followTaskLog(town, taskId, { after, signal, connection, untilDone: true }),
-      ),
+    follow: (after: string, signal: AbortSignal) => mux.follow(taskId, after, signal),
   };
 }
 

@@ -22,7 +22,7 @@ export const authRouter = {
   me: townProcedure.query(async ({ ctx }) => {
     const { mode, principal } = await requestAccess(ctx.town, {
       headers: ctx.headers,
-      exposed: ctx.exposed,
+      reach: ctx.reach,
       displayName: ctx.actor,
     });
     return { required: mode.required, hasUsers: mode.hasUsers, exposed: mode.exposed, principal };

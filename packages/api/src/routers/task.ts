@@ -15,6 +15,7 @@ import {
   TaskState,
 } from "@tinytown/core";
 
+import { openLiveStream } from "../live/guard";
 import { taskLogHub } from "../live/hub";
 import { STREAM_ID } from "../live/stream-id";
 import { boardColumn } from "../services/board";
@@ -100,13 +101,19 @@ export const taskRouter = {
 
   /** The task's output, live, from the start (or after `lastEventId`); ends once the task is over and its log is drained. */
   logStream: viewerProcedure.input(TaskLogStreamInput).subscription(async function* ({ ctx, input, signal }) {
+    const stream = openLiveStream(ctx, "read", signal);
     try {
       const task = await getTask(ctx.town, input.taskId);
-      for await (const line of taskLogHub(ctx.town, task.id).subscribe({ after: input.lastEventId ?? "0-0", signal })) {
-        yield tracked(line.id, line);
-      }
+      const lines = taskLogHub(ctx.town, task.id).subscribe({
+        after: input.lastEventId ?? "0-0",
+        signal: stream.signal,
+      });
+      for await (const line of lines) yield tracked(line.id, line);
+      stream.throwIfRevoked();
     } catch (err) {
       toTRPCError(err);
+    } finally {
+      stream.release();
     }
   }),
 } satisfies TRPCRouterRecord;

@@ -3,6 +3,7 @@ import { z } from "zod";
 
 import { auditLog, lastEventId, townStatus, type TownEvent } from "@tinytown/core";
 
+import { openLiveStream } from "../live/guard";
 import { eventHub } from "../live/hub";
 import { STREAM_ID } from "../live/stream-id";
 import { listModels } from "../services/models";
@@ -49,6 +50,7 @@ export const townRouter = {
    * (no gap, no duplicate); without, it starts from now.
    */
   events: viewerProcedure.input(TownEventsInput).subscription(async function* ({ ctx, input, signal }) {
+    const stream = openLiveStream(ctx, "read", signal);
     try {
       // A fresh subscription fixes "now" here, before anything else, and tells the client: whatever it loads after
       // this marker is at least as new as the cursor, and every later change arrives as an event. No gap.
@@ -57,11 +59,14 @@ export const townRouter = {
         after = await lastEventId(ctx.town);
         yield tracked(after, { id: after, type: "stream.ready", at: Date.now(), by: "server" } satisfies TownEvent);
       }
-      for await (const event of eventHub(ctx.town).subscribe({ after, signal })) {
+      for await (const event of eventHub(ctx.town).subscribe({ after, signal: stream.signal })) {
         yield tracked(event.id, event);
       }
+      stream.throwIfRevoked();
     } catch (err) {
       toTRPCError(err);
+    } finally {
+      stream.release();
     }
   }),
 } satisfies TRPCRouterRecord;

@@ -14,20 +14,20 @@ export interface AccessMode {
   /** Everything requires sign-in (a session or a token). */
   required: boolean;
   hasUsers: boolean;
-  /** The server listens beyond loopback. */
+  /** The request is not really local (see reach.ts): sign-in is required even before any user exists. */
   exposed: boolean;
 }
 
 const LOOPBACK = new Set(["127.0.0.1", "::1", "[::1]", "localhost", "::ffff:127.0.0.1"]);
 
-/** Whether a listen address is loopback only. Unset means the default, 127.0.0.1. */
+/** Whether a configured listen address is loopback only (unset means the default, 127.0.0.1). For a request, use reach.ts. */
 export function isLoopbackHost(host: string | undefined | null): boolean {
   const h = (host ?? "").trim().toLowerCase();
   return h === "" || LOOPBACK.has(h) || /^127\.\d+\.\d+\.\d+$/.test(h);
 }
 
 /**
- * Sign-in is required as soon as users exist, or when the server listens beyond loopback (then, with no users,
+ * Sign-in is required as soon as users exist, or when the request is not really local (then, with no users,
  * nothing is allowed at all until an admin is added with `tt user add <name> --role admin`).
  */
 export async function accessMode(town: Town, opts: { exposed: boolean }): Promise<AccessMode> {
@@ -66,15 +66,23 @@ export interface ResolvedAccess {
   principal: Principal | null;
 }
 
+/** What {@link resolveAccess} needs: the credentials and how the request reached the server. */
+export interface AccessRequest {
+  bearer?: string | null;
+  sessionId?: string | null;
+  /** Not really local (`!reach.local`, see reach.ts); in-process callers pass false. */
+  exposed: boolean;
+  /** Why it is not local, for the refusal (`reach.notLocal`). */
+  exposedWhy?: string | null;
+  openName: string;
+}
+
 /**
  * The one rule for every entry point (dashboard, HTTP API, MCP): a given bearer token must be valid; valid
- * credentials give their principal; without credentials and with open access (loopback, no users) the caller is an
- * `open` admin named `openName`; otherwise no principal.
+ * credentials give their principal; without credentials and with open access (a local request, no users) the
+ * caller is an `open` admin named `openName`; otherwise no principal.
  */
-export async function resolveAccess(
-  town: Town,
-  opts: { bearer?: string | null; sessionId?: string | null; exposed: boolean; openName: string },
-): Promise<ResolvedAccess> {
+export async function resolveAccess(town: Town, opts: AccessRequest): Promise<ResolvedAccess> {
   const [mode, principal] = await Promise.all([accessMode(town, { exposed: opts.exposed }), authenticate(town, opts)]);
   if (opts.bearer && !principal) throw badTokenError();
   if (principal) return { mode, principal };
@@ -83,13 +91,13 @@ export async function resolveAccess(
 }
 
 /** Like {@link resolveAccess}, but without a principal throws UNAUTHORIZED saying how to get in. */
-export async function requireAccess(town: Town, opts: Parameters<typeof resolveAccess>[1]): Promise<Principal> {
+export async function requireAccess(town: Town, opts: AccessRequest): Promise<Principal> {
   const { mode, principal } = await resolveAccess(town, opts);
   if (principal) return principal;
   if (!mode.hasUsers) {
     throw new CoreError(
       "UNAUTHORIZED",
-      "this server listens beyond loopback and the town has no users yet: add an admin with `tt user add <name> --role admin`, then sign in or create a token with `tt token create <name> --role <role>`",
+      `open access is only for requests from this machine to a server that listens on loopback only${opts.exposedWhy ? ` (here ${opts.exposedWhy})` : ""}, and the town has no users yet: add an admin with \`tt user add <name> --role admin\`, then sign in or create a token with \`tt token create <name> --role <role>\``,
       { reason: "no_users" },
     );
   }

@@ -6,3 +6,4 @@ export { SESSION_TTL_MS, createSession, resolveSession, endSession, endAllSessio
 export * from "./login";
 export * from "./access";
 export * from "./audit";
+export * from "./reach";

@@ -2,6 +2,7 @@
  * Sign-in sessions: `tt:<town>:session:<sha256(id)>` (JSON with a TTL) plus `tt:<town>:sessions:user:<name>`,
  * the set of a user's session hashes, so that a user can sign out everywhere. Only the browser holds the id.
  */
+import { eventPlan } from "../channel/events";
 import type { Town } from "../town/town";
 import type { Principal } from "./roles";
 import { digest, newSecret } from "./secret";
@@ -60,12 +61,19 @@ export async function endSession(town: Town, sessionId: string): Promise<void> {
   await multi.exec();
 }
 
-/** Ends every session of `user` (sign out everywhere; also when the user is removed). Returns how many. */
-export async function endAllSessions(town: Town, user: string): Promise<number> {
+/**
+ * Ends every session of `user` (sign out everywhere; also when the user is removed). Returns how many. Appends a
+ * `user.signed_out` event when there were any, so that live streams opened with them end too.
+ */
+export async function endAllSessions(town: Town, user: string, by: string = user): Promise<number> {
   const hashes = await town.redis.smembers(town.keys.userSessions(user));
   const multi = town.redis.multi();
   for (const h of hashes) multi.del(town.keys.session(h));
   multi.del(town.keys.userSessions(user));
+  if (hashes.length > 0) {
+    const ev = eventPlan(town, "user.signed_out", by, { user, sessions: hashes.length });
+    multi.xadd(ev.stream, "MAXLEN", "~", ev.maxLen, "*", "type", ev.type, "data", JSON.stringify(ev.data));
+  }
   const replies = (await multi.exec()) ?? [];
   return replies.slice(0, hashes.length).filter(([, n]) => n === 1).length;
 }

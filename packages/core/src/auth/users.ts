@@ -125,7 +125,7 @@ export async function removeUser(town: Town, input: { name: string; by?: string 
     if (!cur) throw new CoreError("NOT_FOUND", `no user "${name}": see \`tt user list\``, { name });
     const out = await updateUser(town, name, cur, "", eventPlan(town, "user.removed", by, { user: name }));
     if (out === "OK") {
-      await endAllSessions(town, name);
+      await endAllSessions(town, name, by);
       return publicView(StoredUser.parse(JSON.parse(cur)));
     }
   }

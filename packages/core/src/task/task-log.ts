@@ -33,7 +33,8 @@ export function appendTaskLog(
   pipe.expire(key, TASK_LOG_TTL_SEC);
 }
 
-function parse(entries: [string, string[]][]): TaskLogEntry[] {
+/** Raw stream entries (XRANGE / XREAD replies of a task log) as log lines. */
+export function parseTaskLog(entries: [string, string[]][]): TaskLogEntry[] {
   return entries.map(([id, fields]) => {
     const f: Record<string, string> = {};
     for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i]!] = fields[i + 1]!;
@@ -50,11 +51,16 @@ export async function readTaskLog(
 ): Promise<TaskLogEntry[]> {
   const count = Math.min(Math.max(opts.count ?? 200, 1), TASK_LOG_MAX_LEN * 2);
   const key = town.keys.taskLog(taskId);
-  if (opts.after) return parse(await town.redis.xrange(key, `(${opts.after}`, "+", "COUNT", count));
-  return parse(((await town.redis.xrevrange(key, "+", "-", "COUNT", count)) as [string, string[]][]).reverse());
+  if (opts.after) return parseTaskLog(await town.redis.xrange(key, `(${opts.after}`, "+", "COUNT", count));
+  return parseTaskLog(((await town.redis.xrevrange(key, "+", "-", "COUNT", count)) as [string, string[]][]).reverse());
 }
 
 const DONE = new Set(["completed", "failed", "cancelled"]);
+
+/** Whether a task in `state` is over: its log gets no more lines. */
+export function isTaskOver(state: string | null | undefined): boolean {
+  return DONE.has(state ?? "");
+}
 
 /**
  * Follows a task's log from `after` (default: the beginning) with XREAD BLOCK in finite slices, re-issued, so a
@@ -83,13 +89,13 @@ export async function* followTaskLog(
     if (!reply) {
       if (opts.untilDone && DONE.has((await town.redis.hget(town.keys.task(taskId), "state")) ?? "")) {
         // The run may have written its last lines between the read and the state check.
-        const rest = parse(await town.redis.xrange(key, `(${cursor}`, "+"));
+        const rest = parseTaskLog(await town.redis.xrange(key, `(${cursor}`, "+"));
         yield* rest;
         return;
       }
       continue;
     }
-    for (const e of parse(reply[0]![1])) {
+    for (const e of parseTaskLog(reply[0]![1])) {
       cursor = e.id;
       yield e;
     }

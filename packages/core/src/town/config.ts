@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { z } from "zod";
 import { CoreError, validationError } from "../errors";
+import { allowedHostError, proxyEntryError } from "../auth/reach";
 import { ModelSpec } from "../models/models";
 
 export const CONFIG_FILE = "tinytown.json";
@@ -14,6 +15,33 @@ export const TownName = z
     /^[a-z0-9][a-z0-9._-]{0,63}$/,
     "a town name is 1-64 characters of a-z, 0-9, '.', '_' or '-', starting with a letter or digit",
   );
+
+/** Who may reach the dashboard and the MCP HTTP server (see auth/reach.ts); read when the server starts. */
+export const WebConfig = z
+  .object({
+    /** Names the server may be addressed by besides localhost, 127.0.0.1 and [::1] (e.g. behind a proxy). */
+    allowedHosts: z
+      .array(z.string().trim().toLowerCase().superRefine(entryCheck(allowedHostError)))
+      .max(100)
+      .default([]),
+    /** Proxies (IPs or CIDR ranges) whose X-Forwarded-* / Forwarded headers are believed. */
+    trustedProxies: z
+      .array(z.string().trim().superRefine(entryCheck(proxyEntryError)))
+      .max(100)
+      .default([]),
+    /** Live (SSE) streams one client (principal and address) may hold open at once. */
+    maxStreamsPerClient: z.number().int().min(1).max(100_000).default(16),
+  })
+  .strict();
+export type WebConfig = z.infer<typeof WebConfig>;
+const WEB_DEFAULTS = { allowedHosts: [], trustedProxies: [], maxStreamsPerClient: 16 };
+
+function entryCheck(error: (entry: string) => string | null) {
+  return (value: string, ctx: z.RefinementCtx) => {
+    const message = error(value);
+    if (message) ctx.addIssue({ code: "custom", message, input: value });
+  };
+}
 
 export const TownConfig = z
   .object({
@@ -56,6 +84,7 @@ export const TownConfig = z
       .object({ maxLen: z.number().int().min(100).max(10_000_000).default(10_000) })
       .strict()
       .default({ maxLen: 10_000 }),
+    web: WebConfig.default(WEB_DEFAULTS),
   })
   .strict();
 export type TownConfig = z.infer<typeof TownConfig>;

@@ -1,19 +1,16 @@
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 
+import { safeNextPath } from "@tinytown/api";
+
 import { LoginForm } from "../../components/login-form";
 import { getCaller } from "../../trpc/server";
 
 export const metadata: Metadata = { title: "Sign in" };
 
-/** Only same-site paths: `?next=https://evil.example` must not turn sign-in into an open redirect. */
-function safeNext(next: string | string[] | undefined): string {
-  const n = Array.isArray(next) ? next[0] : next;
-  return n && n.startsWith("/") && !n.startsWith("//") && !n.startsWith("/\\") ? n : "/";
-}
-
 export default async function LoginPage(props: { searchParams: Promise<{ next?: string | string[] }> }) {
-  const next = safeNext((await props.searchParams).next);
+  // Only same-site paths: `?next=/%09/attacker.test` must not turn sign-in into an open redirect.
+  const next = safeNextPath((await props.searchParams).next);
   const me = await (await getCaller()).auth.me().catch(() => null);
   if (me?.principal) redirect(next);
   return (
@@ -22,7 +19,10 @@ export default async function LoginPage(props: { searchParams: Promise<{ next?: 
         <h1 className="mb-1 text-lg font-semibold tracking-tight">Sign in to Tinytown</h1>
         {me && !me.hasUsers ? (
           <div className="grid gap-3 text-sm text-zinc-600 dark:text-zinc-300" data-testid="no-users">
-            <p>This dashboard listens beyond loopback, so it requires sign-in, and no user exists yet.</p>
+            <p>
+              This dashboard is reached from beyond this machine (or listens beyond loopback), so it requires sign-in,
+              and no user exists yet.
+            </p>
             <p>On the machine that hosts the town, add an admin, then reload this page:</p>
             <pre className="rounded-md bg-zinc-100 p-2 font-mono text-xs dark:bg-zinc-800">
               tt user add &lt;name&gt; --role admin

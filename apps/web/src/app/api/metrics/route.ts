@@ -1,6 +1,4 @@
-import { getTown, metricsText, requestAccess } from "@tinytown/api";
-
-import { exposed } from "../../../server/access";
+import { getTown, metricsText, reachFromHeaders, requestAccess } from "@tinytown/api";
 
 /** Prometheus metrics. When sign-in is required, a token (`Authorization: Bearer tt_…`) or a session is too. */
 export const dynamic = "force-dynamic";
@@ -16,7 +14,9 @@ export async function GET(req: Request) {
       headers: { ...noStore, "content-type": "text/plain; charset=utf-8" },
     });
   }
-  const access = await requestAccess(town, { headers: req.headers, exposed }).catch(() => null);
+  const access = await requestAccess(town, { headers: req.headers, reach: reachFromHeaders(req.headers) }).catch(
+    () => null,
+  );
   if (!access?.principal) {
     return new Response("sign in or send Authorization: Bearer <token> (tt token create <name> --role viewer)\n", {
       status: 401,
