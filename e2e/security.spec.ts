@@ -10,8 +10,8 @@ import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
-import { listAgents, listTasks } from "../packages/core/src/index";
-import { freePort } from "../packages/core/src/testing/redis-server";
+import { listAgents, listTasks } from "@tinytown/core";
+import { freePort } from "@tinytown/core/testing/redis-server";
 import { expect, openBoard, test, uniq } from "./fixtures";
 
 const ROOT = resolve(__dirname, "..");
@@ -168,12 +168,13 @@ test("the curl reproduction of the issue is answered 421 and spawns nothing", as
 });
 
 test("forwarding headers from a peer that is not a trusted proxy make a request non-local", async ({ baseURL }) => {
-  for (const h of [
+  const forwarding: Record<string, string>[] = [
     { "x-forwarded-for": "203.0.113.9" },
     { forwarded: "for=203.0.113.9" },
     { "x-real-ip": "10.0.0.1" },
-  ]) {
-    const r = await raw(`${baseURL}/api/trpc/town.status`, { headers: h as Record<string, string> });
+  ];
+  for (const h of forwarding) {
+    const r = await raw(`${baseURL}/api/trpc/town.status`, { headers: h });
     expect(r.status, JSON.stringify(h)).toBe(401);
   }
   expect((await raw(`${baseURL}/api/trpc/town.status`, {})).status).toBe(200);
