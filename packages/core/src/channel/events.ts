@@ -23,6 +23,8 @@ export const EVENT_TYPES = [
   "user.added",
   "user.role",
   "user.removed",
+  "user.password",
+  "user.unlocked",
   "token.created",
   "token.revoked",
   /** Sent by a live transport when a subscription starts from now: refetch, then apply the events that follow. */
