@@ -5,7 +5,7 @@ import { z, ZodError } from "zod";
 
 import { actorOf, assertCan, CoreError, type Action, type CoreErrorCode, type Principal } from "@tinytown/core";
 
-import { assertSameOrigin, requirePrincipal } from "./auth";
+import { assertSameOrigin, refreshSessionCookie, requireRequestAccess } from "./auth";
 import type { Context } from "./context";
 import { getTown } from "./town";
 import { assertRedisReady, withRedisDeadline } from "./redis-deadline";
@@ -146,15 +146,18 @@ export const townProcedure = publicProcedure.use(async ({ ctx, type, next }) => 
 
 /**
  * A procedure that needs `action`: resolves the caller (session, token, or open access), refuses with
- * UNAUTHORIZED / FORBIDDEN, and makes the principal the actor recorded on every change.
+ * UNAUTHORIZED / FORBIDDEN, and makes the principal the actor recorded on every change. A session renewed by this
+ * request gets its cookie refreshed (where the response can still carry it).
  */
 function allowed(action: Action) {
   return townProcedure.use(async ({ ctx, next }) => {
-    const principal: Principal = await requirePrincipal(ctx.town, {
+    const access = await requireRequestAccess(ctx.town, {
       headers: ctx.headers,
       exposed: ctx.exposed,
       displayName: ctx.actor,
     });
+    const principal: Principal = access.principal;
+    if (access.session?.renewed) refreshSessionCookie(ctx, access.session);
     assertCan(principal, action);
     return next({ ctx: { principal, actor: actorOf(principal) } });
   });
