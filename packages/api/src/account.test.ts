@@ -67,7 +67,7 @@ async function http(path: string, opts: { input?: unknown; mutation?: boolean; h
 
 async function firstChunk(res: Response): Promise<string> {
   const reader = res.body!.getReader();
-  const { value } = await reader.read();
+  const { value } = (await reader.read()) as { value?: Uint8Array };
   await reader.cancel().catch(() => undefined);
   return new TextDecoder().decode(value);
 }

@@ -227,9 +227,7 @@ describe("the route walk", () => {
     }
     expect(await dumpTown(town)).toEqual(before);
     // The allowed ones get past auth: bad input is a 400, not a 401/403.
-    for (const p of PROCEDURES.filter(
-      (q) => q.type === "query" && NEEDS[q.path] === "viewer",
-    )) {
+    for (const p of PROCEDURES.filter((q) => q.type === "query" && NEEDS[q.path] === "viewer")) {
       const r = await http({
         path: p.path,
         type: p.type,
