@@ -12,6 +12,8 @@ import {
   addUser,
   createSession,
   createToken,
+  HASH_CONCURRENCY,
+  hashPassword,
   readEvents,
   SESSION_RENEW_EVERY_MS,
   SESSION_TTL_MS,
@@ -21,6 +23,7 @@ import { testTown } from "@tinytown/core/testing";
 
 import { createContext, SESSION_COOKIE } from "./context";
 import { closeLiveHubs } from "./live/hub";
+import { REDIS_DEADLINE_MS } from "./redis-deadline";
 import { appRouter } from "./root";
 
 const ORIGIN = "http://tt.test";
@@ -116,6 +119,21 @@ describe("changing one's own password", () => {
     expect(byToken.status).toBe(400);
     expect(byToken.text).toContain("only a signed-in user has a password to change");
     expect((await http("auth.changePassword", { mutation: true, input })).status).toBe(401);
+  });
+});
+
+describe("sign-in under load", () => {
+  test("a sign-in that waits for a hash slot longer than the 3 s Redis deadline still answers (not a 503)", async () => {
+    await addUser(town, { name: "burst", role: "viewer", password: PW });
+    // Keep the process's hash slots busy for about 4.5 s (well under the 10 s a hash may wait for its turn).
+    const t0 = performance.now();
+    await hashPassword("measure");
+    const rounds = Math.ceil((REDIS_DEADLINE_MS + 1_500) / (performance.now() - t0));
+    const busy = Array.from({ length: rounds * HASH_CONCURRENCY }, () => hashPassword("busy"));
+    const r = await http("auth.login", { mutation: true, input: { name: "burst", password: PW } });
+    await Promise.all(busy);
+    expect(r.text).not.toContain("did not answer");
+    expect(r.status).toBe(200);
   });
 });
 

@@ -5,7 +5,7 @@ import { changePassword, CoreError, endAllSessions, endSession, login, Password 
 
 import { clearSessionCookie, refreshSessionCookie, requestAccess, sessionCookie } from "../auth";
 import { readCookie, SESSION_COOKIE } from "../context";
-import { townProcedure, viewerProcedure } from "../trpc";
+import { passwordProcedure, townProcedure, viewerPasswordProcedure, viewerProcedure } from "../trpc";
 
 export const LoginInput = z.object({
   name: z.string().trim().min(1, "enter your user name").max(64),
@@ -40,7 +40,7 @@ export const authRouter = {
   }),
 
   /** Throttled per user name and client (core throttle.ts); sets the session cookie. */
-  login: townProcedure.input(LoginInput).mutation(async ({ ctx, input }) => {
+  login: passwordProcedure.input(LoginInput).mutation(async ({ ctx, input }) => {
     const { sessionId, user } = await login(ctx.town, { name: input.name, password: input.password, ip: ctx.clientIp });
     ctx.resHeaders?.append("set-cookie", sessionCookie(sessionId, { secure: ctx.secure }));
     return { user };
@@ -58,7 +58,7 @@ export const authRouter = {
    * The signed-in user changes their own password: the current one must be right (a wrong one counts as a failed
    * sign-in); this browser stays signed in, every other session of the user ends.
    */
-  changePassword: viewerProcedure.input(ChangePasswordInput).mutation(async ({ ctx, input }) => {
+  changePassword: viewerPasswordProcedure.input(ChangePasswordInput).mutation(async ({ ctx, input }) => {
     if (ctx.principal.kind !== "user")
       throw new CoreError(
         "VALIDATION",
