@@ -13,6 +13,7 @@ import {
 } from "@tinytown/core";
 import { dumpTown, testTown } from "@tinytown/core/testing";
 
+import { ToolInputs } from "./server";
 import { TestClient, TOOL_NAMES } from "../test/helpers";
 
 let town: Town;
@@ -295,6 +296,16 @@ describe("roles are checked before core is called", () => {
       type: "shutdown",
       from: "alice",
     });
+  });
+
+  test("no tool lets the caller name who acts (only list_events filters by an actor)", () => {
+    const actorFields = ["by", "from", "actor", "createdBy", "updatedBy", "sender"];
+    const fields = Object.entries(ToolInputs).flatMap(([name, schema]) =>
+      Object.keys((schema as { shape?: Record<string, unknown> }).shape ?? {}).map((k) => [name, k] as const),
+    );
+    expect(fields.length).toBeGreaterThan(20);
+    const offending = fields.filter(([n, k]) => actorFields.includes(k) && !(n === "list_events" && k === "by"));
+    expect(offending).toEqual([]);
   });
 
   test("the sender cannot be chosen: a `from` argument is refused as an unknown field", async () => {
