@@ -184,3 +184,45 @@ test("a viewer cannot change anything; a cross-origin form POST fails even with 
   }
   expect(tt(["tasks"])).not.toContain("csrf");
 });
+
+test("a user changes their password from the account menu; this browser stays in, their other sessions end", async ({
+  browser,
+}) => {
+  const signIn = async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${base}/login`);
+    await page.getByLabel("User name").fill("vic");
+    await page.getByLabel("Password").fill(PW);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page.getByTestId("signed-in")).toContainText("vic");
+    return { context, page };
+  };
+  const here = await signIn();
+  const there = await signIn();
+  try {
+    const page = here.page;
+    await page.getByTestId("user-menu").click();
+    await page.getByRole("menuitem", { name: "Change password…" }).click();
+    const dialog = page.getByTestId("change-password-dialog");
+    await dialog.getByLabel("Current password").fill("not-my-password");
+    await dialog.getByLabel("New password", { exact: true }).fill("e2e-new-password");
+    await dialog.getByLabel("New password again").fill("e2e-new-password");
+    await dialog.getByRole("button", { name: "Change password" }).click();
+    await expect(dialog.getByRole("alert")).toContainText("the current password is wrong");
+    await dialog.getByLabel("Current password").fill(PW);
+    await dialog.getByRole("button", { name: "Change password" }).click();
+    // `there`, and vic's session from the test above when it ran.
+    await expect(page.getByTestId("toast-success")).toContainText(/[12] other sessions? (was|were) signed out/);
+    await expect(dialog).toBeHidden();
+
+    await page.goto(`${base}/overview`);
+    await expect(page.getByTestId("signed-in")).toContainText("vic");
+    await there.page.goto(`${base}/overview`);
+    await expect(there.page).toHaveURL(/\/login/);
+    expect(tt(["events"])).toMatch(/user\.password.*vic/);
+  } finally {
+    await here.context.close();
+    await there.context.close();
+  }
+});

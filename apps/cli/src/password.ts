@@ -1,6 +1,6 @@
 /**
- * Reading a password for `tt user add`: from stdin with --password-stdin (or whenever stdin is not a terminal),
- * otherwise prompted on the terminal without echo, twice.
+ * Reading a password for `tt user add` and `tt user passwd`: from stdin with --password-stdin (or whenever stdin is
+ * not a terminal), otherwise prompted on the terminal without echo, twice.
  */
 import { CoreError } from "@tinytown/core";
 import type { Ctx } from "./context";
@@ -44,17 +44,27 @@ function prompt(question: string): Promise<string> {
   });
 }
 
-export async function readPassword(ctx: Ctx, opts: { stdin?: boolean; confirm?: boolean }): Promise<string> {
+export async function readPassword(
+  ctx: Ctx,
+  opts: {
+    stdin?: boolean;
+    confirm?: boolean;
+    /** The question on a terminal. */
+    prompt?: string;
+    /** The command that reads stdin, for the hint when stdin is empty. */
+    example: string;
+  },
+): Promise<string> {
   if (opts.stdin || ctx.io.stdin || !process.stdin.isTTY) {
     const line = (await readStdin(ctx)).split(/\r?\n/)[0] ?? "";
     if (!line)
       throw new CoreError(
         "VALIDATION",
-        "no password on stdin: pipe it in, e.g. `printf '%s\\n' \"$PW\" | tt user add ada --role admin --password-stdin`",
+        `no password on stdin: pipe it in, e.g. \`printf '%s\\n' "$PW" | ${opts.example}\``,
       );
     return line;
   }
-  const first = await prompt("Password: ");
+  const first = await prompt(opts.prompt ?? "Password: ");
   if (opts.confirm && (await prompt("Again: ")) !== first)
     throw new CoreError("VALIDATION", "the passwords do not match; nothing was changed");
   return first;

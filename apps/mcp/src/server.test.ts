@@ -13,6 +13,7 @@ import {
 } from "@tinytown/core";
 import { dumpTown, testTown } from "@tinytown/core/testing";
 
+import { ToolInputs } from "./server";
 import { TestClient, TOOL_NAMES } from "../test/helpers";
 
 let town: Town;
@@ -151,7 +152,7 @@ describe("tools", () => {
       body: "urgent second",
       priority: "urgent",
     });
-    expect(urgent).toMatchObject({ from: "supervisor", data: { by: "token:ops" } });
+    expect(urgent).toMatchObject({ from: "token:ops", data: { by: "token:ops" } });
     const inbox = await c.ok<{ mailbox: string; messages: { body: string }[] }>("read_inbox", { mailbox: "w" });
     expect(inbox.mailbox).toBe("w");
     expect(inbox.messages.map((m) => m.body)).toEqual(["urgent second", "low first"]);
@@ -281,11 +282,37 @@ describe("roles are checked before core is called", () => {
     expect(await dumpTown(town)).toEqual(before);
   });
 
-  test("an operator creates and messages but cannot manage agents", async () => {
+  test("an operator creates and messages but cannot manage agents, not even with a shutdown message", async () => {
     const c = await as(ops);
     expect((await c.ok<Task>("create_task", { description: "ok" })).createdBy).toBe("token:ops");
     const r = await c.call("spawn_agent", { name: "x", model: "sim" });
     expect(r.text).toMatch(/^FORBIDDEN: token:ops is an operator; this needs the admin role/);
+    await (await as(alice)).ok("spawn_agent", { name: "w", model: "sim" });
+    const before = await dumpTown(town);
+    const shutdown = await c.call("send_message", { to: "w", body: "stop", type: "shutdown" });
+    expect(shutdown.text).toMatch(/^FORBIDDEN: token:ops is an operator; a shutdown message needs the admin role/);
+    expect(await dumpTown(town)).toEqual(before);
+    expect(await (await as(alice)).ok("send_message", { to: "w", body: "stop", type: "shutdown" })).toMatchObject({
+      type: "shutdown",
+      from: "alice",
+    });
+  });
+
+  test("no tool lets the caller name who acts (only list_events filters by an actor)", () => {
+    const actorFields = ["by", "from", "actor", "createdBy", "updatedBy", "sender"];
+    const fields = Object.entries(ToolInputs).flatMap(([name, schema]) =>
+      Object.keys((schema as { shape?: Record<string, unknown> }).shape ?? {}).map((k) => [name, k] as const),
+    );
+    expect(fields.length).toBeGreaterThan(20);
+    const offending = fields.filter(([n, k]) => actorFields.includes(k) && !(n === "list_events" && k === "by"));
+    expect(offending).toEqual([]);
+  });
+
+  test("the sender cannot be chosen: a `from` argument is refused as an unknown field", async () => {
+    const c = await as(ops);
+    const r = await c.call("send_message", { to: "supervisor", body: "hi", from: "supervisor" });
+    expect(r).toMatchObject({ isError: true, text: expect.stringContaining('Unrecognized key: "from"') as string });
+    expect(await readEvents(town)).toEqual([]);
   });
 
   test("the principal is resolved on every call when given as a function (a revoked token stops at once)", async () => {

@@ -1,7 +1,7 @@
 /**
  * The Town's operations as MCP tools. Each tool is a thin adapter, like a tRPC procedure: the SDK validates the
  * arguments against a zod schema built from core's; the handler resolves the caller, checks its role with core
- * (`assertCan` → `can(role, action)`) BEFORE anything is read or written, calls core with `by` = the caller, and
+ * (`assertCan` → `can(role, action)`, and for messages the type's own rule) BEFORE anything is read or written, calls core with `by` = the caller, and
  * returns the result as JSON (text content + structuredContent). Failures go through `toolError` (errors.ts).
  */
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
@@ -12,6 +12,7 @@ import {
   actorOf,
   AgentState,
   assertCan,
+  assertCanSend,
   auditLog,
   closeAgent,
   createTask,
@@ -101,16 +102,10 @@ export const ToolInputs = {
       message: "give `agent` exactly when `to` is agent",
       path: ["agent"],
     }),
-  send_message: z.strictObject({
-    ...SendMessageInput.pick({ to: true, body: true, type: true, priority: true, correlationId: true }).shape,
-    from: z
-      .string()
-      .trim()
-      .min(1)
-      .max(128)
-      .optional()
-      .describe('sender shown to the agent (default "supervisor", the humans\' mailbox, where replies go)'),
-  }),
+  // No `from`: the sender is always the caller (a user, token:<name>, or the open-access name).
+  send_message: z.strictObject(
+    SendMessageInput.pick({ to: true, body: true, type: true, priority: true, correlationId: true }).shape,
+  ),
   read_inbox: z.strictObject({
     mailbox: z
       .string()
@@ -152,6 +147,8 @@ interface ToolDef<N extends ToolName> {
   description: string;
   /** The permission (core roles.ts) the caller needs. */
   action: Action;
+  /** A further check that depends on the input (e.g. the message type); throws FORBIDDEN. */
+  authorize?: (caller: Principal, input: z.output<(typeof ToolInputs)[N]>) => void;
   annotations?: ToolAnnotations;
   /** Calls core; `by` is who changes are attributed to. Returns a JSON object. */
   run: (town: Town, input: z.output<(typeof ToolInputs)[N]>, by: string) => Promise<object>;
@@ -247,10 +244,11 @@ export const TOOLS: { [N in ToolName]: ToolDef<N> } = {
   send_message: {
     title: "Send a message",
     description:
-      "Sends a message to an agent's inbox (or to supervisor), strictly by priority; an urgent message interrupts a working agent. Needs the operator role.",
+      "Sends a message to an agent's inbox (or to supervisor), strictly by priority, from you; an urgent message interrupts a working agent's current run. Needs the operator role; a shutdown message needs the admin role.",
     action: "message.send",
+    authorize: (caller, i) => assertCanSend(caller, i.type),
     annotations: WRITE,
-    run: (town, i, by) => sendMessage(town, { ...i, from: i.from ?? "supervisor", data: { by } }),
+    run: (town, i, by) => sendMessage(town, { ...i, from: by, data: { by } }),
   },
   read_inbox: {
     title: "Read an inbox",
@@ -314,8 +312,10 @@ function register<N extends ToolName>(server: McpServer, town: Town, who: () => 
     async (args: unknown): Promise<CallToolResult> => {
       try {
         const caller = await who();
+        const input = args as z.output<(typeof ToolInputs)[N]>;
         assertCan(caller, def.action);
-        const result = await def.run(town, args as z.output<(typeof ToolInputs)[N]>, actorOf(caller));
+        def.authorize?.(caller, input);
+        const result = await def.run(town, input, actorOf(caller));
         return {
           content: [{ type: "text", text: JSON.stringify(result) }],
           structuredContent: result as Record<string, unknown>,

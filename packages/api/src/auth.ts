@@ -7,17 +7,18 @@ import {
   actorOf,
   CoreError,
   parseBearer,
-  requireAccess,
+  requireResolvedAccess,
   resolveAccess,
   SESSION_TTL_MS,
   type AccessRequest,
   type Principal,
   type Reach,
   type ResolvedAccess,
+  type SessionState,
   type Town,
 } from "@tinytown/core";
 
-import { readCookie, SESSION_COOKIE } from "./context";
+import { readCookie, SESSION_COOKIE, type Context } from "./context";
 
 /** The bearer token of a request's `Authorization` header, or null. */
 export function bearerToken(headers: Headers): string | null {
@@ -47,7 +48,29 @@ export async function requestAccess(town: Town, opts: AccessOpts): Promise<Reque
 
 /** The caller, or UNAUTHORIZED saying how to get in. */
 export async function requirePrincipal(town: Town, opts: AccessOpts): Promise<Principal> {
-  return requireAccess(town, credentials(opts));
+  return (await requireRequestAccess(town, opts)).principal;
+}
+
+/** {@link requirePrincipal} with the state of the caller's session, if a session cookie identified them. */
+export async function requireRequestAccess(
+  town: Town,
+  opts: AccessOpts,
+): Promise<RequestAccess & { principal: Principal }> {
+  return requireResolvedAccess(town, credentials(opts));
+}
+
+/**
+ * Sends the session cookie again with the session's new expiry, so the browser keeps it as long as Redis keeps the
+ * session. Once per response; only where the transport can still send headers (not in a streamed batch).
+ */
+export function refreshSessionCookie(ctx: Pick<Context, "headers" | "resHeaders" | "secure">, session: SessionState) {
+  const id = readCookie(ctx.headers, SESSION_COOKIE);
+  if (!id || !ctx.resHeaders) return;
+  if (ctx.resHeaders.getSetCookie().some((c) => c.startsWith(`${SESSION_COOKIE}=`))) return;
+  ctx.resHeaders.append(
+    "set-cookie",
+    sessionCookie(id, { secure: ctx.secure, maxAgeMs: Math.max(0, session.expiresAt - Date.now()) }),
+  );
 }
 
 /**
@@ -75,14 +98,14 @@ export function assertSameOrigin(headers: Headers, host: string | null = headers
   }
 }
 
-/** `Set-Cookie` for a new session: HTTP-only, SameSite=Lax, Secure over https. */
-export function sessionCookie(sessionId: string, opts: { secure: boolean }): string {
+/** `Set-Cookie` for a session: HTTP-only, SameSite=Lax, Secure over https; it lasts as long as the session (`maxAgeMs`). */
+export function sessionCookie(sessionId: string, opts: { secure: boolean; maxAgeMs?: number }): string {
   return [
     `${SESSION_COOKIE}=${encodeURIComponent(sessionId)}`,
     "Path=/",
     "HttpOnly",
     "SameSite=Lax",
-    `Max-Age=${Math.floor(SESSION_TTL_MS / 1000)}`,
+    `Max-Age=${Math.floor((opts.maxAgeMs ?? SESSION_TTL_MS) / 1000)}`,
     ...(opts.secure ? ["Secure"] : []),
   ].join("; ");
 }

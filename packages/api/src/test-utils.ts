@@ -23,11 +23,19 @@ export interface WireError {
 }
 
 /** Calls a procedure over HTTP (the same handler the web mounts) and returns its status and body, as a browser sees them. */
-export async function httpCall(town: Town, type: "query" | "mutation", path: string, input: unknown, name?: string) {
+export async function httpCall(
+  town: Town,
+  type: "query" | "mutation",
+  path: string,
+  input: unknown,
+  name?: string,
+  extraHeaders: Record<string, string> = {},
+) {
   const encoded = JSON.stringify(superjson.serialize(input));
   const url = new URL(`http://localhost/api/trpc/${path}`);
   if (type === "query") url.searchParams.set("input", encoded);
   const headers = headersFor(name);
+  for (const [k, v] of Object.entries(extraHeaders)) headers.set(k, v);
   if (type === "mutation") headers.set("content-type", "application/json");
   const req = new Request(url, {
     method: type === "query" ? "GET" : "POST",

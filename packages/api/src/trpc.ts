@@ -5,10 +5,10 @@ import { z, ZodError } from "zod";
 
 import { actorOf, assertCan, CoreError, type Action, type CoreErrorCode, type Principal } from "@tinytown/core";
 
-import { assertSameOrigin, requirePrincipal } from "./auth";
+import { assertSameOrigin, refreshSessionCookie, requireRequestAccess } from "./auth";
 import type { Context } from "./context";
 import { getTown } from "./town";
-import { assertRedisReady, withRedisDeadline } from "./redis-deadline";
+import { assertRedisReady, PASSWORD_DEADLINE_MS, REDIS_DEADLINE_MS, withRedisDeadline } from "./redis-deadline";
 
 /** What the web reads from `error.data.core`: the core error's code and its machine-readable facts. */
 export interface CoreErrorData {
@@ -137,24 +137,33 @@ export const publicProcedure = t.procedure.use(mapErrors).use(sameOriginChanges)
  * one. Connecting happens here, not in createContext, so a missing town or an unreachable Redis is mapped like
  * any other error (NOT_FOUND / SERVICE_UNAVAILABLE) and procedures that need no town keep working.
  */
-export const townProcedure = publicProcedure.use(async ({ ctx, type, next }) => {
-  const town = ctx.town ?? (await getTown());
-  assertRedisReady(town);
-  const run = next({ ctx: { town } });
-  return type === "subscription" ? run : withRedisDeadline(run);
-});
+function onTown(deadlineMs: number) {
+  return publicProcedure.use(async ({ ctx, type, next }) => {
+    const town = ctx.town ?? (await getTown());
+    assertRedisReady(town);
+    const run = next({ ctx: { town } });
+    return type === "subscription" ? run : withRedisDeadline(run, deadlineMs);
+  });
+}
+
+export const townProcedure = onTown(REDIS_DEADLINE_MS);
+/** {@link townProcedure} for the procedures that hash passwords: a deadline that allows for the hashing. */
+export const passwordProcedure = onTown(PASSWORD_DEADLINE_MS);
 
 /**
  * A procedure that needs `action`: resolves the caller (session, token, or open access), refuses with
- * UNAUTHORIZED / FORBIDDEN, and makes the principal the actor recorded on every change.
+ * UNAUTHORIZED / FORBIDDEN, and makes the principal the actor recorded on every change. A session renewed by this
+ * request gets its cookie refreshed (where the response can still carry it).
  */
-function allowed(action: Action) {
-  return townProcedure.use(async ({ ctx, next }) => {
-    const principal: Principal = await requirePrincipal(ctx.town, {
+function allowed(action: Action, base = townProcedure) {
+  return base.use(async ({ ctx, next }) => {
+    const access = await requireRequestAccess(ctx.town, {
       headers: ctx.headers,
       reach: ctx.reach,
       displayName: ctx.actor,
     });
+    const principal: Principal = access.principal;
+    if (access.session?.renewed) refreshSessionCookie(ctx, access.session);
     assertCan(principal, action);
     return next({ ctx: { principal, actor: actorOf(principal) } });
   });
@@ -162,6 +171,8 @@ function allowed(action: Action) {
 
 /** Reads: any signed-in role (viewer and up). */
 export const viewerProcedure = allowed("read");
+/** A signed-in user's own password change: any role, with the password deadline. */
+export const viewerPasswordProcedure = allowed("read", passwordProcedure);
 /** Creating, moving, cancelling, retrying tasks and sending messages: operator and up. */
 export const operatorProcedure = allowed("task.write");
 /** Managing agents, users and settings: admin only. */

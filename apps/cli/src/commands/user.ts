@@ -1,10 +1,10 @@
 import type { Command } from "commander";
-import { addUser, listUsers, removeUser, setUserRole, type Role } from "@tinytown/core";
+import { addUser, listUsers, removeUser, setPassword, setUserRole, unlockUser, type Role } from "@tinytown/core";
 import type { Ctx } from "../context";
 import { ago, cell, table } from "../output";
 import { readPassword } from "../password";
 
-/** `tt user add|list|remove|role`: who may sign in to the dashboard, and with which role. */
+/** `tt user add|list|remove|role|passwd|unlock`: who may sign in to the dashboard, and with which role. */
 export function registerUserCommands(program: Command, ctx: Ctx) {
   const { paint } = ctx;
   const user = program.command("user").description("dashboard users: once one exists, everything requires sign-in");
@@ -19,7 +19,11 @@ export function registerUserCommands(program: Command, ctx: Ctx) {
     .option("--password-stdin", "read the password from stdin (first line)")
     .action(async (name: string, o: { role: string; passwordStdin?: boolean }) => {
       const town = await ctx.town();
-      const password = await readPassword(ctx, { stdin: o.passwordStdin, confirm: true });
+      const password = await readPassword(ctx, {
+        stdin: o.passwordStdin,
+        confirm: true,
+        example: `tt user add ${name} --role ${o.role} --password-stdin`,
+      });
       const u = await addUser(town, { name, role: o.role as Role, password, by: ctx.actor });
       ctx.emit(u, () => `${paint("green", "✓")} added ${u.name} (${u.role}); sign in at the dashboard's /login\n`);
     });
@@ -55,5 +59,32 @@ export function registerUserCommands(program: Command, ctx: Ctx) {
     .action(async (name: string, role: string) => {
       const u = await setUserRole(await ctx.town(), { name, role, by: ctx.actor });
       ctx.emit(u, () => `${paint("green", "✓")} ${u.name} is now ${u.role}\n`);
+    });
+
+  user
+    .command("passwd <name>")
+    .description("set a user's password (asks on a terminal; otherwise reads stdin); ends all their sessions")
+    .option("--password-stdin", "read the password from stdin (first line)")
+    .action(async (name: string, o: { passwordStdin?: boolean }) => {
+      const password = await readPassword(ctx, {
+        stdin: o.passwordStdin,
+        confirm: true,
+        prompt: `New password for ${name}: `,
+        example: `tt user passwd ${name} --password-stdin`,
+      });
+      const r = await setPassword(await ctx.town(), { name, password, by: ctx.actor });
+      ctx.emit(
+        r,
+        () =>
+          `${paint("green", "✓")} changed the password of ${r.user.name}; ${r.endedSessions} session${r.endedSessions === 1 ? "" : "s"} ended\n`,
+      );
+    });
+
+  user
+    .command("unlock <name>")
+    .description("forget a user's failed sign-ins, so that no backoff holds them (from any address)")
+    .action(async (name: string) => {
+      const u = await unlockUser(await ctx.town(), { name, by: ctx.actor });
+      ctx.emit(u, () => `${paint("green", "✓")} ${u.name} may sign in again at once\n`);
     });
 }

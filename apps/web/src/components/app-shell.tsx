@@ -4,10 +4,7 @@ import Link from "next/link";
 import { usePathname, useRouter } from "next/navigation";
 import { createContext, useCallback, useContext, useMemo, useRef, useState } from "react";
 
-import { useMutation } from "@tanstack/react-query";
-
 import { writeActorCookie } from "../lib/actor";
-import { useTRPC } from "../trpc/react";
 import { CreateTaskDialog } from "./create-task-dialog";
 import { HelpDialog } from "./help-dialog";
 import { useHotkeys } from "./hotkeys";
@@ -16,6 +13,7 @@ import { LiveProvider, useLive } from "./live";
 import { NameDialog } from "./name-dialog";
 import { SpawnAgentDialog } from "./spawn-agent-dialog";
 import { ToastProvider } from "./ui/toast";
+import { SignedIn } from "./user-menu";
 
 interface Shell {
   actor: string | null;
@@ -192,40 +190,5 @@ function ShellInner(props: { actor: string | null; auth: ShellAuth; children: Re
         />
       ) : null}
     </ShellContext.Provider>
-  );
-}
-
-/** The signed-in user, their role, and sign-out (this browser, or every session of the user). */
-function SignedIn(props: { name: string; role: string }) {
-  const trpc = useTRPC();
-  const toLogin = () => window.location.assign("/login");
-  const logout = useMutation(trpc.auth.logout.mutationOptions({ onSettled: toLogin }));
-  const everywhere = useMutation(trpc.auth.logoutEverywhere.mutationOptions({ onSettled: toLogin }));
-  return (
-    <div className="flex items-center gap-2 text-sm" data-testid="signed-in">
-      <span
-        aria-hidden
-        className="flex size-6 shrink-0 items-center justify-center rounded-full bg-indigo-100 text-xs font-semibold text-indigo-700 uppercase dark:bg-indigo-950 dark:text-indigo-300"
-      >
-        {props.name.slice(0, 1)}
-      </span>
-      <span className="hidden max-w-36 truncate sm:inline" data-testid="actor">
-        {props.name}
-      </span>
-      <span className="badge bg-zinc-100 text-zinc-600 dark:bg-zinc-800 dark:text-zinc-300">{props.role}</span>
-      <button type="button" className="btn" onClick={() => logout.mutate()} disabled={logout.isPending}>
-        Sign out
-      </button>
-      {props.name.startsWith("token:") ? null : (
-        <button
-          type="button"
-          className="hidden text-xs text-zinc-500 underline-offset-2 hover:underline md:inline"
-          onClick={() => everywhere.mutate()}
-          title="End every session of this user, on every device"
-        >
-          everywhere
-        </button>
-      )}
-    </div>
   );
 }

@@ -1,15 +1,16 @@
 import type { TRPCRouterRecord } from "@trpc/server";
 import { z } from "zod";
 
-import { sendMessage, SendMessageInput } from "@tinytown/core";
+import { assertCanSend, sendMessage, SendMessageInput } from "@tinytown/core";
 
 import { peekMailbox } from "../services/inbox";
 import { operatorProcedure, viewerProcedure } from "../trpc";
 
-export const SendInput = SendMessageInput.pick({ to: true, body: true, priority: true, type: true }).extend({
-  /** Sender shown to the agent; the person sending is recorded in `data.by` either way. */
-  from: z.string().trim().min(1).max(128).optional(),
-});
+/**
+ * What a client may say about a message. Not who sends it: `from` (and the event's `by`) is always the signed-in
+ * principal, so a `from` in the input is dropped like any unknown field.
+ */
+export const SendInput = SendMessageInput.pick({ to: true, body: true, priority: true, type: true });
 export type SendInput = z.infer<typeof SendInput>;
 
 export const InboxInput = z.object({
@@ -20,11 +21,11 @@ export const InboxInput = z.object({
 export type InboxInput = z.infer<typeof InboxInput>;
 
 export const messageRouter = {
-  send: operatorProcedure
-    .input(SendInput)
-    .mutation(({ ctx, input }) =>
-      sendMessage(ctx.town, { ...input, from: input.from ?? "supervisor", data: { by: ctx.actor } }),
-    ),
+  /** Control types (shutdown) need the role of the agent action they trigger (core `messageAction`). */
+  send: operatorProcedure.input(SendInput).mutation(({ ctx, input }) => {
+    assertCanSend(ctx.principal, input.type);
+    return sendMessage(ctx.town, { ...input, from: ctx.actor, data: { by: ctx.actor } });
+  }),
 
   /** The next messages of a mailbox, in the order they will be read, without taking them. */
   inbox: viewerProcedure.input(InboxInput).query(({ ctx, input }) => peekMailbox(ctx.town, input.mailbox, input.limit)),

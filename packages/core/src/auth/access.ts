@@ -5,7 +5,7 @@
 import { CoreError } from "../errors";
 import type { Town } from "../town/town";
 import type { Principal } from "./roles";
-import { resolveSession } from "./sessions";
+import { touchSession } from "./sessions";
 import { resolveToken } from "./tokens";
 import { hasUsers } from "./users";
 
@@ -35,14 +35,32 @@ export async function accessMode(town: Town, opts: { exposed: boolean }): Promis
   return { required: users || opts.exposed, hasUsers: users, exposed: opts.exposed };
 }
 
-/** The principal behind a bearer token or a session id (the token wins when both are given); null if neither is valid. */
-export async function authenticate(
+/** A session behind a request: when it ends, and whether this request renewed it (then refresh the cookie). */
+export interface SessionState {
+  expiresAt: number;
+  renewed: boolean;
+}
+
+type Credentials = { bearer?: string | null; sessionId?: string | null };
+
+async function identify(
   town: Town,
-  creds: { bearer?: string | null; sessionId?: string | null },
-): Promise<Principal | null> {
-  if (creds.bearer) return resolveToken(town, creds.bearer);
-  if (creds.sessionId) return resolveSession(town, creds.sessionId);
+  creds: Credentials,
+): Promise<{ principal: Principal; session: SessionState | null } | null> {
+  if (creds.bearer) {
+    const principal = await resolveToken(town, creds.bearer);
+    return principal ? { principal, session: null } : null;
+  }
+  if (creds.sessionId) {
+    const s = await touchSession(town, creds.sessionId);
+    return s ? { principal: s.principal, session: { expiresAt: s.expiresAt, renewed: s.renewed } } : null;
+  }
   return null;
+}
+
+/** The principal behind a bearer token or a session id (the token wins when both are given); null if neither is valid. */
+export async function authenticate(town: Town, creds: Credentials): Promise<Principal | null> {
+  return (await identify(town, creds))?.principal ?? null;
 }
 
 /** The token of an `Authorization: Bearer …` header value, or null. */
@@ -64,6 +82,8 @@ export interface ResolvedAccess {
   mode: AccessMode;
   /** Null when the caller has no valid credentials and sign-in is required. */
   principal: Principal | null;
+  /** Set when the principal came from a session cookie. */
+  session?: SessionState | null;
 }
 
 /** What {@link resolveAccess} needs: the credentials and how the request reached the server. */
@@ -83,17 +103,26 @@ export interface AccessRequest {
  * caller is an `open` admin named `openName`; otherwise no principal.
  */
 export async function resolveAccess(town: Town, opts: AccessRequest): Promise<ResolvedAccess> {
-  const [mode, principal] = await Promise.all([accessMode(town, { exposed: opts.exposed }), authenticate(town, opts)]);
-  if (opts.bearer && !principal) throw badTokenError();
-  if (principal) return { mode, principal };
+  const [mode, who] = await Promise.all([accessMode(town, { exposed: opts.exposed }), identify(town, opts)]);
+  if (opts.bearer && !who) throw badTokenError();
+  if (who) return { mode, principal: who.principal, session: who.session };
   if (!mode.required) return { mode, principal: { kind: "open", name: opts.openName, role: "admin" } };
   return { mode, principal: null };
 }
 
 /** Like {@link resolveAccess}, but without a principal throws UNAUTHORIZED saying how to get in. */
 export async function requireAccess(town: Town, opts: AccessRequest): Promise<Principal> {
-  const { mode, principal } = await resolveAccess(town, opts);
-  if (principal) return principal;
+  return (await requireResolvedAccess(town, opts)).principal;
+}
+
+/** {@link requireAccess} with the rest of what was resolved (the session's state, for refreshing its cookie). */
+export async function requireResolvedAccess(
+  town: Town,
+  opts: AccessRequest,
+): Promise<ResolvedAccess & { principal: Principal }> {
+  const access = await resolveAccess(town, opts);
+  const { mode, principal } = access;
+  if (principal) return { ...access, principal };
   if (!mode.hasUsers) {
     throw new CoreError(
       "UNAUTHORIZED",

@@ -1,9 +1,28 @@
 export * from "./roles";
-export { hashPassword, verifyPassword } from "./password";
+export {
+  hashPassword,
+  verifyPassword,
+  needsRehash,
+  passwordHashStats,
+  SCRYPT_PARAMS,
+  HASH_CONCURRENCY,
+  HASH_WAIT_MS,
+  type ScryptParams,
+} from "./password";
 export * from "./users";
 export * from "./tokens";
-export { SESSION_TTL_MS, createSession, resolveSession, endSession, endAllSessions } from "./sessions";
+export {
+  SESSION_TTL_MS,
+  SESSION_RENEW_EVERY_MS,
+  createSession,
+  touchSession,
+  resolveSession,
+  endSession,
+  endAllSessions,
+  type LiveSession,
+} from "./sessions";
 export * from "./login";
+export { LOGIN_POLICY, backoffMs, clientKey, unlockUser, type BackoffRule } from "./throttle";
 export * from "./access";
 export * from "./audit";
 export * from "./reach";

@@ -1,64 +1,103 @@
 /**
- * Sign-in: rate-limited per user name and client address, then a password check that takes the same time
- * whether or not the user exists, then a new session.
+ * Sign-in and the user's own password change: a throttled password check (throttle.ts) that takes the same time
+ * whether or not the user exists, then a new session (or a new password). A hash made with older scrypt parameters
+ * is upgraded once the password has proved right.
  */
-import { CoreError } from "../errors";
+import { z } from "zod";
+
+import { CoreError, validationError } from "../errors";
 import type { Town } from "../town/town";
 import { dummyHash, verifyPassword } from "./password";
 import { createSession } from "./sessions";
-import { findStoredUser, UserName, type User } from "./users";
-
-/** At most this many sign-in attempts per user name and address within {@link LOGIN_WINDOW_MS}. */
-export const LOGIN_LIMIT = 10;
-export const LOGIN_WINDOW_MS = 15 * 60_000;
-/**
- * At most this many attempts per user name from all addresses together: a client that forges its address
- * (X-Forwarded-For without a proxy in front) still cannot guess more than this many passwords per window.
- */
-export const LOGIN_LIMIT_ALL = 50;
+import { beginAttempt, clientKey, endAttempt } from "./throttle";
+import { findStoredUser, Password, setPassword, upgradePasswordHash, UserName, type User } from "./users";
 
 export interface LoginInput {
   name: string;
   password: string;
-  /** The client's address (for the rate limit); "unknown" when the transport cannot tell. */
+  /** The client's address (for the throttle); "unknown" when the transport cannot tell. */
   ip: string;
 }
 
-/** Checks the password and starts a session; UNAUTHORIZED for a wrong name/password or too many attempts. */
-export async function login(town: Town, input: LoginInput): Promise<{ sessionId: string; user: User }> {
+const badCredentials = () =>
+  new CoreError("UNAUTHORIZED", "wrong user name or password", { reason: "bad_credentials" });
+
+/**
+ * Checks `password` for `name` from the client `ip` under the sign-in throttle. Throws UNAUTHORIZED for a wrong
+ * name or password (one message for both) or, without hashing anything, while a backoff holds this attempt.
+ */
+async function checkPassword(town: Town, input: LoginInput): Promise<User> {
   const parsedName = UserName.safeParse(input.name);
   const name = parsedName.success ? parsedName.data : "_invalid";
-  const ip = (input.ip || "unknown").slice(0, 64);
-  const key = town.keys.loginAttempts(name, ip);
-  const all = town.keys.loginAttempts(name, "*");
-  // Every attempt counts (not only failures), so that parallel guesses cannot slip past the limit.
-  const replies = (await town.redis
-    .multi()
-    .set(key, 0, "PX", LOGIN_WINDOW_MS, "NX")
-    .incr(key)
-    .pttl(key)
-    .set(all, 0, "PX", LOGIN_WINDOW_MS, "NX")
-    .incr(all)
-    .pttl(all)
-    .exec()) as [null, number | string][];
-  const attempts = Number(replies[1]![1]);
-  const total = Number(replies[4]![1]);
-  if (attempts > LOGIN_LIMIT || total > LOGIN_LIMIT_ALL) {
-    const retryAfterMs = Number(replies[attempts > LOGIN_LIMIT ? 2 : 5]![1]);
-    const minutes = Math.max(1, Math.ceil(retryAfterMs / 60_000));
-    throw new CoreError(
-      "UNAUTHORIZED",
-      `too many sign-in attempts for "${name}"${attempts > LOGIN_LIMIT ? " from this address" : ""}: try again in ${minutes} minute${minutes === 1 ? "" : "s"}`,
-      {
-        reason: "rate_limited",
-        retryAfterMs,
-      },
-    );
+  const client = clientKey(input.ip);
+  await beginAttempt(town, name, client);
+  let user;
+  let ok: boolean;
+  try {
+    user = parsedName.success ? await findStoredUser(town, name) : null;
+    ok = await verifyPassword(input.password, user?.passwordHash ?? (await dummyHash()));
+  } catch (err) {
+    // Never checked (Redis failed, or the hash gate was full): not a failed guess.
+    await endAttempt(town, name, client, "void").catch(() => undefined);
+    throw err;
   }
-  const user = parsedName.success ? await findStoredUser(town, name) : null;
-  const ok = await verifyPassword(input.password, user?.passwordHash ?? (await dummyHash()));
-  if (!user || !ok) throw new CoreError("UNAUTHORIZED", "wrong user name or password", { reason: "bad_credentials" });
-  await town.redis.del(key);
+  if (!user || !ok) {
+    await endAttempt(town, name, client, "failure");
+    throw badCredentials();
+  }
+  await endAttempt(town, name, client, "success");
+  await upgradePasswordHash(town, user, input.password);
   const { passwordHash: _h, ...publicUser } = user;
-  return { sessionId: await createSession(town, user.name), user: publicUser };
+  return publicUser;
+}
+
+/** Checks the password and starts a session; UNAUTHORIZED for a wrong name/password or during a backoff. */
+export async function login(town: Town, input: LoginInput): Promise<{ sessionId: string; user: User }> {
+  const user = await checkPassword(town, input);
+  return { sessionId: await createSession(town, user.name), user };
+}
+
+export const ChangePasswordInput = z.object({
+  name: UserName,
+  currentPassword: z.string().min(1, "enter your current password").max(1024),
+  newPassword: Password,
+  /** The client's address, for the throttle (a wrong current password counts as a failed sign-in). */
+  ip: z.string().max(128).default("unknown"),
+  /** The caller's session, which stays signed in; every other session of the user ends. */
+  keepSession: z.string().max(128).optional(),
+});
+export type ChangePasswordInput = z.input<typeof ChangePasswordInput>;
+
+/**
+ * A user changes their own password: the current one must be right (checked under the sign-in throttle, so a
+ * borrowed session cannot be used to guess it), then every other session of the user ends. Audited as
+ * `user.password` by the user.
+ */
+export async function changePassword(
+  town: Town,
+  raw: ChangePasswordInput,
+): Promise<{ user: User; endedSessions: number }> {
+  const r = ChangePasswordInput.safeParse(raw);
+  if (!r.success) throw validationError("password change", r.error.issues);
+  const input = r.data;
+  if (input.newPassword === input.currentPassword)
+    throw new CoreError("VALIDATION", "the new password is the same as the current one: pick another", {
+      issues: ["newPassword: the same as the current one"],
+    });
+  try {
+    await checkPassword(town, { name: input.name, password: input.currentPassword, ip: input.ip });
+  } catch (err) {
+    if (err instanceof CoreError && err.details.reason === "bad_credentials")
+      throw new CoreError("VALIDATION", "the current password is wrong; nothing was changed", {
+        reason: "bad_credentials",
+        issues: ["currentPassword: wrong"],
+      });
+    throw err;
+  }
+  return setPassword(town, {
+    name: input.name,
+    password: input.newPassword,
+    by: input.name,
+    keepSession: input.keepSession,
+  });
 }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 
 import { CoreError } from "../errors";
+import type { MessageType } from "../message/message";
 
 /** Roles, weakest first: each role may do everything the ones before it may. */
 export const ROLES = ["viewer", "operator", "admin"] as const;
@@ -20,6 +21,28 @@ export const PERMISSIONS = {
   "settings.manage": "admin",
 } as const satisfies Record<string, Role>;
 export type Action = keyof typeof PERMISSIONS;
+
+/** What each action covers, in words (docs/SECURITY.md shows this table; a test keeps the two equal). */
+export const ACTION_SUMMARIES: Record<Action, string> = {
+  read: "see the board, tasks, agents, logs, inboxes, queues, the audit log and live updates",
+  "task.write": "create, assign, move, cancel and retry tasks",
+  "message.send": "send messages to agents and the supervisor mailbox (urgent ones restart an agent's current run)",
+  "agent.manage":
+    "spawn, kill, interrupt, resume, close and restart agents; manage their queues; send control messages (shutdown)",
+  "user.manage": "add and remove users, change roles and passwords, unlock sign-in, create and revoke tokens",
+  "settings.manage": "change the town's settings",
+};
+
+/**
+ * Message types that control an agent rather than inform it, and the action whose role sending one needs: the same
+ * as doing it directly (`shutdown` closes the agent, like `agent.close`). Every other type needs `message.send`.
+ */
+export const MESSAGE_TYPE_ACTIONS: Partial<Record<MessageType, Action>> = { shutdown: "agent.manage" };
+
+/** The action sending a message of `type` needs (shared by tRPC, MCP and every other sender). */
+export function messageAction(type: MessageType | undefined): Action {
+  return (type && MESSAGE_TYPE_ACTIONS[type]) || "message.send";
+}
 
 const rank = (role: Role) => ROLES.indexOf(role);
 
@@ -47,12 +70,12 @@ export function actorOf(p: Principal): string {
   return p.kind === "token" ? `token:${p.name}` : p.name;
 }
 
-/** Throws FORBIDDEN unless the principal's role may do `action`. */
-export function assertCan(p: Principal, action: Action): void {
+/** Throws FORBIDDEN unless the principal's role may do `action`; `what` names the thing refused in the message. */
+export function assertCan(p: Principal, action: Action, what = "this"): void {
   if (!can(p.role, action)) {
     throw new CoreError(
       "FORBIDDEN",
-      `${actorOf(p)} is ${article(p.role)} ${p.role}; this needs the ${roleFor(action)} role (ask an admin: tt user role ${p.kind === "user" ? p.name : "<name>"} ${roleFor(action)})`,
+      `${actorOf(p)} is ${article(p.role)} ${p.role}; ${what} needs the ${roleFor(action)} role (ask an admin: tt user role ${p.kind === "user" ? p.name : "<name>"} ${roleFor(action)})`,
       {
         role: p.role,
         required: roleFor(action),
@@ -63,3 +86,9 @@ export function assertCan(p: Principal, action: Action): void {
 }
 
 const article = (role: Role) => (role === "operator" || role === "admin" ? "an" : "a");
+
+/** Throws FORBIDDEN unless the principal may send a message of `type` (see {@link MESSAGE_TYPE_ACTIONS}). */
+export function assertCanSend(p: Principal, type: MessageType | undefined): void {
+  const action = messageAction(type);
+  assertCan(p, action, action === "message.send" ? "this" : `a ${type} message`);
+}

@@ -8,8 +8,13 @@ import type { Principal } from "./roles";
 import { digest, newSecret } from "./secret";
 import { findUser } from "./users";
 
-/** How long a session lasts without use; every use within the second half of that window renews it. */
+/** How long a session lasts without use. */
 export const SESSION_TTL_MS = 7 * 24 * 3600_000;
+/**
+ * A session in use is renewed (its TTL set back to {@link SESSION_TTL_MS}) at most this often; the transport
+ * refreshes the cookie's Max-Age at the same moment, so an active user is never signed out.
+ */
+export const SESSION_RENEW_EVERY_MS = 3600_000;
 
 interface StoredSession {
   user: string;
@@ -30,8 +35,19 @@ export async function createSession(town: Town, user: string): Promise<string> {
   return id;
 }
 
-/** The signed-in user of a session id, with the role they have now; null if unknown, expired or the user is gone. */
-export async function resolveSession(town: Town, sessionId: string): Promise<Principal | null> {
+/** A live session: who it belongs to (with their role now), when it ends, and whether this use renewed it. */
+export interface LiveSession {
+  principal: Principal & { kind: "user" };
+  expiresAt: number;
+  /** This use renewed the session: send the cookie again with the new expiry. */
+  renewed: boolean;
+}
+
+/**
+ * Resolves a session id and renews the session when its last renewal is over {@link SESSION_RENEW_EVERY_MS} ago.
+ * Null if the id is unknown or expired, or the user is gone.
+ */
+export async function touchSession(town: Town, sessionId: string): Promise<LiveSession | null> {
   if (!sessionId || sessionId.length > 128) return null;
   const key = town.keys.session(digest(sessionId));
   const [[, json], [, ttl]] = (await town.redis.multi().get(key).pttl(key).exec()) as [
@@ -42,14 +58,21 @@ export async function resolveSession(town: Town, sessionId: string): Promise<Pri
   const session = JSON.parse(json) as StoredSession;
   const user = await findUser(town, session.user);
   if (!user) return null;
-  if (ttl > 0 && ttl < SESSION_TTL_MS / 2) {
+  const principal = { kind: "user" as const, name: user.name, role: user.role };
+  if (ttl > 0 && ttl < SESSION_TTL_MS - SESSION_RENEW_EVERY_MS) {
     await town.redis
       .multi()
       .pexpire(key, SESSION_TTL_MS)
       .pexpire(town.keys.userSessions(user.name), SESSION_TTL_MS)
       .exec();
+    return { principal, expiresAt: Date.now() + SESSION_TTL_MS, renewed: true };
   }
-  return { kind: "user", name: user.name, role: user.role };
+  return { principal, expiresAt: Date.now() + Math.max(ttl, 0), renewed: false };
+}
+
+/** The signed-in user of a session id, with the role they have now; null if unknown, expired or the user is gone. */
+export async function resolveSession(town: Town, sessionId: string): Promise<Principal | null> {
+  return (await touchSession(town, sessionId))?.principal ?? null;
 }
 
 /** Ends one session (sign out). */
@@ -62,18 +85,24 @@ export async function endSession(town: Town, sessionId: string): Promise<void> {
 }
 
 /**
- * Ends every session of `user` (sign out everywhere; also when the user is removed). Returns how many. Appends a
- * `user.signed_out` event when there were any, so that live streams opened with them end too.
+ * Ends every session of `user` (sign out everywhere; also when the user is removed or their password changes),
+ * except the session `except` if given. Returns how many ended. Appends a `user.signed_out` event when any ended,
+ * so that live streams opened with them end too.
  */
-export async function endAllSessions(town: Town, user: string, by: string = user): Promise<number> {
-  const hashes = await town.redis.smembers(town.keys.userSessions(user));
+export async function endAllSessions(
+  town: Town,
+  user: string,
+  by: string = user,
+  opts: { except?: string } = {},
+): Promise<number> {
+  const keep = opts.except ? digest(opts.except) : null;
+  const hashes = (await town.redis.smembers(town.keys.userSessions(user))).filter((h) => h !== keep);
+  if (hashes.length === 0) return 0;
   const multi = town.redis.multi();
   for (const h of hashes) multi.del(town.keys.session(h));
-  multi.del(town.keys.userSessions(user));
-  if (hashes.length > 0) {
-    const ev = eventPlan(town, "user.signed_out", by, { user, sessions: hashes.length });
-    multi.xadd(ev.stream, "MAXLEN", "~", ev.maxLen, "*", "type", ev.type, "data", JSON.stringify(ev.data));
-  }
+  multi.srem(town.keys.userSessions(user), ...hashes);
+  const ev = eventPlan(town, "user.signed_out", by, { user, sessions: hashes.length });
+  multi.xadd(ev.stream, "MAXLEN", "~", ev.maxLen, "*", "type", ev.type, "data", JSON.stringify(ev.data));
   const replies = (await multi.exec()) ?? [];
   return replies.slice(0, hashes.length).filter(([, n]) => n === 1).length;
 }

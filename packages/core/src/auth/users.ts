@@ -1,6 +1,7 @@
 /**
  * Users of a town: `tt:<town>:users`, a hash name → JSON. The password is kept only as a scrypt hash. Every
- * change appends an event (who did it, to whom), so the audit view shows user management too.
+ * change appends an event (who did it, to whom), so the audit view shows user management too — except the silent
+ * rehash of an old-parameter hash at sign-in, which changes nothing the user or an admin decided.
  */
 import type { Redis } from "ioredis";
 import { z } from "zod";
@@ -9,7 +10,7 @@ import { eventPlan } from "../channel/events";
 import { CoreError, validationError } from "../errors";
 import { applyPlan } from "../redis/atomic";
 import type { Town } from "../town/town";
-import { hashPassword } from "./password";
+import { hashPassword, needsRehash } from "./password";
 import { Role } from "./roles";
 import { endAllSessions } from "./sessions";
 
@@ -131,9 +132,50 @@ export async function removeUser(town: Town, input: { name: string; by?: string 
   }
 }
 
+export const SetPasswordInput = z.object({
+  name: UserName,
+  password: Password,
+  by: z.string().default("cli"),
+  /** A session id to keep (the caller's own, when users change their own password); all others end. */
+  keepSession: z.string().max(128).optional(),
+});
+export type SetPasswordInput = z.input<typeof SetPasswordInput>;
+
+/**
+ * Sets a user's password (an admin's reset, or the user's own change once the current password was checked) and
+ * ends the user's sessions, all but `keepSession`: whoever held the old password is signed out.
+ */
+export async function setPassword(town: Town, input: SetPasswordInput): Promise<{ user: User; endedSessions: number }> {
+  const { name, password, by, keepSession } = parseInput(SetPasswordInput, input, "password change");
+  await getUser(town, name); // NOT_FOUND before an expensive hash
+  const passwordHash = await hashPassword(password);
+  for (;;) {
+    const cur = await town.redis.hget(town.keys.users, name);
+    if (!cur) throw new CoreError("NOT_FOUND", `no user "${name}": see \`tt user list\``, { name });
+    const next: StoredUser = { ...StoredUser.parse(JSON.parse(cur)), passwordHash };
+    const event = eventPlan(town, "user.password", by, { user: name });
+    if ((await updateUser(town, name, cur, JSON.stringify(next), event)) === "OK") {
+      const endedSessions = await endAllSessions(town, name, by, { except: keepSession });
+      return { user: publicView(next), endedSessions };
+    }
+  }
+}
+
+/**
+ * After a successful sign-in with `password`: if the stored hash uses older scrypt parameters, replaces it with one
+ * made with the current ones. Skipped when the user changed meanwhile (a password change wins). No event.
+ */
+export async function upgradePasswordHash(town: Town, stored: StoredUser, password: string): Promise<boolean> {
+  if (!needsRehash(stored.passwordHash)) return false;
+  const cur = await town.redis.hget(town.keys.users, stored.name);
+  if (!cur || StoredUser.parse(JSON.parse(cur)).passwordHash !== stored.passwordHash) return false;
+  const next: StoredUser = { ...StoredUser.parse(JSON.parse(cur)), passwordHash: await hashPassword(password) };
+  return (await updateUser(town, stored.name, cur, JSON.stringify(next), null)) === "OK";
+}
+
 /**
  * Replaces (or, with `next` = "", deletes) one user if its JSON is still `expected`, refusing to leave the town
- * without an admin while other users exist, and appends the event — all in one script.
+ * without an admin while other users exist, and appends the event (if any) — all in one script.
  */
 const UPDATE_USER = `
 local cur = redis.call('HGET', KEYS[1], ARGV[1])
@@ -147,7 +189,7 @@ if was.role == 'admin' and not keepsAdmin then
   if admins <= 1 and (#vals > 1 or ARGV[3] ~= '') then return {'LAST_ADMIN'} end
 end
 if ARGV[3] == '' then redis.call('HDEL', KEYS[1], ARGV[1]) else redis.call('HSET', KEYS[1], ARGV[1], ARGV[3]) end
-redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[4], '*', 'type', ARGV[5], 'data', ARGV[6])
+if ARGV[5] ~= '' then redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[4], '*', 'type', ARGV[5], 'data', ARGV[6]) end
 return {'OK'}
 `;
 
@@ -158,20 +200,20 @@ async function updateUser(
   name: string,
   expected: string,
   next: string,
-  event: ReturnType<typeof eventPlan>,
+  event: ReturnType<typeof eventPlan> | null,
 ): Promise<"OK" | "STALE"> {
   const r = town.redis as UserRedis;
   if (typeof r.ttUpdateUser !== "function") town.redis.defineCommand("ttUpdateUser", { lua: UPDATE_USER });
   const [status] = await r.ttUpdateUser(
     2,
     town.keys.users,
-    event.stream,
+    town.keys.events,
     name,
     expected,
     next,
-    String(event.maxLen),
-    event.type,
-    JSON.stringify(event.data),
+    String(event?.maxLen ?? 0),
+    event?.type ?? "",
+    JSON.stringify(event?.data ?? {}),
   );
   if (status === "LAST_ADMIN") {
     throw new CoreError(

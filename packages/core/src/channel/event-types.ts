@@ -19,6 +19,8 @@ export const EVENT_TYPES = [
   "user.removed",
   /** Every session of a user ended (sign out everywhere, removal): live streams signed in with them end too. */
   "user.signed_out",
+  "user.password",
+  "user.unlocked",
   "token.created",
   "token.revoked",
   /** Sent by a live transport when a subscription starts from now: refetch, then apply the events that follow. */

@@ -67,8 +67,13 @@ export function townKeys(town: string, opts: KeyOptions = {}) {
     session: (sessionHash: string) => `${p}session:${sessionHash}`,
     /** set of a user's session hashes, for sign-out everywhere. */
     userSessions: (user: string) => `${p}sessions:user:${user}`,
-    /** counter of sign-in attempts for one user from one address (INCR with EXPIRE). */
-    loginAttempts: (user: string, ip: string) => `${p}login:${user}:${ip}`,
+    /**
+     * failed sign-ins for one user name (hash with PEXPIRE): `f` from all clients together, and per client
+     * `c:<client>` = "<failures>:<last ms>". One key, so `tt user unlock` clears it with one DEL.
+     */
+    loginUser: (user: string) => `${p}login:user:${user}`,
+    /** failed sign-ins from one client across all user names (hash `f`, `last`, with PEXPIRE). */
+    loginClient: (client: string) => `${p}login:client:${client}`,
   };
 }
 
