@@ -51,6 +51,15 @@ export * from "./channel/events";
 export * from "./dispatch/dispatch";
 export * from "./task/task-log";
 export { takeMessage, takeMessages } from "./channel/take";
+export {
+  takeForRun,
+  settleRunMessages,
+  inflightMessages,
+  runTag,
+  type TakeForRunInput,
+  type SettleMode,
+  type InflightMessages,
+} from "./channel/inflight";
 export * from "./task/task-move";
 export * from "./models/command";
 export * from "./town/throughput";
