@@ -60,6 +60,8 @@ export {
   type SettleMode,
   type InflightMessages,
 } from "./channel/inflight";
+export { inboxView, type InboxView } from "./channel/inbox";
+export { forwardMessages } from "./channel/forward";
 export * from "./task/task-move";
 export * from "./models/command";
 export * from "./town/throughput";

@@ -56,6 +56,16 @@ export const TownConfig = z
       .object({ maxLen: z.number().int().min(100).max(10_000_000).default(10_000) })
       .strict()
       .default({ maxLen: 10_000 }),
+    supervisor: z
+      .object({
+        /**
+         * The supervisor mailbox keeps the newest N `task_done` reports; older ones leave it (counted, and every
+         * task keeps its result). Questions, failures and other messages are never dropped.
+         */
+        keepTaskDone: z.number().int().min(0).max(1_000_000).default(1000),
+      })
+      .strict()
+      .default({ keepTaskDone: 1000 }),
   })
   .strict();
 export type TownConfig = z.infer<typeof TownConfig>;
