@@ -64,6 +64,7 @@ export { inboxView, type InboxView } from "./channel/inbox";
 export { forwardMessages } from "./channel/forward";
 export * from "./task/task-move";
 export * from "./models/command";
+export * from "./models/availability";
 export * from "./town/throughput";
 export * from "./auth/index";
 export * from "./dispatch/queue-ops";

@@ -25,6 +25,8 @@ export interface ResolvedModel extends ModelSpec {
   /** `preset`, `custom` (town config) or `simulated` (the built-in sim). */
   kind: "preset" | "custom" | "simulated";
   docs?: string;
+  /** How to install the CLI (presets). */
+  install?: string;
 }
 
 /**
@@ -40,6 +42,7 @@ export const MODEL_PRESETS: Record<string, Omit<ResolvedModel, "name">> = {
     env: {},
     label: "Claude Code",
     docs: "claude --print reads the prompt from stdin when no prompt argument is given",
+    install: "npm install -g @anthropic-ai/claude-code",
   },
   codex: {
     kind: "preset",
@@ -49,6 +52,7 @@ export const MODEL_PRESETS: Record<string, Omit<ResolvedModel, "name">> = {
     env: {},
     label: "OpenAI Codex CLI",
     docs: "codex exec reads the instructions from stdin when the prompt argument is '-'",
+    install: "npm install -g @openai/codex",
   },
   auggie: {
     kind: "preset",
@@ -58,6 +62,7 @@ export const MODEL_PRESETS: Record<string, Omit<ResolvedModel, "name">> = {
     env: {},
     label: "Augment auggie",
     docs: "auggie --print runs one instruction non-interactively; --instruction-file reads it from a file",
+    install: "npm install -g @augmentcode/auggie",
   },
   aider: {
     kind: "preset",
@@ -67,6 +72,7 @@ export const MODEL_PRESETS: Record<string, Omit<ResolvedModel, "name">> = {
     env: {},
     label: "Aider",
     docs: "aider --message-file processes one message from a file and exits",
+    install: "python -m pip install aider-install && aider-install",
   },
   gemini: {
     kind: "preset",
@@ -76,6 +82,7 @@ export const MODEL_PRESETS: Record<string, Omit<ResolvedModel, "name">> = {
     env: {},
     label: "Gemini CLI",
     docs: "gemini runs non-interactively when stdin is not a terminal; --yolo approves tool use",
+    install: "npm install -g @google/gemini-cli",
   },
   copilot: {
     kind: "preset",
@@ -85,6 +92,7 @@ export const MODEL_PRESETS: Record<string, Omit<ResolvedModel, "name">> = {
     env: {},
     label: "GitHub Copilot CLI",
     docs: "copilot -p runs one prompt non-interactively; the prompt points at the task file",
+    install: "npm install -g @github/copilot",
   },
   cursor: {
     kind: "preset",
@@ -94,6 +102,7 @@ export const MODEL_PRESETS: Record<string, Omit<ResolvedModel, "name">> = {
     env: {},
     label: "Cursor Agent",
     docs: "cursor-agent --print runs headless; --force allows commands without confirmation",
+    install: "curl https://cursor.com/install -fsS | bash",
   },
   sim: {
     kind: "simulated",

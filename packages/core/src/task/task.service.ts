@@ -4,11 +4,11 @@ import { findAgent, resolveAgent } from "../agent/agent.service";
 import { eventPlan, type EventType, type TownEvent } from "../channel/events";
 import { sendMessage } from "../channel/channel";
 import { settleRunMessages, type SettleMode } from "../channel/inflight";
+import type { dequeueRuns as DequeueRuns, enqueueRun as EnqueueRun } from "../dispatch/dispatch";
 import { CoreError, validationError } from "../errors";
 import { applyPlan, type WritePlan } from "../redis/atomic";
 import { changePlan, decodeFields, mergePlans, type Codec } from "../redis/entity";
 import type { Town } from "../town/town";
-import { dequeueRuns, enqueueRun } from "../dispatch/dispatch";
 import {
   AssignTaskInput,
   CompleteTaskInput,
@@ -111,6 +111,11 @@ function taskEvent(town: Town, type: EventType, by: string, prev: Task | null, n
     title: next.description.slice(0, 120),
   });
 }
+
+/** Dispatch loads BullMQ: only when a change enqueues or dequeues, so that reading tasks never loads it. */
+const dispatch = () => import("../dispatch/dispatch");
+const enqueueRun = async (...args: Parameters<typeof EnqueueRun>) => (await dispatch()).enqueueRun(...args);
+const dequeueRuns = async (...args: Parameters<typeof DequeueRuns>) => (await dispatch()).dequeueRuns(...args);
 
 /** Keeps the last 200 changes of a task: who did what and when, after the town stream has moved on. */
 const HISTORY_MAX = 200;

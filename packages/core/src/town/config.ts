@@ -30,9 +30,18 @@ export const TownConfig = z
          * only changes the key names (a keyspace ready to move to a cluster).
          */
         cluster: z.boolean().default(false),
+        /**
+         * The managed Redis's AOF sync: `always` (default) puts every write on disk before acknowledging it, so a
+         * crash of the process or of the machine loses nothing acknowledged; `everysec` is faster but may lose up to
+         * about two seconds of acknowledged writes on a crash. Applied at the next start of the managed Redis
+         * (`tt up` applies it to a running one). Ignored for an external Redis (configure that one yourself).
+         */
+        appendfsync: z
+          .enum(["always", "everysec"], { message: 'redis.appendfsync is "always" or "everysec"' })
+          .default("always"),
       })
       .strict()
-      .default({ cluster: false }),
+      .default({ cluster: false, appendfsync: "always" }),
     models: z.record(z.string(), ModelSpec).default({}),
     runner: z
       .object({

@@ -1,5 +1,6 @@
 /**
- * The town's own redis-server: data in `.tt/data` with AOF (appendfsync everysec), a unix socket in `.tt/`
+ * The town's own redis-server: data in `.tt/data` with AOF (appendfsync always by default, `redis.appendfsync` in
+ * tinytown.json), a unix socket in `.tt/`
  * (or a free loopback port when the path is too long for a socket), a pidfile, and a log. Started
  * daemonized so it outlives the `tt` command that started it; verified by pid and config file before use.
  */
@@ -88,7 +89,10 @@ export function managedUrl(paths: ManagedRedisPaths): string | null {
   return null;
 }
 
-async function writeConf(paths: ManagedRedisPaths): Promise<string> {
+/** How the managed Redis syncs its AOF: `always` (every write is on disk before it is acknowledged) or `everysec`. */
+export type AppendFsync = "always" | "everysec";
+
+async function writeConf(paths: ManagedRedisPaths, appendfsync: AppendFsync): Promise<string> {
   mkdirSync(paths.dataDir, { recursive: true });
   const useSocket = Buffer.byteLength(paths.socket) <= SOCKET_PATH_MAX;
   let listen: string[];
@@ -111,7 +115,7 @@ async function writeConf(paths: ManagedRedisPaths): Promise<string> {
     ...listen,
     "protected-mode yes",
     "appendonly yes",
-    "appendfsync everysec",
+    `appendfsync ${appendfsync}`,
     'save ""',
     "maxmemory-policy noeviction",
     "",
@@ -188,7 +192,10 @@ export interface ManagedRedisStatus {
  * Makes sure the town's redis-server runs and answers, starting it (AOF replays the data) when needed.
  * Refuses a foreign server on the town's address.
  */
-export async function ensureManagedRedis(townDir: string): Promise<ManagedRedisStatus> {
+export async function ensureManagedRedis(
+  townDir: string,
+  opts: { appendfsync?: AppendFsync } = {},
+): Promise<ManagedRedisStatus> {
   const paths = managedPaths(townDir);
   const known = managedUrl(paths);
   if (known) {
@@ -210,7 +217,7 @@ export async function ensureManagedRedis(townDir: string): Promise<ManagedRedisS
   }
   rmSync(paths.socket, { force: true });
   rmSync(paths.pidfile, { force: true });
-  const url = await writeConf(paths);
+  const url = await writeConf(paths, opts.appendfsync ?? "always");
   const r = spawnSync(redisServerBinary(), [paths.conf], { encoding: "utf8" });
   if (r.error || r.status !== 0) {
     throw new CoreError(
