@@ -252,5 +252,3 @@ export async function peek(town: Town, mailboxId: string, count = 50): Promise<M
 export async function inboxLength(town: Town, mailboxId: string): Promise<number> {
   return town.redis.zcard(town.keys.inbox(mailboxId));
 }
-
-export { Message };

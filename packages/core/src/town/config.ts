@@ -36,9 +36,7 @@ export const TownConfig = z
          * about two seconds of acknowledged writes on a crash. Applied at the next start of the managed Redis
          * (`tt up` applies it to a running one). Ignored for an external Redis (configure that one yourself).
          */
-        appendfsync: z
-          .enum(["always", "everysec"], { message: 'redis.appendfsync is "always" or "everysec"' })
-          .default("always"),
+        appendfsync: z.enum(["always", "everysec"]).default("always"),
       })
       .strict()
       .default({ cluster: false, appendfsync: "always" }),

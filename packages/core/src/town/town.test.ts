@@ -163,7 +163,7 @@ describe("managed Redis", () => {
     expect(await again.redis.config("GET", "appendfsync")).toEqual(["appendfsync", "always"]);
     writeFileSync(join(dir, "tinytown.json"), JSON.stringify({ name: "speedy", redis: { appendfsync: "sometimes" } }));
     const err = await expectCoreError(() => connectTown({ cwd: dir, env: {} }), "VALIDATION");
-    expect(err.message).toContain('redis.appendfsync: redis.appendfsync is "always" or "everysec"');
+    expect(err.message).toContain("redis.appendfsync must be one of: always, everysec");
   });
 
   test("an unreachable --redis-url: init fails fast saying refused, and leaves nothing behind", async () => {

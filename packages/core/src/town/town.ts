@@ -119,30 +119,33 @@ export interface ConnectTownInput {
   managedRedis?: ManagedRedisMode;
 }
 
+/** The town directory found from `cwd` upwards (or TT_TOWN_DIR), with its config; null when there is none. */
+export function findTown(
+  input: Omit<ConnectTownInput, "managedRedis"> = {},
+): { dir: string; config: TownConfig } | null {
+  const env = input.env ?? process.env;
+  const dir = env.TT_TOWN_DIR ? resolve(env.TT_TOWN_DIR) : findTownDir(resolve(input.cwd ?? process.cwd()));
+  if (!dir || !existsSync(join(dir, CONFIG_FILE))) return null;
+  return { dir, config: readConfig(dir) };
+}
+
 /**
  * Connects to the town found from `cwd` upwards; its managed Redis is started or not as `managedRedis` says.
  * Inside an agent process (TT_TOWN and REDIS_URL set) no config file is needed.
  */
 export async function connectTown(input: ConnectTownInput = {}): Promise<Town> {
   const env = input.env ?? process.env;
-  const cwd = resolve(input.cwd ?? process.cwd());
-  const dir = env.TT_TOWN_DIR ? resolve(env.TT_TOWN_DIR) : findTownDir(cwd);
-  if (!dir || !existsSync(join(dir, CONFIG_FILE))) {
-    if (env.TT_TOWN && env.REDIS_URL) {
-      return openTown(null, parseConfig({ name: env.TT_TOWN, redis: { url: env.REDIS_URL } }), {
-        env,
-        mode: "connect",
-      });
-    }
-    throw new CoreError(
-      "NOT_A_TOWN",
-      `${dir ?? cwd} is not in a town (no ${CONFIG_FILE} here or above): run \`tt init <name>\` first, or pass --town <dir>`,
-      {
-        dir: dir ?? cwd,
-      },
-    );
+  const found = findTown(input);
+  if (found) return openTown(found.dir, found.config, { env, mode: input.managedRedis ?? "recover" });
+  if (env.TT_TOWN && env.REDIS_URL) {
+    return openTown(null, parseConfig({ name: env.TT_TOWN, redis: { url: env.REDIS_URL } }), { env, mode: "connect" });
   }
-  return openTown(dir, readConfig(dir), { env, mode: input.managedRedis ?? "recover" });
+  const where = env.TT_TOWN_DIR ? resolve(env.TT_TOWN_DIR) : resolve(input.cwd ?? process.cwd());
+  throw new CoreError(
+    "NOT_A_TOWN",
+    `${where} is not in a town (no ${CONFIG_FILE} here or above): run \`tt init <name>\` first, or pass --town <dir>`,
+    { dir: where },
+  );
 }
 
 /** `.tt/down`: written by stopTown, so that only an explicit start brings a town that was taken down back. */
