@@ -91,6 +91,8 @@ export function createCtx(io: IO, opts: () => GlobalOptions): Ctx {
     async close() {
       const t = town ? await town.catch(() => null) : null;
       if (!t) return;
+      // Stopped by a signal: leave at once (a Redis that is down would only delay a polite close).
+      if (ctx.exitCode === 130 || ctx.exitCode === 143) return ctx.redis?.disconnectAll();
       // A Redis that is gone or paused must not hold `tt` up: close politely for a moment, then just disconnect.
       const closed = await Promise.race([
         t.close().then(

@@ -30,7 +30,7 @@ export function launchDashboard(o: DashboardLaunch): ChildProcess {
   const next = join(o.webDir, "node_modules", "next", "dist", "bin", "next");
   if (!existsSync(join(o.webDir, ".next", "BUILD_ID")) || !existsSync(next))
     throw new CoreError(
-      "INTERNAL",
+      "NOT_FOUND",
       `the dashboard is not built (no ${join(o.webDir, ".next")}): run \`pnpm build\` in the Tinytown checkout, then \`tt ui\` again`,
       { webDir: o.webDir },
     );

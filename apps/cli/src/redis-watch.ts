@@ -41,7 +41,8 @@ export function watchRedis(town: Town, opts: { timeoutMs: number; notice: (s: st
   redis.options.commandTimeout = opts.timeoutMs;
   let told = false;
   const slow = () => {
-    if (told) return;
+    // During a known outage the follow commands have said so already.
+    if (told || down) return;
     told = true;
     opts.notice(
       `waiting for Redis at ${describeRedisUrl(town.redisUrl)}: no answer for ${SLOW_NOTICE_MS / 1000} s ` +
