@@ -78,11 +78,8 @@ describe("errors", () => {
     const { dir } = await townDir();
     const r = await tt(dir, ["--json", "task", "show", "ffffffff"]);
     expect(r.code).toBe(3);
-    expect(JSON.parse(r.err)).toEqual({
-      error: { code: "NOT_FOUND", message: expect.stringMatching(/no task "ffffffff"/), details: { ref: "ffffffff" } },
-    });
-    const v = await tt(dir, ["--json", "task", "fail", "ffffffff", "--error", " "]);
-    expect(JSON.parse(v.err).error.code).toMatch(/NOT_FOUND|VALIDATION/);
+    expect(JSON.parse(r.err)).toMatchObject({ error: { code: "NOT_FOUND", details: { ref: "ffffffff" } } });
+    expect((JSON.parse(r.err) as { error: { message: string } }).error.message).toMatch(/no task "ffffffff"/);
   });
 
   test("zod's wording never reaches the user: a field and what to do", async () => {
@@ -173,10 +170,8 @@ describe("commands that used to fail or say too little", () => {
     const j = JSON.parse((await tt(dir, ["--json", "spawn", "needs-codex", "--model", "codex"])).out) as {
       modelAvailability: { ok: boolean; hint: string };
     };
-    expect(j.modelAvailability).toMatchObject({
-      ok: false,
-      hint: expect.stringContaining("npm install -g @openai/codex"),
-    });
+    expect(j.modelAvailability.ok).toBe(false);
+    expect(j.modelAvailability.hint).toContain("npm install -g @openai/codex");
     expect((await tt(dir, ["spawn", "simmy", "--model", "sim"])).out).not.toContain("warning");
   });
 
