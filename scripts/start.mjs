@@ -22,8 +22,8 @@ if (!existsSync(join(townDir, "tinytown.json"))) {
   if (ttQuiet("init", "tinytown").status !== 0) process.exit(1);
   console.log(`Created the town "tinytown" in ${townDir} (tinytown.json; data in .tt/, git-ignored).`);
 }
-// Starts (or verifies) the town's managed Redis before the runner and the dashboard connect to it.
-if (ttQuiet("status").status !== 0) process.exit(1);
+// Brings the town's managed Redis up (also after `tt down`) before the runner and the dashboard connect to it.
+if (ttQuiet("up", "--runners", "0").status !== 0) process.exit(1);
 
 const children = new Map();
 let stopping = false;

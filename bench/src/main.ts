@@ -12,6 +12,7 @@ import { b6FanOut } from "./benches/fanout";
 import { b7Listing } from "./benches/listing";
 import { b8Soak } from "./benches/soak";
 import { b9Board } from "./benches/board";
+import { b10CliColdStart } from "./benches/cli";
 import { BENCH, stopAll } from "./lib/procs";
 import { startBenchRedis } from "./lib/redis";
 import { markdownTable, terminalTable } from "./lib/report";
@@ -36,6 +37,7 @@ const BENCHES: [string, (ctx: BenchContext) => Promise<void>][] = [
   ["B7", b7Listing],
   ["B8", b8Soak],
   ["B9", b9Board],
+  ["B10", b10CliColdStart],
 ];
 
 async function main(): Promise<void> {

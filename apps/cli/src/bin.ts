@@ -1,5 +1,15 @@
-import { run } from "./program";
+/**
+ * The bundle's entry (dist/tt.js, CommonJS, loaded by bin/tt.mjs through a V8 code cache). Only the module of the
+ * command being run is initialised: the others, and BullMQ unless the command enqueues, are never evaluated.
+ */
+import { VERSION } from "./version";
 
-const code = await run(process.argv.slice(2));
-// Connections are closed by run(); exit explicitly so a lingering timer never keeps `tt` alive.
-process.exit(code);
+/** Runs `tt` with `argv` and resolves to its exit code; connections are closed by then. */
+export async function main(argv: string[]): Promise<number> {
+  if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+  const { run } = await import("./program");
+  return run(argv);
+}

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { connectTown, type Town } from "@tinytown/core";
+import { completeTask, connectTown, failAgent, requeueTask, startTask, type Town } from "@tinytown/core";
 import { tt, townDir } from "./testing";
 
 let dir: string;
@@ -187,5 +187,106 @@ describe("commands", () => {
     expect((await tt(dir, ["queue", "pause", "qa"])).err).toMatch(/cannot interrupt agent qa: it is paused/);
     expect((await tt(dir, ["queue", "resume", "qa"])).code).toBe(0);
     expect((await tt(dir, ["queue", "promote", "ffffffff"])).code).toBe(3);
+  });
+});
+
+describe("papercuts", () => {
+  test("tt wait on an agent that ends in error fails (exit 4) and says why", async () => {
+    await tt(dir, ["spawn", "broken", "--model", "sim"]);
+    const t = JSON.parse((await tt(dir, ["--json", "assign", "broken", "x"])).out) as {
+      id: string;
+      assignedTo: string;
+    };
+    await startTask(town, { taskId: t.id, agentId: t.assignedTo, by: "runner:x" });
+    await failAgent(town, t.assignedTo, "model `sim` is broken here", "runner:x");
+    const r = await tt(dir, ["wait", "broken", "--timeout", "2"]);
+    expect(r.code).toBe(4);
+    expect(r.err).toMatch(/broken is error: model `sim` is broken here; it takes no work until `tt restart broken`/);
+  });
+
+  test("tt logs <agent> after tt kill shows the task it was running", async () => {
+    await tt(dir, ["spawn", "killed", "--model", "sim"]);
+    const t = JSON.parse((await tt(dir, ["--json", "assign", "killed", "long job"])).out) as {
+      id: string;
+      assignedTo: string;
+    };
+    await startTask(town, { taskId: t.id, agentId: t.assignedTo, by: "runner:x" });
+    await town.redis.xadd(town.keys.taskLog(t.id), "*", "stream", "out", "line", "halfway there");
+    await tt(dir, ["kill", "killed"]);
+    const r = await tt(dir, ["logs", "killed"]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(`── task ${t.id.slice(0, 8)}`);
+    expect(r.out).toContain("halfway there");
+  });
+
+  test("tt task show on a requeued task: its last run, not 'Started', and its history", async () => {
+    await tt(dir, ["spawn", "requeuer", "--model", "sim"]);
+    const t = JSON.parse((await tt(dir, ["--json", "assign", "requeuer", "again"])).out) as {
+      id: string;
+      assignedTo: string;
+    };
+    const running = await startTask(town, { taskId: t.id, agentId: t.assignedTo, by: "runner:x" });
+    await requeueTask(town, {
+      taskId: t.id,
+      reason: "runner x was lost",
+      by: "runner:y",
+      expectedVersion: running.version,
+    });
+    const r = await tt(dir, ["task", "show", t.id]);
+    expect(r.out).not.toMatch(/^Started/m);
+    expect(r.out).toMatch(/^Last run {2}started .* \(attempt 1\); it did not finish: runner x was lost$/m);
+    expect(r.out).toMatch(
+      /History\n.*task\.created\s+∅ → assigned\s+by \S+.*\n.*task\.started\s+assigned → running\s+by runner:x.*\n.*task\.requeued\s+running → assigned\s+by runner:y/,
+    );
+    const j = JSON.parse((await tt(dir, ["--json", "task", "show", t.id])).out) as { history: { type: string }[] };
+    expect(j.history.map((e) => e.type)).toEqual(["task.created", "task.started", "task.requeued"]);
+  }, 30_000);
+
+  test("tt backlog claim on an empty backlog exits 3", async () => {
+    const { dir: empty } = await townDir();
+    await tt(empty, ["spawn", "claimer", "--model", "sim"]);
+    const r = await tt(empty, ["backlog", "claim", "claimer"]);
+    expect(r.code).toBe(3);
+    expect(r.err).toMatch(/the backlog is empty: nothing to claim/);
+  });
+
+  test("priorities and states are case-insensitive, like names", async () => {
+    const r = await tt(dir, ["--json", "backlog", "add", "shouted", "--priority", "URGENT"]);
+    expect(JSON.parse(r.out)).toMatchObject({ priority: "urgent" });
+    expect((await tt(dir, ["tasks", "--state", "Pending"])).code).toBe(0);
+  });
+
+  test("tt tasks shows the result or error of each task", async () => {
+    await tt(dir, ["spawn", "finisher", "--model", "sim"]);
+    const t = JSON.parse((await tt(dir, ["--json", "assign", "finisher", "finish me"])).out) as {
+      id: string;
+      assignedTo: string;
+    };
+    await startTask(town, { taskId: t.id, agentId: t.assignedTo, by: "runner:x" });
+    await completeTask(town, { taskId: t.id, result: "all green", by: "finisher" });
+    const r = await tt(dir, ["tasks", "--agent", "finisher"]);
+    expect(r.out).toMatch(/RESULT \/ ERROR\n.*completed .*finish me\s+all green/);
+  });
+
+  test("message.sent in tt events names the sender and the recipient; agents by name", async () => {
+    await tt(dir, ["spawn", "listener", "--model", "sim"]);
+    await tt(dir, ["send", "listener", "--high", "are you there?"], { TT_ACTOR: "alice" });
+    const r = await tt(dir, ["events", "-n", "1"]);
+    expect(r.out).toMatch(/message\.sent\s+supervisor → listener high info .*are you there\?/);
+    await tt(dir, ["assign", "listener", "named task"]);
+    expect((await tt(dir, ["events", "-n", "1"])).out).toMatch(/task\.created\s+task \w{8} \(listener\) ∅ → assigned/);
+  });
+
+  test("tt status lists dead runners too, and says agents take no work without a live one", async () => {
+    await town.redis.hset(
+      town.keys.runners,
+      "ghost",
+      JSON.stringify({ host: "gone-host", pid: 4242, startedAt: Date.now() - 120_000, models: ["sim"] }),
+    );
+    await town.redis.zadd(town.keys.runnerAlive, Date.now() - 60_000, "ghost");
+    const r = await tt(dir, ["status"]);
+    expect(r.out).toMatch(
+      /Runners\s+gone-host:4242 dead \(last seen 1m ago\); none running: agents take no work until you run `tt up`/,
+    );
   });
 });

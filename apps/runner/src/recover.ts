@@ -1,7 +1,8 @@
 /**
  * Tasks left `running` by a lost runner: requeued (the next start counts as a new attempt), or failed once
  * they have used town.config.runner.maxAttempts attempts. Version-checked, so when several runners notice the
- * same loss exactly one acts, and a newer run of the task is never touched.
+ * same loss exactly one acts, and a newer run of the task is never touched. Either way the messages the lost run had
+ * in its prompt go back to the agent's inbox, in their original order (core settles them as the task leaves running).
  */
 import { failTask, isCoreError, requeueTask, type Task } from "@tinytown/core";
 import { finishAgent } from "./agent-state";
@@ -23,6 +24,8 @@ export async function recoverLostRun(
         expectedVersion: task.version,
         error: `runner lost ${task.attempts} times`,
         by: ctx.by,
+        // The lost runs never finished their prompt: its messages go back to the agent's inbox.
+        messages: "return",
       });
       await finishAgent(ctx, agentId, task.id, "failed");
       ctx.log.warn(

@@ -296,6 +296,25 @@ describe("messages and control", () => {
     expect(types).toEqual(["task.created", "task.started", "task.requeued", "task.started", "task.completed"]);
   });
 
+  test("an urgent interrupt gives the first run's messages back: the next prompt has the urgent one first, then them", async () => {
+    const ft = await setup();
+    const busy = await spawnAgent(ft.town, { name: "busy2", model: "interruptible" });
+    await sendMessage(ft.town, { to: "busy2", from: "alice", body: "context one", priority: "low" });
+    await sendMessage(ft.town, { to: "busy2", from: "alice", body: "context two", priority: "low" });
+    const t1 = await createTask(ft.town, { description: "long refactor", assignTo: "busy2" });
+    await waitFor("first run", () => readJsonl(`${ft.fx}/prompts-${t1.id}.jsonl`).length === 1);
+    expect(await peek(ft.town, busy.id)).toEqual([]);
+    await sendMessage(ft.town, { to: "busy2", from: "bob", body: "STOP-AND-FIX now", priority: "urgent" });
+    expect(await waitTask(ft, t1.id)).toMatchObject({ state: "completed", attempts: 2 });
+    const runs = readJsonl<{ prompt: string }>(`${ft.fx}/prompts-${t1.id}.jsonl`);
+    expect(runs[0]!.prompt).toContain("context one");
+    const second = runs[1]!.prompt;
+    const at = ["STOP-AND-FIX now", "context one", "context two"].map((b) => second.indexOf(b));
+    expect(at.every((i) => i >= 0)).toBe(true);
+    expect([...at].sort((a, b) => a - b)).toEqual(at);
+    expect(await peek(ft.town, busy.id)).toEqual([]);
+  });
+
   test("status_request and ping are answered by the runner, with the correlation id", async () => {
     const ft = await setup();
     const a = await spawnAgent(ft.town, { name: "answerer", model: "ok" });

@@ -11,8 +11,11 @@ import {
   createTask,
   findAgent,
   getTask,
+  inflightMessages,
   listRunners,
   listTasks,
+  peek,
+  sendMessage,
   spawnAgent,
   type Task,
 } from "@tinytown/core";
@@ -68,10 +71,12 @@ function recordedPids(fx: string): number[] {
 test("SIGTERM: a runner process stops taking work, requeues its running task, unregisters and exits 143", async () => {
   const ft = await town({ runner: { shutdownGraceSec: 0.3, killGraceSec: 0.3 } });
   const child = startRunnerProcess(ft, "term-1");
-  await spawnAgent(ft.town, { name: "worker", model: "interruptible" });
+  const worker = await spawnAgent(ft.town, { name: "worker", model: "interruptible" });
+  const note = await sendMessage(ft.town, { to: "worker", from: "alice", body: "read me first" });
   const task = await createTask(ft.town, { description: "a long job", assignTo: "worker" });
   const run = await waitFor("running", () => readJsonl<{ pid: number }>(`${ft.fx}/prompts-${task.id}.jsonl`)[0]);
   expect((await getTask(ft.town, task.id)).state).toBe("running");
+  expect((await inflightMessages(ft.town, worker.id)).messages).toEqual([note]);
   expect((await listRunners(ft.town)).map((r) => r.id)).toContain("term-1");
   child.kill("SIGTERM");
   expect(await exited(child)).toEqual({ code: 143, signal: null });
@@ -85,7 +90,54 @@ test("SIGTERM: a runner process stops taking work, requeues its running task, un
   expect((await listRunners(ft.town)).map((r) => r.id)).not.toContain("term-1");
   const agent = await findAgent(ft.town, "worker");
   expect(agent).toMatchObject({ state: "idle", currentTask: null });
+  // The run was cut: the message its prompt held is back in the inbox for the next run.
+  expect(await peek(ft.town, worker.id)).toEqual([note]);
+  expect((await inflightMessages(ft.town, worker.id)).messages).toEqual([]);
 });
+
+test("kill -9 of the runner mid-task: attempt 2's prompt has the messages of attempt 1, in their order", async () => {
+  const ft = await town({
+    models: (fx) => ({ "slow-once": fixtureModel(fx, "slow-once.mjs", { env: { FIXTURE_FIRST_MS: "20000" } }) }),
+  });
+  const first = startRunnerProcess(ft, "msg-a");
+  const k1 = await spawnAgent(ft.town, { name: "k1", model: "slow-once" });
+  const sent = [];
+  sent.push(await sendMessage(ft.town, { to: "k1", from: "alice", body: "msg" }));
+  sent.push(await sendMessage(ft.town, { to: "k1", from: "bob", body: "then this one", priority: "low" }));
+  sent.push(await sendMessage(ft.town, { to: "k1", from: "carol", body: "high one", priority: "high" }));
+  const task = await createTask(ft.town, { description: "t", assignTo: "k1" });
+  const run1 = await waitFor("first run", () =>
+    readJsonl<{ pid: number; first: boolean; prompt: string }>(`${ft.fx}/slow-once.jsonl`).find((r) => r.first),
+  );
+  expect(run1.prompt).toContain("msg");
+  // Held by the run, not gone: `tt inbox` shows them as in the running task's prompt.
+  expect(await peek(ft.town, k1.id)).toEqual([]);
+  expect(await inflightMessages(ft.town, k1.id)).toEqual({
+    run: { taskId: task.id, attempt: 1 },
+    messages: [sent[2], sent[0], sent[1]],
+  });
+  first.kill("SIGKILL");
+  await exited(first);
+  startRunnerProcess(ft, "msg-b");
+  const done = await waitFor(
+    "attempt 2 completed",
+    async () => {
+      const t = await getTask(ft.town, task.id);
+      return t.state === "completed" ? t : null;
+    },
+    40_000,
+    100,
+  );
+  expect(done.attempts).toBe(2);
+  const run2 = readJsonl<{ first: boolean; prompt: string }>(`${ft.fx}/slow-once.jsonl`).find((r) => !r.first)!;
+  expect(run2.prompt).toContain("msg");
+  const order = ["high one", "msg", "then this one"].map((b) => run2.prompt.indexOf(b));
+  expect(order.every((i) => i >= 0)).toBe(true);
+  expect([...order].sort((a, b) => a - b)).toEqual(order);
+  // The run that read them ended normally: they are consumed, not delivered a third time.
+  expect(await peek(ft.town, k1.id)).toEqual([]);
+  expect((await inflightMessages(ft.town, k1.id)).messages).toEqual([]);
+}, 60_000);
 
 test("3 runner processes, 10 agents, 200 tasks: all complete once, never two at a time per agent", async () => {
   const ft = await town();

@@ -1,30 +1,13 @@
 export * from "./errors";
 export * from "./visible";
 export * from "./redis/keys";
-export { applyPlan, type WritePlan, type PlanResult } from "./redis/atomic";
-export {
-  createRedis,
-  redisOptionsFromUrl,
-  waitReady,
-  describeRedisUrl,
-  isClusterUrl,
-  isCluster,
-  nodeFor,
-  keySlot,
-  clusterOptionsFromUrl,
-} from "./redis/connection";
+export * from "./redis/atomic";
+export * from "./redis/connection";
 
 export * from "./town/config";
 export * from "./town/town";
 export * from "./town/status";
-export {
-  ensureManagedRedis,
-  stopManagedRedis,
-  managedRedisPid,
-  managedPaths,
-  checkRedisServer,
-  processAlive,
-} from "./town/managed-redis";
+export * from "./town/managed-redis";
 
 export * from "./models/models";
 export * from "./models/agent-env";
@@ -33,30 +16,24 @@ export * from "./agent-api/protocol";
 export * from "./agent/agent";
 export * from "./agent/agent.service";
 export * from "./agent/agent-ops";
+export * from "./agent/last-task";
 
 export * from "./task/task";
 export * from "./task/task.service";
 
 export * from "./message/message";
-export {
-  sendMessage,
-  broadcast,
-  receive,
-  tryReceive,
-  drain,
-  peek,
-  inboxLength,
-  resolveMailbox,
-  type Mailbox,
-  type SendOptions,
-} from "./channel/channel";
+export * from "./channel/channel";
 export * from "./channel/events";
 export * from "./dispatch/dispatch";
 export * from "./task/task-log";
-export { takeMessage, takeMessages } from "./channel/take";
+export * from "./channel/take";
+export * from "./channel/inflight";
+export * from "./channel/inbox";
+export * from "./channel/forward";
 export * from "./task/board";
 export * from "./task/task-move";
 export * from "./models/command";
+export * from "./models/availability";
 export * from "./town/throughput";
 export * from "./auth/index";
 export * from "./auth/cookies";

@@ -1,6 +1,6 @@
 /**
  * A private redis-server that can be killed and brought back: a fixed loopback port and a fixed data directory,
- * AOF with `appendfsync everysec` (as the managed Redis), so a restart replays what the killed server wrote.
+ * AOF with `appendfsync always` (the managed Redis's default), so a restart replays everything it acknowledged.
  * Always our own server (REDIS_URL is ignored: the suite kills it); stopped by PID.
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -53,7 +53,7 @@ export class FaultRedis {
       "--appendonly",
       "yes",
       "--appendfsync",
-      "everysec",
+      "always",
     ];
     const child = spawn(process.env.TT_REDIS_SERVER ?? "redis-server", args, { stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";

@@ -1,9 +1,9 @@
 /**
- * kill -9 of Redis (its own process, AOF with appendfsync everysec) during a run, restarted on the same port from
- * the same directory. Meanwhile work keeps arriving through core, the HTTP API and the `tt` CLI (real processes),
- * and runner processes keep running tasks. Afterwards: the runners are the same processes (they recovered by
- * themselves), the CLI and the API work again, and everything acknowledged before the kill — including what was
- * acknowledged in the last second before it — is there.
+ * kill -9 of Redis (its own process, AOF with appendfsync always, the managed default) during a run, restarted on
+ * the same port from the same directory. Meanwhile work keeps arriving through core, the HTTP API and the `tt` CLI
+ * (real processes), and runner processes keep running tasks. Afterwards: the runners are the same processes (they
+ * recovered by themselves), the CLI and the API work again, and everything acknowledged before the kill — including
+ * what was acknowledged in the last second before it — is there.
  */
 import { afterEach, expect, test } from "vitest";
 import { countTasks, createTask, listTasks, sendMessage, spawnAgent, type Task } from "@tinytown/core";

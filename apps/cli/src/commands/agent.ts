@@ -8,18 +8,20 @@ import {
   listAgents,
   listRunners,
   listTasks,
+  modelAvailability,
   pruneAgents,
   resolveAgent,
   restartAgent,
   resumeAgent,
   spawnAgent,
   stopAgent,
-  AgentState,
+  AGENT_STATES,
   MODEL_PRESETS,
   type Agent,
   type Town,
 } from "@tinytown/core";
 import type { Ctx } from "../context";
+import { oneOf, seconds } from "../options";
 import { ago, cell, stateColour, table } from "../output";
 
 export function registerAgentCommands(program: Command, ctx: Ctx) {
@@ -41,28 +43,32 @@ export function registerAgentCommands(program: Command, ctx: Ctx) {
     .action(async (name: string, o: { model: string }) => {
       const town = await ctx.town();
       const a = await spawnAgent(town, { name, model: o.model, by: ctx.actor });
-      show(a, "spawned");
-      if (!ctx.opts().json && !(await listRunners(town)).some((r) => r.alive)) {
-        ctx.io.out(paint("dim", `  it stays "starting" until a runner picks it up: run \`tt up\`\n`));
-      }
-      if (!ctx.opts().json && MODEL_PRESETS[a.model]?.kind === "simulated")
-        ctx.io.out(paint("dim", "  model sim is simulated: it shows the flow without an AI CLI\n"));
+      const model = await modelAvailability(town, a.model);
+      ctx.emit({ ...a, modelAvailability: model }, () => {
+        const lines = [
+          `${paint("green", "✓")} spawned ${paint("bold", a.name)} (${a.id.slice(0, 8)}): ${paint(stateColour(a.state), a.state)}`,
+        ];
+        if (model.hint) lines.push(paint("yellow", `  warning: ${model.hint}; until then its tasks fail`));
+        if (model.runners.alive === 0)
+          lines.push(paint("dim", `  it stays "starting" until a runner picks it up: run \`tt up\``));
+        if (model.kind === "simulated")
+          lines.push(paint("dim", "  model sim is simulated: it shows the flow without an AI CLI"));
+        return lines.join("\n") + "\n";
+      });
     });
 
   program
     .command("list")
     .alias("agents")
     .description("the town's agents")
-    .option("-s, --state <state>", `only agents in this state (${AgentState.options.join(", ")})`)
-    .action(async (o: { state?: string }) => {
+    .option(
+      "-s, --state <state>",
+      `only agents in this state (${AGENT_STATES.join(", ")})`,
+      oneOf(AGENT_STATES, "agent state"),
+    )
+    .action(async (o: { state?: (typeof AGENT_STATES)[number] }) => {
       const town = await ctx.town();
-      const state = o.state === undefined ? undefined : AgentState.safeParse(o.state);
-      if (state && !state.success)
-        throw new CoreError(
-          "VALIDATION",
-          `unknown agent state "${o.state}": use one of ${AgentState.options.join(", ")}`,
-        );
-      const agents = await listAgents(town, { state: state?.data });
+      const agents = await listAgents(town, { state: o.state });
       ctx.emit(agents, () =>
         agents.length === 0
           ? "no agents yet: tt spawn worker-1 --model sim\n"
@@ -133,23 +139,35 @@ export function registerAgentCommands(program: Command, ctx: Ctx) {
     .option("--errors", "also remove agents in error")
     .action(async (o: { errors?: boolean }) => {
       const removed = await pruneAgents(await ctx.town(), { includeErrors: o.errors, by: ctx.actor });
-      ctx.emit(removed, () =>
-        removed.length
-          ? `${paint("green", "✓")} removed ${removed.map((a) => a.name).join(", ")}\n`
-          : "nothing to prune\n",
-      );
+      ctx.emit(removed, () => {
+        if (!removed.length) return "nothing to prune\n";
+        const lines = [`${paint("green", "✓")} removed ${removed.map((a) => a.name).join(", ")}`];
+        // Unread messages are never deleted with their agent: say where they went.
+        for (const a of removed.filter((r) => r.movedMessages > 0))
+          lines.push(
+            `  moved ${a.movedMessages} unread message(s) of ${a.name} to the supervisor mailbox: tt inbox supervisor`,
+          );
+        return lines.join("\n") + "\n";
+      });
     });
 
   program
     .command("wait <agent>")
     .description("wait until an agent has no task assigned or running (it is idle again)")
-    .option("-t, --timeout <seconds>", "give up after this many seconds (exit 6)")
-    .action(async (ref: string, o: { timeout?: string }) => {
+    .option("-t, --timeout <seconds>", "give up after this many seconds (exit 6)", seconds({ max: 7 * 24 * 3600 }))
+    .action(async (ref: string, o: { timeout?: number }) => {
       const town = await ctx.town();
-      const timeoutMs = o.timeout === undefined ? Infinity : Number(o.timeout) * 1000;
-      if (Number.isNaN(timeoutMs) || timeoutMs < 0)
-        throw new CoreError("VALIDATION", "--timeout must be a number of seconds");
+      const timeoutMs = o.timeout === undefined ? Infinity : o.timeout * 1000;
       const agent = await waitIdle(town, ref, timeoutMs, ctx);
+      if (ctx.exitCode !== undefined) return;
+      if (agent.state === "error" || agent.state === "stopped") {
+        // It will never take work again by itself: that is not the idle the caller waited for.
+        throw new CoreError(
+          "INVALID_STATE",
+          `${agent.name} is ${agent.state}${agent.error ? `: ${agent.error}` : ""}; it takes no work until \`tt restart ${agent.name}\``,
+          { state: agent.state, agent },
+        );
+      }
       ctx.emit(
         agent,
         () =>
@@ -170,6 +188,7 @@ async function waitIdle(town: Town, ref: string, timeoutMs: number, ctx: Ctx): P
   const start = await resolveAgent(town, ref);
   const abort = new AbortController();
   const timer = Number.isFinite(timeoutMs) ? setTimeout(() => abort.abort(), timeoutMs) : null;
+  const offStop = ctx.onStop(() => abort.abort());
   const frames = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
   let frame = 0;
   const spin =
@@ -189,8 +208,10 @@ async function waitIdle(town: Town, ref: string, timeoutMs: number, ctx: Ctx): P
       agent = await resolveAgent(town, agent.id);
       if (!(await busy(town, agent))) return agent;
     }
+    if (ctx.exitCode !== undefined) return agent;
     throw new CoreError("TIMEOUT", `${start.name} is still busy after ${timeoutMs / 1000} s`);
   } finally {
+    offStop();
     if (timer) clearTimeout(timer);
     if (spin) {
       clearInterval(spin);

@@ -5,27 +5,54 @@ import {
   findTask,
   followEvents,
   followTaskLog,
-  listTasks,
+  lastTaskOf,
+  listAgents,
   readEvents,
   readTaskLog,
-  type Agent,
   type TaskLogEntry,
   type Town,
   type TownEvent,
 } from "@tinytown/core";
 import type { Ctx } from "../context";
+import { following } from "../follow";
+import { eventId, int } from "../options";
 import { cell, stateColour } from "../output";
+
+const str = (v: unknown) => (typeof v === "string" ? v : "");
 
 export function registerEventCommands(program: Command, ctx: Ctx) {
   const { paint } = ctx;
-  const line = (e: TownEvent) => {
+
+  /** Agent names by id, so that events name agents; refreshed when an unknown id shows up while following. */
+  async function agentNames(town: Town): Promise<(id: unknown) => string> {
+    let names = new Map((await listAgents(town)).map((a) => [a.id, a.name]));
+    let refreshed = Date.now();
+    return (id) => {
+      if (typeof id !== "string") return "";
+      const name = names.get(id);
+      if (!name && Date.now() - refreshed > 1_000) {
+        refreshed = Date.now();
+        void listAgents(town)
+          .then((list) => (names = new Map(list.map((a) => [a.id, a.name]))))
+          .catch(() => undefined);
+      }
+      return name ?? id.slice(0, 8);
+    };
+  }
+
+  const line = (e: TownEvent, nameOf: (id: unknown) => string) => {
     if (ctx.opts().json) return JSON.stringify(e) + "\n";
-    const what = e.taskId
-      ? `task ${String(e.taskId).slice(0, 8)}`
-      : e.agentId
-        ? `agent ${typeof e.name === "string" ? e.name : String(e.agentId).slice(0, 8)}`
+    const agent = typeof e.name === "string" ? e.name : nameOf(e.agentId);
+    let what: string;
+    if (e.type === "message.sent") {
+      const to = typeof e.toName === "string" ? e.toName : e.agentId ? agent : "supervisor";
+      what = `${cell(String(e.from ?? e.by), 30)} → ${paint("bold", cell(to, 64))} ${str(e.priority) ? paint(stateColour(str(e.priority)), str(e.priority)) : ""} ${str(e.msgType)}`;
+    } else if (e.taskId) what = `task ${String(e.taskId).slice(0, 8)}${e.agentId ? ` (${cell(agent, 64)})` : ""}`;
+    else what = e.agentId ? `agent ${cell(agent, 64)}` : "";
+    const change =
+      e.type !== "message.sent" && (e.from || e.to)
+        ? ` ${e.from ?? "∅"} → ${paint(stateColour(String(e.to)), String(e.to ?? ""))}`
         : "";
-    const change = e.from || e.to ? ` ${e.from ?? "∅"} → ${paint(stateColour(String(e.to)), String(e.to ?? ""))}` : "";
     const extra =
       typeof e.title === "string"
         ? `  ${paint("dim", cell(e.title, 60))}`
@@ -49,82 +76,69 @@ export function registerEventCommands(program: Command, ctx: Ctx) {
     .command("logs <agent-or-task>")
     .description("output of an agent's current (or latest) task, or of one task; -f follows it live")
     .option("-f, --follow", "keep printing until the task ends (for an idle agent: its next task)")
-    .option("-n, --lines <n>", "how many past lines", "200")
-    .action(async (ref: string, o: { follow?: boolean; lines: string }) => {
+    .option("-n, --lines <n>", "how many past lines (1-10000)", int({ min: 1, max: 10_000 }), 200)
+    .action(async (ref: string, o: { follow?: boolean; lines: number }) => {
       const town = await ctx.town();
       const agent = await findAgent(town, ref).catch(() => null);
-      const abort = new AbortController();
-      const stop = () => abort.abort();
-      process.once("SIGINT", stop);
-      process.once("SIGTERM", stop);
-      try {
-        if (!agent) {
-          const task = await findTask(town, ref);
-          if (!task)
-            throw new CoreError(
-              "NOT_FOUND",
-              `no agent or task "${ref}" in town ${town.name}: \`tt list\` and \`tt tasks\` show them`,
-            );
-          await printTaskLog(town, task.id, Number(o.lines), Boolean(o.follow), abort.signal);
-          return;
-        }
-        let taskId = await latestTaskOf(town, agent);
-        if (!taskId && o.follow) {
-          // Nothing has run yet: wait for the agent's next run (events, no polling).
-          if (!ctx.opts().json) ctx.io.err(paint("dim", `waiting for ${agent.name} to start a task…\n`));
-          for await (const ev of followEvents(town, { signal: abort.signal })) {
+      if (!agent) {
+        const task = await findTask(town, ref);
+        if (!task)
+          throw new CoreError(
+            "NOT_FOUND",
+            `no agent or task "${ref}" in town ${town.name}: \`tt list\` and \`tt tasks\` show them`,
+          );
+        return printTaskLog(town, task.id, o.lines, Boolean(o.follow));
+      }
+      let taskId = await lastTaskOf(town, agent.id);
+      if (!taskId && o.follow) {
+        // Nothing has run yet: wait for the agent's next run (events, no polling).
+        if (!ctx.opts().json) ctx.io.err(paint("dim", `waiting for ${agent.name} to start a task…\n`));
+        await following(ctx, town, async (signal, connection) => {
+          for await (const ev of followEvents(town, { signal, connection })) {
             if (ev.type === "task.started" && ev.agentId === agent.id && typeof ev.taskId === "string") {
               taskId = ev.taskId;
-              break;
+              return;
             }
           }
-        }
-        if (!taskId) return ctx.io.err(`${agent.name} has not run a task yet\n`);
-        if (!ctx.opts().json) ctx.io.out(paint("bold", `── task ${taskId.slice(0, 8)}\n`));
-        // Follows the task until it ends, like \`tail -f\` on a file that closes.
-        await printTaskLog(town, taskId, Number(o.lines), Boolean(o.follow), abort.signal);
-      } finally {
-        process.off("SIGINT", stop);
-        process.off("SIGTERM", stop);
+        });
       }
+      if (ctx.exitCode !== undefined) return;
+      if (!taskId) return ctx.io.err(`${agent.name} has not run a task yet\n`);
+      if (!ctx.opts().json) ctx.io.out(paint("bold", `── task ${taskId.slice(0, 8)}\n`));
+      // Follows the task until it ends, like `tail -f` on a file that closes.
+      await printTaskLog(town, taskId, o.lines, Boolean(o.follow));
     });
 
-  async function printTaskLog(town: Town, taskId: string, lines: number, follow: boolean, signal: AbortSignal) {
+  async function printTaskLog(town: Town, taskId: string, lines: number, follow: boolean) {
     const past = await readTaskLog(town, taskId, { count: lines });
     for (const e of past) ctx.io.out(logLine(e));
     if (!follow) return;
-    for await (const e of followTaskLog(town, taskId, {
-      after: past.at(-1)?.id,
-      signal,
-      untilDone: true,
-      connection: town.blocking(),
-    }))
-      ctx.io.out(logLine(e));
-  }
-
-  async function latestTaskOf(town: Town, agent: Agent): Promise<string | null> {
-    if (agent.currentTask) return agent.currentTask;
-    const { items } = await listTasks(town, { agent: agent.id, limit: 1000 });
-    const ran = items.filter((t) => t.startedAt).sort((a, b) => (b.startedAt ?? 0) - (a.startedAt ?? 0));
-    return ran[0]?.id ?? null;
+    await following(ctx, town, async (signal, connection) => {
+      for await (const e of followTaskLog(town, taskId, {
+        after: past.at(-1)?.id,
+        signal,
+        untilDone: true,
+        connection,
+      }))
+        ctx.io.out(logLine(e));
+    });
   }
 
   program
     .command("events")
     .description("the town's event stream (every state change, who made it)")
     .option("-f, --follow", "keep printing new events")
-    .option("-n, --limit <n>", "how many recent events", "50")
-    .option("--after <id>", "resume after this event id")
-    .action(async (o: { follow?: boolean; limit: string; after?: string }) => {
+    .option("-n, --limit <n>", "how many recent events (1-10000)", int({ min: 1, max: 10_000 }), 50)
+    .option("--after <id>", "resume after this event id (as printed by --json)", eventId)
+    .action(async (o: { follow?: boolean; limit: number; after?: string }) => {
       const town = await ctx.town();
-      const past = await readEvents(town, { after: o.after, count: Number(o.limit) });
-      for (const e of past) ctx.io.out(line(e));
+      const nameOf = await agentNames(town);
+      const past = await readEvents(town, { after: o.after, count: o.limit });
+      for (const e of past) ctx.io.out(line(e, nameOf));
       if (!o.follow) return;
-      const abort = new AbortController();
-      const stop = () => abort.abort();
-      process.once("SIGINT", stop);
-      process.once("SIGTERM", stop);
-      for await (const e of followEvents(town, { after: past.at(-1)?.id ?? o.after, signal: abort.signal }))
-        ctx.io.out(line(e));
+      await following(ctx, town, async (signal, connection) => {
+        for await (const e of followEvents(town, { after: past.at(-1)?.id ?? o.after, signal, connection }))
+          ctx.io.out(line(e, nameOf));
+      });
     });
 }

@@ -13,34 +13,23 @@ import {
   listTasks,
   resolveAgent,
   retryTask,
+  taskHistory,
   unassignTask,
-  Priority,
-  TaskState,
+  PRIORITIES,
+  TASK_STATES,
+  type Priority,
   type Task,
+  type TaskState,
   type Town,
 } from "@tinytown/core";
 import type { Ctx } from "../context";
+import { int, many, oneOf, text } from "../options";
 import { ago, cell, safe, stateColour, table } from "../output";
 
-const PRIORITY_HELP = `priority: ${Priority.options.join(", ")}`;
-
-function parsePriority(p: string | undefined): Priority | undefined {
-  if (p === undefined) return undefined;
-  const r = Priority.safeParse(p);
-  if (!r.success)
-    throw new CoreError("VALIDATION", `unknown priority "${p}": use one of ${Priority.options.join(", ")}`);
-  return r.data;
-}
-
-function parseState(s: string | undefined): TaskState | undefined {
-  if (s === undefined) return undefined;
-  const r = TaskState.safeParse(s);
-  if (!r.success)
-    throw new CoreError("VALIDATION", `unknown task state "${s}": use one of ${TaskState.options.join(", ")}`);
-  return r.data;
-}
-
-const collect = (v: string, prev: string[] = []) => [...prev, v];
+const PRIORITY_HELP = `priority: ${PRIORITIES.join(", ")}`;
+const priority = oneOf(PRIORITIES, "priority");
+const limit = int({ min: 1, max: 1000 });
+const collect = many(text);
 
 /** Resolves a task id argument; inside an agent process it defaults to the agent's current task (TT_TASK). */
 function taskRef(ctx: Ctx, id: string | undefined): string {
@@ -59,9 +48,10 @@ export function registerTaskCommands(program: Command, ctx: Ctx) {
       paint(stateColour(t.priority), t.priority),
       t.assignedTo ? (agentNames.get(t.assignedTo) ?? t.assignedTo.slice(0, 8)) : "-",
       ago(t.updatedAt),
-      cell(t.description, 70),
+      cell(t.description, 50),
+      t.error ? paint("red", cell(t.error, 40)) : cell(t.result, 40),
     ]);
-  const HEAD = ["ID", "STATE", "PRIORITY", "AGENT", "UPDATED", "TASK"];
+  const HEAD = ["ID", "STATE", "PRIORITY", "AGENT", "UPDATED", "TASK", "RESULT / ERROR"];
   const done = (t: Task, verb: string) =>
     ctx.emit(
       t,
@@ -72,13 +62,13 @@ export function registerTaskCommands(program: Command, ctx: Ctx) {
   program
     .command("assign <agent> <task...>")
     .description("create a task and assign it to an agent")
-    .option("-p, --priority <priority>", PRIORITY_HELP, "normal")
+    .option("-p, --priority <priority>", PRIORITY_HELP, priority, "normal" as Priority)
     .option("--tag <tag>", "tag the task (repeatable)", collect)
-    .action(async (agent: string, words: string[], o: { priority?: string; tag?: string[] }) => {
+    .action(async (agent: string, words: string[], o: { priority: Priority; tag?: string[] }) => {
       const town = await ctx.town();
       const t = await createTask(town, {
         description: words.join(" "),
-        priority: parsePriority(o.priority),
+        priority: o.priority,
         tags: o.tag,
         assignTo: agent,
         by: ctx.actor,
@@ -93,24 +83,24 @@ export function registerTaskCommands(program: Command, ctx: Ctx) {
   program
     .command("tasks")
     .description("list tasks, newest first")
-    .option("-s, --state <state>", `only this state (${TaskState.options.join(", ")})`)
-    .option("-a, --agent <agent>", "only this agent's tasks")
-    .option("-n, --limit <n>", "how many", "50")
-    .option("--offset <n>", "skip this many", "0")
-    .action(async (o: { state?: string; agent?: string; limit: string; offset: string }) => {
+    .option("-s, --state <state>", `only this state (${TASK_STATES.join(", ")})`, oneOf(TASK_STATES, "task state"))
+    .option("-a, --agent <agent>", "only this agent's tasks", text)
+    .option("-n, --limit <n>", "how many (1-1000)", limit, 50)
+    .option("--offset <n>", "skip this many", int({ min: 0, max: 1_000_000 }), 0)
+    .action(async (o: { state?: TaskState; agent?: string; limit: number; offset: number }) => {
       const town = await ctx.town();
-      const page = await listTasks(town, {
-        state: parseState(o.state),
-        agent: o.agent,
-        limit: Number(o.limit),
-        offset: Number(o.offset),
-      });
+      const page = await listTasks(town, { state: o.state, agent: o.agent, limit: o.limit, offset: o.offset });
       const agentNames = await names(town);
       ctx.emit(page, () =>
         page.items.length === 0
           ? "no tasks\n"
           : table(rows(page.items, agentNames), HEAD, paint) +
-            (page.total > page.items.length ? paint("dim", `${page.items.length} of ${page.total}\n`) : ""),
+            (page.total > page.items.length
+              ? paint(
+                  "dim",
+                  `${page.items.length} of ${page.total}: --offset ${o.offset + page.items.length} for more\n`,
+                )
+              : ""),
       );
     });
 
@@ -118,12 +108,12 @@ export function registerTaskCommands(program: Command, ctx: Ctx) {
   backlog
     .command("add <task...>")
     .description("add a task to the backlog")
-    .option("-p, --priority <priority>", PRIORITY_HELP, "normal")
+    .option("-p, --priority <priority>", PRIORITY_HELP, priority, "normal" as Priority)
     .option("--tag <tag>", "tag the task (repeatable)", collect)
-    .action(async (words: string[], o: { priority?: string; tag?: string[] }) => {
+    .action(async (words: string[], o: { priority: Priority; tag?: string[] }) => {
       const t = await createTask(await ctx.town(), {
         description: words.join(" "),
-        priority: parsePriority(o.priority),
+        priority: o.priority,
         tags: o.tag,
         by: ctx.actor,
       });
@@ -132,12 +122,15 @@ export function registerTaskCommands(program: Command, ctx: Ctx) {
   backlog
     .command("list", { isDefault: true })
     .description("list the backlog")
-    .option("-n, --limit <n>", "how many", "50")
-    .action(async (o: { limit: string }) => {
+    .option("-n, --limit <n>", "how many (1-1000)", limit, 50)
+    .action(async (o: { limit: number }) => {
       const town = await ctx.town();
-      const page = await listBacklog(town, { limit: Number(o.limit) });
+      const page = await listBacklog(town, { limit: o.limit });
       ctx.emit(page, () =>
-        page.items.length === 0 ? "the backlog is empty\n" : table(rows(page.items, new Map()), HEAD, paint),
+        page.items.length === 0
+          ? "the backlog is empty\n"
+          : table(rows(page.items, new Map()), HEAD, paint) +
+            (page.total > page.items.length ? paint("dim", `${page.items.length} of ${page.total}\n`) : ""),
       );
     });
   backlog
@@ -145,31 +138,54 @@ export function registerTaskCommands(program: Command, ctx: Ctx) {
     .description("assign the first backlog task to an agent")
     .action(async (agent: string) => {
       const t = await claimTask(await ctx.town(), { agent, by: ctx.actor });
-      if (!t) return ctx.emit(null, () => "the backlog is empty\n");
+      if (!t)
+        throw new CoreError("NOT_FOUND", 'the backlog is empty: nothing to claim (tt backlog add "<task>" adds one)');
       done(t, "claimed");
     });
 
   const task = program.command("task").description("one task: show, cancel, retry, complete, fail, unassign, reassign");
   task
     .command("show <id>")
-    .description("everything about a task")
+    .description("everything about a task, with its history")
     .action(async (id: string) => {
       const town = await ctx.town();
       const t = await getTask(town, id);
-      const agentNames = await names(town);
-      ctx.emit(t, () =>
+      const [agentNames, history] = await Promise.all([names(town), taskHistory(town, t.id)]);
+      const who = (agentId: unknown) =>
+        typeof agentId === "string" ? (agentNames.get(agentId) ?? agentId.slice(0, 8)) : "-";
+      const running = t.state === "running";
+      const ended = t.state === "completed" || t.state === "failed" || t.state === "cancelled";
+      ctx.emit({ ...t, history }, () =>
         [
           `${paint("bold", "Task")}      ${t.id}`,
           `${paint("bold", "State")}     ${paint(stateColour(t.state), t.state)} (version ${t.version}, ${t.attempts} attempt${t.attempts === 1 ? "" : "s"})`,
           `${paint("bold", "Priority")}  ${t.priority}${t.tags.length ? `   tags: ${t.tags.join(", ")}` : ""}`,
-          `${paint("bold", "Agent")}     ${t.assignedTo ? `${agentNames.get(t.assignedTo) ?? "?"} (${t.assignedTo.slice(0, 8)})` : "-"}`,
+          `${paint("bold", "Agent")}     ${t.assignedTo ? `${who(t.assignedTo)} (${t.assignedTo.slice(0, 8)})` : "-"}`,
           `${paint("bold", "Created")}   ${new Date(t.createdAt).toISOString()} by ${safe(t.createdBy)}; updated ${ago(t.updatedAt)} by ${safe(t.updatedBy)}`,
-          ...(t.startedAt ? [`${paint("bold", "Started")}   ${new Date(t.startedAt).toISOString()}`] : []),
-          ...(t.completedAt ? [`${paint("bold", "Ended")}     ${new Date(t.completedAt).toISOString()}`] : []),
+          // A requeued task's startedAt is its last attempt's: say so rather than show it as started.
+          ...(t.startedAt
+            ? [
+                running || ended
+                  ? `${paint("bold", "Started")}   ${new Date(t.startedAt).toISOString()}`
+                  : `${paint("bold", "Last run")}  started ${new Date(t.startedAt).toISOString()} (attempt ${t.attempts}); it did not finish: ${safe(t.error ?? "requeued")}`,
+              ]
+            : []),
+          ...(t.completedAt && ended ? [`${paint("bold", "Ended")}     ${new Date(t.completedAt).toISOString()}`] : []),
           ...(t.result !== null ? [`${paint("bold", "Result")}    ${safe(t.result)}`] : []),
-          ...(t.error !== null ? [`${paint("bold", "Error")}     ${paint("red", safe(t.error))}`] : []),
+          ...(t.error !== null && !(t.startedAt && !running && !ended)
+            ? [`${paint("bold", "Error")}     ${paint("red", safe(t.error))}`]
+            : []),
           "",
           safe(t.description).replace(/\\u000a/g, "\n"),
+          "",
+          paint("bold", "History"),
+          ...history
+            .slice(-20)
+            .map(
+              (e) =>
+                `  ${new Date(e.at).toISOString().replace("T", " ").slice(0, 19)}  ${e.type.padEnd(15)} ${e.from ?? "∅"} → ${paint(stateColour(String(e.to)), String(e.to ?? ""))}  ${paint("dim", `by ${cell(e.by, 30)}`)}${e.agentId ? paint("dim", ` · ${cell(who(e.agentId), 64)}`) : ""}${typeof e.error === "string" && e.type !== "task.completed" ? paint("dim", ` · ${cell(e.error, 60)}`) : ""}`,
+            ),
+          ...(history.length > 20 ? [paint("dim", `  (${history.length - 20} earlier; --json has them all)`)] : []),
           "",
         ].join("\n"),
       );
@@ -183,16 +199,13 @@ export function registerTaskCommands(program: Command, ctx: Ctx) {
     task
       .command(`${name} [id]`)
       .description(description)
-      .option("--expect-version <n>", "refuse if the task changed since this version")
-      .action(async (id: string | undefined, o: { expectVersion?: string }) => {
-        done(
-          await fn(
-            await ctx.town(),
-            taskRef(ctx, id),
-            o.expectVersion === undefined ? undefined : Number(o.expectVersion),
-          ),
-          verb,
-        );
+      .option(
+        "--expect-version <n>",
+        "refuse if the task changed since this version",
+        int({ min: 1, max: Number.MAX_SAFE_INTEGER }),
+      )
+      .action(async (id: string | undefined, o: { expectVersion?: number }) => {
+        done(await fn(await ctx.town(), taskRef(ctx, id), o.expectVersion), verb);
       });
   change(
     "cancel",
@@ -221,7 +234,7 @@ export function registerTaskCommands(program: Command, ctx: Ctx) {
   task
     .command("complete [id]")
     .description("mark a running task completed (agents call this to report; defaults to $TT_TASK)")
-    .option("-r, --result <text>", "what was done")
+    .option("-r, --result <text>", "what was done", text)
     .action(async (id: string | undefined, o: { result?: string }) =>
       done(
         await completeTask(await ctx.town(), { taskId: taskRef(ctx, id), result: o.result, by: ctx.actor }),
@@ -231,7 +244,7 @@ export function registerTaskCommands(program: Command, ctx: Ctx) {
   task
     .command("fail [id]")
     .description("mark a running task failed (agents call this to report; defaults to $TT_TASK)")
-    .requiredOption("-e, --error <text>", "why it failed")
+    .requiredOption("-e, --error <text>", "why it failed", text)
     .action(async (id: string | undefined, o: { error: string }) =>
       done(await failTask(await ctx.town(), { taskId: taskRef(ctx, id), error: o.error, by: ctx.actor }), "failed"),
     );

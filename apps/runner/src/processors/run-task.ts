@@ -8,7 +8,6 @@ import { existsSync } from "node:fs";
 import type { Job } from "bullmq";
 import {
   completeTask,
-  drain,
   failAgent,
   failTask,
   findAgent,
@@ -18,16 +17,18 @@ import {
   requeueTask,
   resolveModel,
   startTask,
+  takeForRun,
   unassignTask,
   type Agent,
   type Message,
   type ResolvedModel,
   type RunJobData,
+  type SettleMode,
   type Task,
 } from "@tinytown/core";
 import { finishAgent, markWorking, type RunOutcome } from "../agent-state";
 import { ActiveRun, runnerOf, type AbortReason, type RunnerContext } from "../context";
-import { CONTROL_TYPES, handleControl } from "../messages";
+import { CONTROL_TYPES, handlePendingControl } from "../messages";
 import { AgentProcess, type ExitResult } from "../process/agent-process";
 import { buildLaunch, cleanupLaunch, logFile, type Launch } from "../process/launch";
 import { TaskOutput } from "../process/task-output";
@@ -96,12 +97,12 @@ async function execute(ctx: RunnerContext, run: ActiveRun, job: Job<RunJobData>)
     model = resolveModel(town.config.models, agent.model);
   } catch (err) {
     const reason = `model \`${agent.model}\` is not known to this runner: ${(err as Error).message}`;
-    await failRun(ctx, run, reason);
+    await failRun(ctx, run, reason, "return");
     await failAgentQuietly(ctx, run.agentId, reason);
     return "unknown model";
   }
 
-  const messages = await promptMessages(ctx, run.agentId);
+  const messages = await promptMessages(ctx, run, task);
   for (const m of messages) run.promptMessageIds.add(m.id);
   const prompt = buildPrompt({ town, agent, task, messages });
   // The run's credential: the agent reports through the runner's agent API with it, until the process exits.
@@ -126,7 +127,7 @@ async function execute(ctx: RunnerContext, run: ActiveRun, job: Job<RunJobData>)
   if (!existsSync(launch.cwd)) {
     cleanupLaunch(launch);
     const reason = `model \`${model.name}\`: working directory ${launch.cwd} does not exist`;
-    await failRun(ctx, run, reason);
+    await failRun(ctx, run, reason, "return");
     await failAgentQuietly(ctx, run.agentId, reason);
     return "no working directory";
   }
@@ -184,7 +185,7 @@ async function execute(ctx: RunnerContext, run: ActiveRun, job: Job<RunJobData>)
 
   if (result.kind === "spawn-failed") {
     const reason = spawnFailure(model, launch, result);
-    await failRun(ctx, run, reason);
+    await failRun(ctx, run, reason, "return");
     await failAgentQuietly(ctx, run.agentId, reason);
     ctx.log.warn(`task ${task.id.slice(0, 8)} failed: ${reason}`);
     return "spawn failed";
@@ -206,15 +207,18 @@ async function takeOver(ctx: RunnerContext, task: Task, job: Job<RunJobData>): P
   return `took over: ${r}`;
 }
 
-/** The agent's pending messages for the prompt, most urgent first; control messages are handled, not prompted. */
-async function promptMessages(ctx: RunnerContext, agentId: string): Promise<Message[]> {
-  const all = await drain(ctx.town, agentId, 100);
-  const out: Message[] = [];
-  for (const m of all) {
-    if (CONTROL_TYPES.has(m.type)) await handleControl(ctx, agentId, m);
-    else out.push(m);
-  }
-  return out;
+/**
+ * The agent's pending messages for the prompt, most urgent first. Control messages are handled, not prompted. The
+ * others stay held for this run (core's takeForRun) and leave the inbox only when the run ends normally.
+ */
+async function promptMessages(ctx: RunnerContext, run: ActiveRun, task: Task): Promise<Message[]> {
+  await handlePendingControl(ctx, run.agentId);
+  return takeForRun(ctx.town, {
+    agentId: run.agentId,
+    taskId: run.taskId,
+    attempt: task.attempts,
+    leave: [...CONTROL_TYPES],
+  });
 }
 
 /** Every heartbeat: record liveness, and stop the run if its task or agent changed under it. */
@@ -274,11 +278,12 @@ async function verdict(
   }
 }
 
-async function failRun(ctx: RunnerContext, run: ActiveRun, error: string): Promise<void> {
+/** Fails the run's task; `messages: "return"` when the agent never handled its prompt (could not start, timed out). */
+async function failRun(ctx: RunnerContext, run: ActiveRun, error: string, messages?: SettleMode): Promise<void> {
   const outcome = await verdict(
     ctx,
     run,
-    () => failTask(ctx.town, { taskId: run.taskId, expectedVersion: run.version, error, by: ctx.by }),
+    () => failTask(ctx.town, { taskId: run.taskId, expectedVersion: run.version, error, by: ctx.by, messages }),
     "failed",
   );
   await finishAgent(ctx, run.agentId, run.taskId, outcome);
@@ -324,7 +329,7 @@ async function settleAborted(ctx: RunnerContext, run: ActiveRun, task: Task): Pr
       await requeueRun(ctx, run, `runner ${ctx.id} stopped`);
       return "requeued (shutdown)";
     case "timeout":
-      await failRun(ctx, run, `timed out after ${seconds(ctx.settings.taskTimeoutMs)} s`);
+      await failRun(ctx, run, `timed out after ${seconds(ctx.settings.taskTimeoutMs)} s`, "return");
       return "timed out";
     case "agent-stopped":
       await release(ctx, run, `agent ${r.state}`, true);
@@ -376,6 +381,6 @@ async function settleExit(
     );
     return `killed by ${result.signal}; requeued`;
   }
-  await failRun(ctx, run, `killed by ${result.signal}`);
+  await failRun(ctx, run, `killed by ${result.signal}`, "return");
   return `killed by ${result.signal}`;
 }

@@ -7,7 +7,7 @@ import {
   expectRefusedUnchanged,
   expectTaskIndexesConsistent,
 } from "../testing/inspect";
-import { inboxLength, sendMessage } from "../channel/channel";
+import { inboxLength, peek, sendMessage } from "../channel/channel";
 import { lastEventId, readEvents } from "../channel/events";
 import { agentQueue } from "../dispatch/dispatch";
 import { completeTask, createTask, getTask, listBacklog, startTask } from "../task/task.service";
@@ -359,27 +359,37 @@ describe("stopAgent and pruneAgents", () => {
     await expectRefusedUnchanged(town, () => stopAgent(town, a.id), "INVALID_STATE");
   });
 
-  test("pruneAgents removes stopped agents and their inboxes; error ones only with includeErrors; tasks stay", async () => {
+  test("pruneAgents removes stopped agents; their unread messages go to supervisor; error ones only with includeErrors", async () => {
     const own = await testTown({}, "prune");
     try {
       const s = await spawnAgent(own, { name: "gone", model: "claude" });
       const e = await spawnAgent(own, { name: "broken", model: "claude" });
       const live = await spawnAgent(own, { name: "live", model: "claude" });
       const t = await createTask(own, { description: "history", assignTo: "gone" });
-      await sendMessage(own, { to: "gone", body: "hello" });
+      await sendMessage(own, { to: "supervisor", body: "earlier, for the humans", priority: "low" });
+      const hello = await sendMessage(own, { to: "gone", body: "hello" });
+      const urgent = await sendMessage(own, { to: "gone", body: "read me", priority: "urgent" });
       await stopAgent(own, "gone");
       await failAgent(own, "broken", "missing cli");
-      expect(await inboxLength(own, s.id)).toBe(1);
+      expect(await inboxLength(own, s.id)).toBe(2);
 
       const from = await lastEventId(own);
       const removed = await pruneAgents(own, { by: "ana" });
-      expect(removed.map((a) => a.id)).toEqual([s.id]);
+      expect(removed.map((a) => [a.id, a.movedMessages])).toEqual([[s.id, 2]]);
+      // Nothing unread is deleted: in the supervisor mailbox, by priority then send order, marked with the agent.
+      const forwarded = { forwardedFrom: { agentId: s.id, name: "gone" } };
+      expect((await peek(own, "supervisor")).map((m) => [m.body, m.data])).toEqual([
+        [urgent.body, forwarded],
+        [hello.body, forwarded],
+        ["earlier, for the humans", null],
+      ]);
       expect(await findAgent(own, "gone")).toBeNull();
       expect(await findAgent(own, s.id)).toBeNull();
       expect(await own.redis.exists(own.keys.agent(s.id), own.keys.inbox(s.id))).toBe(0);
       expect((await readEvents(own, { after: from })).map((ev) => [ev.type, ev.agentId, ev.by])).toEqual([
         ["agent.removed", s.id, "ana"],
       ]);
+      expect((await readEvents(own, { after: from }))[0]?.unreadMessages).toBe(2);
       expect((await getTask(own, t.id)).id).toBe(t.id);
       await expectAgentIndexesConsistent(own);
       // The name is free again.

@@ -2,7 +2,9 @@ import { randomUUID } from "node:crypto";
 import { eventPlan } from "../channel/events";
 import { CoreError, validationError } from "../errors";
 import { resolveModel } from "../models/models";
+import { forwardMessages } from "../channel/forward";
 import { applyPlan, type WritePlan } from "../redis/atomic";
+import { SUPERVISOR } from "../redis/keys";
 import { changePlan, decodeFields, mergePlans, type Codec } from "../redis/entity";
 import type { Town } from "../town/town";
 import {
@@ -240,13 +242,23 @@ export async function heartbeatAgent(town: Town, agentId: string, at = Date.now(
   await town.redis.hset(town.keys.agent(agentId), "lastHeartbeat", at);
 }
 
-/** Removes stopped agents (and their inboxes); with `includeErrors`, agents in error too. Tasks stay as history. */
-export async function pruneAgents(town: Town, opts: { includeErrors?: boolean; by?: string } = {}): Promise<Agent[]> {
+/** A removed agent, with how many unread messages went to the supervisor mailbox. */
+export type PrunedAgent = Agent & { movedMessages: number };
+
+/**
+ * Removes stopped agents; with `includeErrors`, agents in error too. Tasks stay as history. An agent's unread
+ * messages are never deleted: they move to the supervisor mailbox (marked `data.forwardedFrom`), in their order.
+ */
+export async function pruneAgents(
+  town: Town,
+  opts: { includeErrors?: boolean; by?: string } = {},
+): Promise<PrunedAgent[]> {
   const states: AgentState[] = opts.includeErrors ? ["stopped", "error"] : ["stopped"];
-  const removed: Agent[] = [];
+  const removed: PrunedAgent[] = [];
   for (const state of states) {
     for (const a of await listAgents(town, { state })) {
       const k = town.keys;
+      const [unread, held] = await Promise.all([town.redis.zcard(k.inbox(a.id)), town.redis.zcard(k.inflight(a.id))]);
       const res = await applyPlan(town.redis, {
         expect: [{ key: k.agent(a.id), version: a.version }],
         hdel: [{ key: k.agentNames, fields: [a.name] }],
@@ -255,10 +267,17 @@ export async function pruneAgents(town: Town, opts: { includeErrors?: boolean; b
           { key: k.agentIds, member: a.id },
           { key: k.agentsByState(a.state), member: a.id },
         ],
-        del: [k.agent(a.id), k.inbox(a.id)],
-        event: eventPlan(town, "agent.removed", by(opts.by), { agentId: a.id, name: a.name, from: a.state }),
+        del: [k.agent(a.id)],
+        event: eventPlan(town, "agent.removed", by(opts.by), {
+          agentId: a.id,
+          name: a.name,
+          from: a.state,
+          unreadMessages: unread + held,
+        }),
       });
-      if (res.ok) removed.push(a);
+      if (!res.ok) continue;
+      const movedMessages = await forwardMessages(town, { agentId: a.id, name: a.name, to: SUPERVISOR });
+      removed.push({ ...a, movedMessages });
     }
   }
   return removed;

@@ -8,6 +8,8 @@ import { townOnRedis, type Town } from "../town/town";
 import type { Agent } from "../agent/agent";
 import { broadcast, drain, inboxLength, peek, receive, resolveMailbox, sendMessage, tryReceive } from "./channel";
 import { lastEventId, readEvents } from "./events";
+import { inboxView } from "./inbox";
+import { completeTask, createTask, failTask, startTask } from "../task/task.service";
 
 let town: Town;
 let bob: Agent;
@@ -185,6 +187,38 @@ describe("mailboxes", () => {
     expect(a.to).toBe("supervisor");
     expect(b.to).toBe("supervisor");
     expect(await drain(town, "supervisor")).toEqual([a, b]);
+  });
+
+  test("the supervisor mailbox keeps the newest task_done reports; questions and failures are never dropped", async () => {
+    const own = await testTown({ supervisor: { keepTaskDone: 3 } }, "cap");
+    try {
+      const worker = await spawnAgent(own, { name: "worker", model: "claude" });
+      const question = await sendMessage(own, { to: "supervisor", from: "worker", body: "which DB?", type: "query" });
+      const done: string[] = [];
+      for (let i = 0; i < 10; i++) {
+        const task = await createTask(own, { description: `task ${i}`, assignTo: "worker" });
+        await startTask(own, { taskId: task.id, agentId: worker.id, by: "runner:r" });
+        if (i === 4) await failTask(own, { taskId: task.id, error: "boom", by: "runner:r" });
+        else await completeTask(own, { taskId: task.id, result: "ok", by: "runner:r" });
+        if (i !== 4) done.push(`completed: task ${i}`);
+      }
+      const view = await inboxView(own, "supervisor", { limit: 100 });
+      expect(view.messages.map((m) => [m.type, m.body])).toEqual([
+        ["task_failed", "failed: boom"],
+        ["query", question.body],
+        ...done.slice(-3).map((b) => ["task_done", b]),
+      ]);
+      expect(view).toMatchObject({ total: 5, droppedReports: 6 });
+      // A report someone already read is not counted as dropped, and never removes an unread one in its place.
+      await drain(own, "supervisor", 100);
+      const t = await createTask(own, { description: "one more", assignTo: "worker" });
+      await startTask(own, { taskId: t.id, agentId: worker.id, by: "runner:r" });
+      await completeTask(own, { taskId: t.id, result: "ok", by: "runner:r" });
+      expect((await inboxView(own, "supervisor")).messages.map((m) => m.body)).toEqual(["completed: one more"]);
+      expect((await inboxView(own, "supervisor")).droppedReports).toBe(6);
+    } finally {
+      await own.close();
+    }
   });
 
   test("an unknown mailbox → NOT_FOUND, nothing written", async () => {

@@ -23,13 +23,51 @@ end
 return seq
 `;
 
+/**
+ * A `task_done` report to the supervisor mailbox: as SEND, and also indexed in KEYS[4]; past ARGV[5] reports the
+ * oldest ones leave the mailbox (one already read is skipped) and are counted in KEYS[5]. Only `task_done` is
+ * capped: questions, failures and every other message stay until someone reads them.
+ */
+const SEND_REPORT = `
+local seq = redis.call('INCR', KEYS[2])
+local score = tonumber(ARGV[1]) * 1e15 + seq
+redis.call('ZADD', KEYS[1], score, ARGV[2])
+redis.call('ZADD', KEYS[4], score, ARGV[2])
+if ARGV[3] ~= '' then
+  redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[4], '*', 'type', 'message.sent', 'data', ARGV[3])
+end
+local over = redis.call('ZCARD', KEYS[4]) - tonumber(ARGV[5])
+if over > 0 then
+  local old = redis.call('ZPOPMIN', KEYS[4], over)
+  local dropped = 0
+  for i = 1, #old, 2 do dropped = dropped + redis.call('ZREM', KEYS[1], old[i]) end
+  if dropped > 0 then redis.call('INCRBY', KEYS[5], dropped) end
+end
+return seq
+`;
+
 type ChannelRedis = Redis & {
   ttSend(k1: string, k2: string, k3: string, rank: number, msg: string, ev: string, maxLen: number): Promise<number>;
+  ttSendReport(
+    k1: string,
+    k2: string,
+    k3: string,
+    k4: string,
+    k5: string,
+    rank: number,
+    msg: string,
+    ev: string,
+    maxLen: number,
+    keep: number,
+  ): Promise<number>;
 };
 
 function withSend(redis: Redis): ChannelRedis {
   const r = redis as ChannelRedis;
-  if (typeof r.ttSend !== "function") redis.defineCommand("ttSend", { numberOfKeys: 3, lua: SEND });
+  if (typeof r.ttSend !== "function") {
+    redis.defineCommand("ttSend", { numberOfKeys: 3, lua: SEND });
+    redis.defineCommand("ttSendReport", { numberOfKeys: 5, lua: SEND_REPORT });
+  }
   return r;
 }
 
@@ -104,6 +142,21 @@ async function deliver(
           preview: msg.body.slice(0, 120),
         });
   const k = town.keys;
+  if (to.id === SUPERVISOR && msg.type === "task_done") {
+    await withSend(town.redis).ttSendReport(
+      k.inbox(to.id),
+      k.inboxSeq,
+      k.events,
+      k.supervisorReports,
+      k.supervisorDropped,
+      priorityRank(msg.priority),
+      JSON.stringify(msg),
+      event,
+      town.config.events.maxLen,
+      town.config.supervisor.keepTaskDone,
+    );
+    return msg;
+  }
   await withSend(town.redis).ttSend(
     k.inbox(to.id),
     k.inboxSeq,
@@ -199,5 +252,3 @@ export async function peek(town: Town, mailboxId: string, count = 50): Promise<M
 export async function inboxLength(town: Town, mailboxId: string): Promise<number> {
   return town.redis.zcard(town.keys.inbox(mailboxId));
 }
-
-export { Message };

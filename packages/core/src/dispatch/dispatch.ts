@@ -7,6 +7,7 @@
 import { Queue, type JobsOptions } from "bullmq";
 import type { Priority } from "../task/task";
 import type { Town } from "../town/town";
+import { queuesOf } from "./queue-cache";
 
 export interface RunJobData {
   taskId: string;
@@ -22,12 +23,9 @@ export const agentQueueName = (agentId: string) => `agent-${agentId}`;
  */
 export const BULL_PRIORITY: Record<Priority | "resume", number> = { resume: 1, urgent: 2, high: 3, normal: 4, low: 5 };
 
-const queues = new WeakMap<Town, Map<string, Queue<RunJobData>>>();
-
 /** The queue of one agent; cached per town, sharing the town's connection (BullMQ does not close it). */
 export function agentQueue(town: Town, agentId: string): Queue<RunJobData> {
-  let byAgent = queues.get(town);
-  if (!byAgent) queues.set(town, (byAgent = new Map<string, Queue<RunJobData>>()));
+  const byAgent = queuesOf(town) as Map<string, Queue<RunJobData>>;
   let q = byAgent.get(agentId);
   if (!q) {
     q = new Queue<RunJobData>(agentQueueName(agentId), {
@@ -72,9 +70,4 @@ export async function dequeueRuns(town: Town, agentId: string, taskId: string): 
   await Promise.all(jobs.filter((j) => j.data.taskId === taskId).map((j) => j.remove().catch(() => undefined)));
 }
 
-export async function closeQueues(town: Town): Promise<void> {
-  const byAgent = queues.get(town);
-  if (!byAgent) return;
-  queues.delete(town);
-  await Promise.all([...byAgent.values()].map((q) => q.close()));
-}
+export { closeQueues } from "./queue-cache";

@@ -39,6 +39,8 @@ export interface ResolvedModel extends ModelSpec {
   /** `preset`, `custom` (town config) or `simulated` (the built-in sim). */
   kind: "preset" | "custom" | "simulated";
   docs?: string;
+  /** How to install the CLI (presets). */
+  install?: string;
 }
 
 /**
@@ -55,6 +57,7 @@ export const MODEL_PRESETS: Record<string, Omit<ResolvedModel, "name">> = {
     passEnv: ["ANTHROPIC_*", "CLAUDE_CODE_*", "CLAUDE_CONFIG_DIR", "API_TIMEOUT_MS", "DISABLE_TELEMETRY"],
     label: "Claude Code",
     docs: "claude --print reads the prompt from stdin when no prompt argument is given",
+    install: "npm install -g @anthropic-ai/claude-code",
   },
   codex: {
     kind: "preset",
@@ -65,6 +68,7 @@ export const MODEL_PRESETS: Record<string, Omit<ResolvedModel, "name">> = {
     passEnv: ["OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_ORG_ID", "OPENAI_PROJECT_ID", "CODEX_*"],
     label: "OpenAI Codex CLI",
     docs: "codex exec reads the instructions from stdin when the prompt argument is '-'",
+    install: "npm install -g @openai/codex",
   },
   auggie: {
     kind: "preset",
@@ -75,6 +79,7 @@ export const MODEL_PRESETS: Record<string, Omit<ResolvedModel, "name">> = {
     passEnv: ["AUGMENT_*"],
     label: "Augment auggie",
     docs: "auggie --print runs one instruction non-interactively; --instruction-file reads it from a file",
+    install: "npm install -g @augmentcode/auggie",
   },
   aider: {
     kind: "preset",
@@ -95,6 +100,7 @@ export const MODEL_PRESETS: Record<string, Omit<ResolvedModel, "name">> = {
     ],
     label: "Aider",
     docs: "aider --message-file processes one message from a file and exits",
+    install: "python -m pip install aider-install && aider-install",
   },
   gemini: {
     kind: "preset",
@@ -112,6 +118,7 @@ export const MODEL_PRESETS: Record<string, Omit<ResolvedModel, "name">> = {
     ],
     label: "Gemini CLI",
     docs: "gemini runs non-interactively when stdin is not a terminal; --yolo approves tool use",
+    install: "npm install -g @google/gemini-cli",
   },
   copilot: {
     kind: "preset",
@@ -122,6 +129,7 @@ export const MODEL_PRESETS: Record<string, Omit<ResolvedModel, "name">> = {
     passEnv: ["COPILOT_*", "GH_TOKEN", "GITHUB_TOKEN", "GH_HOST"],
     label: "GitHub Copilot CLI",
     docs: "copilot -p runs one prompt non-interactively; the prompt points at the task file",
+    install: "npm install -g @github/copilot",
   },
   cursor: {
     kind: "preset",
@@ -132,6 +140,7 @@ export const MODEL_PRESETS: Record<string, Omit<ResolvedModel, "name">> = {
     passEnv: ["CURSOR_API_KEY", "CURSOR_AUTH_TOKEN", "CURSOR_CONFIG_DIR"],
     label: "Cursor Agent",
     docs: "cursor-agent --print runs headless; --force allows commands without confirmation",
+    install: "curl https://cursor.com/install -fsS | bash",
   },
   sim: {
     kind: "simulated",

@@ -157,24 +157,45 @@ export function keySlot(key: string): number {
   return crc % 16384;
 }
 
-/** Waits until a connection is ready, or fails with REDIS_UNAVAILABLE naming the target. */
+/** Connection errors that are an answer, not a delay: nothing will change by waiting for them. */
+const DEFINITE: Record<string, string> = {
+  ECONNREFUSED: "connection refused (nothing listens there: is Redis running?)",
+  ENOENT: "connection refused (no socket at that path: is Redis running?)",
+  EACCES: "permission denied on the socket",
+  ENOTFOUND: "no such host",
+  EHOSTUNREACH: "host unreachable",
+  ENETUNREACH: "network unreachable",
+};
+
+/**
+ * Waits until a connection is ready, or fails with REDIS_UNAVAILABLE naming the target: at once when the
+ * connection is refused (or the host does not exist), otherwise after `timeoutMs` without an answer.
+ */
 export async function waitReady(redis: Redis, what: string, timeoutMs = 5_000): Promise<void> {
   if (redis.status === "ready") return;
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => {
+    const fail = (why: string, code?: string) => {
       cleanup();
-      reject(new CoreError("REDIS_UNAVAILABLE", `cannot reach Redis at ${what} (no answer within ${timeoutMs} ms)`));
-    }, timeoutMs);
+      reject(new CoreError("REDIS_UNAVAILABLE", `cannot reach Redis at ${what}: ${why}`, code ? { code } : {}));
+    };
+    const timer = setTimeout(() => fail(`no answer within ${timeoutMs} ms`), timeoutMs);
     const onReady = () => {
       cleanup();
       resolve();
     };
+    const onError = (err: Error & { code?: string }) => {
+      const why = err.code ? DEFINITE[err.code] : undefined;
+      if (why) fail(why, err.code);
+      // Other errors before ready (a reset, a timeout) are retried by ioredis; the timer bounds the wait.
+    };
     const cleanup = () => {
       clearTimeout(timer);
       redis.off("ready", onReady);
+      redis.off("error", onError);
     };
     redis.on("ready", onReady);
-    // Errors before ready are retried by ioredis; the timeout above bounds the wait.
+    redis.on("error", onError);
+    // Keep an error listener for later errors too (the caller disconnects a connection that failed here).
     redis.on("error", () => {});
   });
 }

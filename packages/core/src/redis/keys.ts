@@ -46,6 +46,17 @@ export function townKeys(town: string, opts: KeyOptions = {}) {
     inbox: (mailboxId: string) => `${p}inbox:${mailboxId}`,
     /** counter that gives every message its send order. */
     inboxSeq: `${p}inbox:seq`,
+    /**
+     * zset of the messages an agent's running task has in its prompt: taken out of the inbox with their scores,
+     * deleted when the run ends normally, given back to the inbox when it is cut.
+     */
+    inflight: (agentId: string) => `${p}inflight:${agentId}`,
+    /** string `<taskId>:<attempt>`: the run that holds `inflight(agentId)`. */
+    inflightRun: (agentId: string) => `${p}inflight-run:${agentId}`,
+    /** zset of the `task_done` reports in the supervisor mailbox (same members and scores), for its cap. */
+    supervisorReports: `${p}supervisor:reports`,
+    /** counter of `task_done` reports dropped from the supervisor mailbox by the cap. */
+    supervisorDropped: `${p}supervisor:dropped`,
 
     /** capped stream of every state change in the town. */
     events: `${p}events`,

@@ -3,11 +3,12 @@ import type { z } from "zod";
 import { findAgent, resolveAgent } from "../agent/agent.service";
 import { eventPlan, type EventType, type TownEvent } from "../channel/events";
 import { sendMessage } from "../channel/channel";
+import { settleRunMessages, type SettleMode } from "../channel/inflight";
+import type { dequeueRuns as DequeueRuns, enqueueRun as EnqueueRun } from "../dispatch/dispatch";
 import { CoreError, validationError } from "../errors";
 import { applyPlan, type WritePlan } from "../redis/atomic";
 import { changePlan, decodeFields, mergePlans, type Codec } from "../redis/entity";
 import type { Town } from "../town/town";
-import { dequeueRuns, enqueueRun } from "../dispatch/dispatch";
 import {
   AssignTaskInput,
   CompleteTaskInput,
@@ -111,6 +112,11 @@ function taskEvent(town: Town, type: EventType, by: string, prev: Task | null, n
   });
 }
 
+/** Dispatch loads BullMQ: only when a change enqueues or dequeues, so that reading tasks never loads it. */
+const dispatch = () => import("../dispatch/dispatch");
+const enqueueRun = async (...args: Parameters<typeof EnqueueRun>) => (await dispatch()).enqueueRun(...args);
+const dequeueRuns = async (...args: Parameters<typeof DequeueRuns>) => (await dispatch()).dequeueRuns(...args);
+
 /** Keeps the last 200 changes of a task: who did what and when, after the town stream has moved on. */
 const HISTORY_MAX = 200;
 
@@ -142,6 +148,11 @@ interface ChangeSpec {
   onIllegal?: (t: Task) => Task | null;
   /** Runs after the change is applied (dispatch: enqueue or remove runs). */
   after?: (prev: Task, next: Task) => Promise<void>;
+  /**
+   * When the task leaves `running`: what happens to the messages its run had in its prompt. Default: consumed
+   * when it ends completed or failed, given back to the inbox otherwise (requeued, cancelled).
+   */
+  messages?: SettleMode;
 }
 
 /** The INVALID_STATE error for `action` on a task whose state does not allow it. */
@@ -185,12 +196,29 @@ async function changeTask(town: Town, ref: string, spec: ChangeSpec): Promise<Ta
     );
     const res = await applyPlan(town.redis, plan);
     if (res.ok) {
+      if (prev.state === "running" && next.state !== "running") await settleRun(town, prev, next, spec.messages);
       await spec.after?.(prev, next);
       return next;
     }
     await new Promise((r) => setTimeout(r, Math.random() * 5 * Math.min(attempt + 1, 10)));
   }
   throw new CoreError("CONFLICT", `task ${ref} is changing too fast to update; try again`);
+}
+
+/**
+ * A run ended: its prompt's messages are consumed or given back (see channel/inflight.ts). Best effort after the
+ * change: if this step is lost (a crash, Redis gone), the messages stay held under the ended run's tag, and the
+ * agent's next run gives them back to the inbox before taking any, so nothing is lost.
+ */
+async function settleRun(town: Town, prev: Task, next: Task, mode?: SettleMode): Promise<void> {
+  if (!prev.assignedTo) return;
+  const end = next.state === "completed" || next.state === "failed";
+  await settleRunMessages(town, {
+    agentId: prev.assignedTo,
+    taskId: prev.id,
+    attempt: prev.attempts,
+    mode: mode ?? (end ? "consume" : "return"),
+  }).catch(() => undefined);
 }
 
 /** Checks an agent can take work and returns its id. */
@@ -307,6 +335,7 @@ export async function failTask(town: Town, raw: FailTaskInput): Promise<Task> {
     event: "task.failed",
     expectedVersion: input.expectedVersion,
     by: input.by,
+    messages: input.messages,
     patch: (_t, now) => ({ state: "failed", completedAt: now, error: input.error }),
   });
   await report(town, t, "task_failed", `failed: ${input.error.slice(0, 500)}`);

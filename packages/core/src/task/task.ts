@@ -83,7 +83,15 @@ export const TaskChangeInput = z.object(Change);
 export type TaskChangeInput = z.input<typeof TaskChangeInput>;
 export const CompleteTaskInput = z.object({ ...Change, result: z.string().max(MAX_DESCRIPTION_BYTES).optional() });
 export type CompleteTaskInput = z.input<typeof CompleteTaskInput>;
-export const FailTaskInput = z.object({ ...Change, error: z.string().min(1).max(MAX_DESCRIPTION_BYTES) });
+export const FailTaskInput = z.object({
+  ...Change,
+  error: z.string().min(1).max(MAX_DESCRIPTION_BYTES),
+  /**
+   * The messages the run had in its prompt: `consume` (default: the agent read them) or `return` them to the inbox
+   * (the agent never handled them: it could not start, timed out, or its runner was lost).
+   */
+  messages: z.enum(["consume", "return"]).optional(),
+});
 export type FailTaskInput = z.input<typeof FailTaskInput>;
 
 export const ListTasksInput = z.object({

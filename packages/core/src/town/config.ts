@@ -58,9 +58,16 @@ export const TownConfig = z
          * only changes the key names (a keyspace ready to move to a cluster).
          */
         cluster: z.boolean().default(false),
+        /**
+         * The managed Redis's AOF sync: `always` (default) puts every write on disk before acknowledging it, so a
+         * crash of the process or of the machine loses nothing acknowledged; `everysec` is faster but may lose up to
+         * about two seconds of acknowledged writes on a crash. Applied at the next start of the managed Redis
+         * (`tt up` applies it to a running one). Ignored for an external Redis (configure that one yourself).
+         */
+        appendfsync: z.enum(["always", "everysec"]).default("always"),
       })
       .strict()
-      .default({ cluster: false }),
+      .default({ cluster: false, appendfsync: "always" }),
     models: z.record(z.string(), ModelSpec).default({}),
     runner: z
       .object({
@@ -85,6 +92,16 @@ export const TownConfig = z
       .strict()
       .default({ maxLen: 10_000 }),
     web: WebConfig.default(WEB_DEFAULTS),
+    supervisor: z
+      .object({
+        /**
+         * The supervisor mailbox keeps the newest N `task_done` reports; older ones leave it (counted, and every
+         * task keeps its result). Questions, failures and other messages are never dropped.
+         */
+        keepTaskDone: z.number().int().min(0).max(1_000_000).default(1000),
+      })
+      .strict()
+      .default({ keepTaskDone: 1000 }),
   })
   .strict();
 export type TownConfig = z.infer<typeof TownConfig>;

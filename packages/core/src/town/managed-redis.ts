@@ -1,9 +1,9 @@
 /**
- * The town's own redis-server: data in `.tt/data` with AOF (appendfsync everysec), a unix socket in `.tt/`
- * (or a free loopback port with a random password when the path is too long for a socket), a pidfile, and a
- * log. Started daemonized so it outlives the `tt` command that started it; verified by pid and config file
- * before use. Only the town's owner can read any of it: `.tt/` and the data dir are 0700, their files 0600
- * (redis-server runs under umask 077).
+ * The town's own redis-server: data in `.tt/data` with AOF (appendfsync always by default, `redis.appendfsync` in
+ * tinytown.json), a unix socket in `.tt/` (or a free loopback port with a random password when the path is too long
+ * for a socket), a pidfile, and a log. Started daemonized so it outlives the `tt` command that started it; verified
+ * by pid and config file before use. Only the town's owner can read any of it: `.tt/` and the data dir are 0700,
+ * their files 0600 (redis-server runs under umask 077).
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -129,7 +129,10 @@ function tightenFiles(paths: ManagedRedisPaths): void {
   for (const f of [paths.conf, paths.log, paths.pidfile, paths.portFile, paths.passwordFile]) visit(f);
 }
 
-async function writeConf(paths: ManagedRedisPaths): Promise<string> {
+/** How the managed Redis syncs its AOF: `always` (every write is on disk before it is acknowledged) or `everysec`. */
+export type AppendFsync = "always" | "everysec";
+
+async function writeConf(paths: ManagedRedisPaths, appendfsync: AppendFsync): Promise<string> {
   ensurePrivateDirs(paths);
   const useSocket = Buffer.byteLength(paths.socket) <= SOCKET_PATH_MAX;
   let listen: string[];
@@ -155,7 +158,7 @@ async function writeConf(paths: ManagedRedisPaths): Promise<string> {
     ...listen,
     "protected-mode yes",
     "appendonly yes",
-    "appendfsync everysec",
+    `appendfsync ${appendfsync}`,
     'save ""',
     "maxmemory-policy noeviction",
     "",
@@ -252,7 +255,10 @@ export interface ManagedRedisStatus {
  * Makes sure the town's redis-server runs and answers, starting it (AOF replays the data) when needed.
  * Refuses a foreign server on the town's address.
  */
-export async function ensureManagedRedis(townDir: string): Promise<ManagedRedisStatus> {
+export async function ensureManagedRedis(
+  townDir: string,
+  opts: { appendfsync?: AppendFsync } = {},
+): Promise<ManagedRedisStatus> {
   const paths = managedPaths(townDir);
   const known = managedUrl(paths);
   if (known) {
@@ -274,7 +280,7 @@ export async function ensureManagedRedis(townDir: string): Promise<ManagedRedisS
   }
   rmSync(paths.socket, { force: true });
   rmSync(paths.pidfile, { force: true });
-  const url = await writeConf(paths);
+  const url = await writeConf(paths, opts.appendfsync ?? "always");
   const r = withPrivateUmask(() => spawnSync(redisServerBinary(), [paths.conf], { encoding: "utf8" }));
   if (r.error || r.status !== 0) {
     throw new CoreError(

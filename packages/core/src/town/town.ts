@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import type { Redis } from "ioredis";
 import { CoreError } from "../errors";
@@ -14,8 +14,8 @@ import {
   type TownConfigInput,
   TownName,
 } from "./config";
-import { ensureManagedRedis, stopManagedRedis } from "./managed-redis";
-import { closeQueues } from "../dispatch/dispatch";
+import { ensureManagedRedis, managedRedisPid, stopManagedRedis } from "./managed-redis";
+import { closeQueues } from "../dispatch/queue-cache";
 
 /**
  * The Town: config, the Redis connection, and the handle every core function takes first.
@@ -66,69 +66,131 @@ export async function initTown(input: InitTownInput): Promise<Town> {
     );
   }
   const config = parseConfig({ name: name.data, ...(input.redisUrl ? { redis: { url: input.redisUrl } } : {}) });
-  // `.tt/` holds the town's data and secrets: only its owner may enter it.
-  mkdirSync(join(dir, STATE_DIR), { recursive: true, mode: 0o700 });
-  chmodSync(join(dir, STATE_DIR), 0o700);
-  // `.tt/` holds the Redis data, socket and logs: never commit it.
-  writeFileSync(join(dir, STATE_DIR, ".gitignore"), "*\n");
-  const { $schema: _s, ...body } = config;
-  writeFileSync(
-    file,
-    JSON.stringify(
-      { name: body.name, ...(input.redisUrl ? { redis: { url: input.redisUrl } } : {}), models: {} },
-      null,
-      2,
-    ) + "\n",
-  );
-  const town = await openTown(dir, config, { env: {} });
+  const stateDir = join(dir, STATE_DIR);
+  const write = () => {
+    // `.tt/` holds the town's data and secrets: only its owner may enter it.
+    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+    chmodSync(stateDir, 0o700);
+    // `.tt/` holds the Redis data, socket and logs: never commit it.
+    writeFileSync(join(stateDir, ".gitignore"), "*\n");
+    const body = { name: config.name, ...(input.redisUrl ? { redis: { url: input.redisUrl } } : {}), models: {} };
+    writeFileSync(file, JSON.stringify(body, null, 2) + "\n");
+  };
+  let town: Town;
+  if (input.redisUrl) {
+    // Reach the Redis first: a URL that does not answer leaves nothing behind.
+    town = await townOnRedis({ name: config.name, dir, config, url: input.redisUrl });
+    try {
+      write();
+    } catch (err) {
+      await town.close();
+      throw err;
+    }
+  } else {
+    const before = { config: existsSync(file) ? readFileSync(file) : null, stateDir: existsSync(stateDir) };
+    write();
+    try {
+      town = await openTown(dir, config, { env: {}, mode: "start" });
+    } catch (err) {
+      // Put the directory back as it was: a failed init leaves nothing behind.
+      if (before.config) writeFileSync(file, before.config);
+      else rmSync(file, { force: true });
+      if (!before.stateDir) rmSync(stateDir, { recursive: true, force: true });
+      throw err;
+    }
+  }
   await town.redis.hset(town.keys.meta, { name: config.name, createdAt: Date.now(), dir });
   return town;
 }
+
+/**
+ * What connecting does about a managed Redis that is not running:
+ * - `start`: start it (`tt up`, `tt init`, `tt ui`): afterwards the town is up, even after `tt down`;
+ * - `recover` (the default): start it again after a crash, but not after `tt down` (the town is down on purpose:
+ *   REDIS_UNAVAILABLE saying so and how to bring it up);
+ * - `connect`: never start it; REDIS_UNAVAILABLE when it is not running.
+ */
+export type ManagedRedisMode = "start" | "recover" | "connect";
 
 export interface ConnectTownInput {
   /** Directory to search for tinytown.json (upwards); default: the current directory. */
   cwd?: string;
   /** Environment: REDIS_URL overrides the config; TT_TOWN + REDIS_URL work without a config file (agents). */
   env?: Record<string, string | undefined>;
+  /** What to do when the town's managed Redis is not running (default `recover`); see ManagedRedisMode. */
+  managedRedis?: ManagedRedisMode;
+}
+
+/** The town directory found from `cwd` upwards (or TT_TOWN_DIR), with its config; null when there is none. */
+export function findTown(
+  input: Omit<ConnectTownInput, "managedRedis"> = {},
+): { dir: string; config: TownConfig } | null {
+  const env = input.env ?? process.env;
+  const dir = env.TT_TOWN_DIR ? resolve(env.TT_TOWN_DIR) : findTownDir(resolve(input.cwd ?? process.cwd()));
+  if (!dir || !existsSync(join(dir, CONFIG_FILE))) return null;
+  return { dir, config: readConfig(dir) };
 }
 
 /**
- * Connects to the town found from `cwd` upwards, starting its managed Redis if it is not running.
+ * Connects to the town found from `cwd` upwards; its managed Redis is started or not as `managedRedis` says.
  * Inside an agent process (TT_TOWN and REDIS_URL set) no config file is needed.
  */
 export async function connectTown(input: ConnectTownInput = {}): Promise<Town> {
   const env = input.env ?? process.env;
-  const cwd = resolve(input.cwd ?? process.cwd());
-  const dir = env.TT_TOWN_DIR ? resolve(env.TT_TOWN_DIR) : findTownDir(cwd);
-  if (!dir || !existsSync(join(dir, CONFIG_FILE))) {
-    if (env.TT_TOWN && env.REDIS_URL) {
-      return openTown(null, parseConfig({ name: env.TT_TOWN, redis: { url: env.REDIS_URL } }), { env });
-    }
-    throw new CoreError(
-      "NOT_A_TOWN",
-      `${dir ?? cwd} is not in a town (no ${CONFIG_FILE} here or above): run \`tt init <name>\` first, or pass --town <dir>`,
-      {
-        dir: dir ?? cwd,
-      },
-    );
+  const found = findTown(input);
+  if (found) return openTown(found.dir, found.config, { env, mode: input.managedRedis ?? "recover" });
+  if (env.TT_TOWN && env.REDIS_URL) {
+    return openTown(null, parseConfig({ name: env.TT_TOWN, redis: { url: env.REDIS_URL } }), { env, mode: "connect" });
   }
-  return openTown(dir, readConfig(dir), { env });
+  const where = env.TT_TOWN_DIR ? resolve(env.TT_TOWN_DIR) : resolve(input.cwd ?? process.cwd());
+  throw new CoreError(
+    "NOT_A_TOWN",
+    `${where} is not in a town (no ${CONFIG_FILE} here or above): run \`tt init <name>\` first, or pass --town <dir>`,
+    { dir: where },
+  );
+}
+
+/** `.tt/down`: written by stopTown, so that only an explicit start brings a town that was taken down back. */
+const downMarker = (dir: string) => join(dir, STATE_DIR, "down");
+
+/** True when the town was taken down with stopTown (`tt down`) and not started since. */
+export function townIsDown(dir: string): boolean {
+  return existsSync(downMarker(dir));
 }
 
 async function openTown(
   dir: string | null,
   config: TownConfig,
-  opts: { env: Record<string, string | undefined> },
+  opts: { env: Record<string, string | undefined>; mode: ManagedRedisMode },
 ): Promise<Town> {
   const external = opts.env.REDIS_URL ?? config.redis.url;
-  let url: string;
-  let managed = false;
-  if (external) url = external;
-  else if (dir) {
-    url = (await ensureManagedRedis(dir)).url;
-    managed = true;
-  } else throw new CoreError("VALIDATION", "no Redis: set REDIS_URL or run inside a town directory");
-  return townOnRedis({ name: config.name, dir, config, url, managed });
+  if (external) return townOnRedis({ name: config.name, dir, config, url: external });
+  if (!dir) throw new CoreError("VALIDATION", "no Redis: set REDIS_URL or run inside a town directory");
+  const { mode } = opts;
+  if (mode !== "start" && managedRedisPid(dir) === null) {
+    if (mode === "connect" || townIsDown(dir)) {
+      const down = townIsDown(dir);
+      throw new CoreError(
+        "REDIS_UNAVAILABLE",
+        down
+          ? `town ${config.name} is down (stopped with \`tt down\`): bring it up with \`tt up\``
+          : `the Redis of town ${config.name} is not running: bring the town up with \`tt up\``,
+        { down, dir, town: config.name },
+      );
+    }
+  }
+  const status = await ensureManagedRedis(dir, { appendfsync: config.redis.appendfsync });
+  if (mode === "start") rmSync(downMarker(dir), { force: true });
+  const town = await townOnRedis({ name: config.name, dir, config, url: status.url, managed: true });
+  if (mode === "start" && !status.started) await applyAppendFsync(town);
+  return town;
+}
+
+/** Brings a running managed Redis in line with `redis.appendfsync` (a new start reads it from redis.conf). */
+async function applyAppendFsync(town: Town): Promise<void> {
+  const [, current] = (await town.redis.config("GET", "appendfsync")) as [string, string];
+  if (current !== town.config.redis.appendfsync)
+    await town.redis.config("SET", "appendfsync", town.config.redis.appendfsync);
 }
 
 /** Builds a Town on an already-running Redis (also used by tests with unique town names). */
@@ -187,7 +249,12 @@ async function connect(url: string, name: string): Promise<Redis> {
   return redis;
 }
 
-/** Stops the town's managed Redis (its data stays in `.tt/data`). */
+/**
+ * Takes the town down: stops its managed Redis (its data stays in `.tt/data`) and marks it down, so that only
+ * an explicit start (`tt up`) brings it back, never a command that merely connects. Returns whether Redis ran.
+ */
 export async function stopTown(dir: string): Promise<boolean> {
+  mkdirSync(join(dir, STATE_DIR), { recursive: true });
+  writeFileSync(downMarker(dir), JSON.stringify({ at: Date.now() }) + "\n");
   return stopManagedRedis(dir);
 }
