@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { CoreError } from "@tinytown/core";
 import type { Ctx } from "./context";
 
@@ -23,27 +23,20 @@ export interface DashboardLaunch {
 }
 
 /**
- * Starts the dashboard process the way the web package says it is started (`webCommand` in apps/web/launch.mjs: its
- * own server, which decides open access from the address it really listens on), with the town in TT_TOWN_DIR.
- * Fails when the dashboard is not built.
+ * Starts the dashboard's own server (`node <web>/server.mjs --host --port --town`, as apps/web/launch.mjs documents
+ * it: the server decides open access from the address it really listens on), with the town in TT_TOWN_DIR. Fails
+ * when the dashboard is not built.
  */
-export async function launchDashboard(o: DashboardLaunch): Promise<ChildProcess> {
-  const launcher = join(o.webDir, "launch.mjs");
-  if (
-    !existsSync(join(o.webDir, ".next", "BUILD_ID")) ||
-    !existsSync(join(o.webDir, "dist", "server.js")) ||
-    !existsSync(launcher)
-  )
+export function launchDashboard(o: DashboardLaunch): ChildProcess {
+  const server = join(o.webDir, "server.mjs");
+  if (!existsSync(join(o.webDir, ".next", "BUILD_ID")) || !existsSync(join(o.webDir, "dist", "server.js")))
     throw new CoreError(
       "NOT_FOUND",
       `the dashboard is not built (no ${join(o.webDir, ".next")} or ${join(o.webDir, "dist", "server.js")}): run \`pnpm build\` in the Tinytown checkout, then \`tt ui\` again`,
       { webDir: o.webDir },
     );
-  const { webCommand } = (await import(pathToFileURL(launcher).href)) as {
-    webCommand: (opts: { host: string; port: number; town: string }) => { command: string; args: string[] };
-  };
-  const { command, args } = webCommand({ host: o.host, port: o.port, town: o.townDir });
-  return spawn(command, args, {
+  const args = [server, "--host", o.host, "--port", String(o.port), "--town", o.townDir];
+  return spawn(process.execPath, args, {
     cwd: o.webDir,
     env: { ...o.env, TT_TOWN_DIR: o.townDir, NEXT_TELEMETRY_DISABLED: "1" },
     stdio: ["ignore", "pipe", "pipe"],
@@ -56,7 +49,7 @@ export async function serveDashboard(
   o: { townDir: string; host: string; port: number; readyTimeoutMs?: number },
 ): Promise<number> {
   const dir = webDir(ctx.io.env);
-  const child = await launchDashboard({ webDir: dir, townDir: o.townDir, host: o.host, port: o.port, env: ctx.io.env });
+  const child = launchDashboard({ webDir: dir, townDir: o.townDir, host: o.host, port: o.port, env: ctx.io.env });
   const url = `http://${o.host.includes(":") ? `[${o.host}]` : o.host}:${o.port}`;
   let log = "";
   const keep = (d: Buffer) => void (log = (log + d.toString()).slice(-4000));

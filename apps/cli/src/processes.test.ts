@@ -4,8 +4,7 @@
  * instead of restarting Redis), and `tt ui` serves the dashboard launcher's process and prints its URL.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, test } from "vitest";
@@ -150,17 +149,13 @@ describe("tt down and tt status", () => {
 });
 
 describe("tt ui", () => {
-  /**
-   * A stand-in for the built web app: the real launch.mjs (how the dashboard is started), beside a server.mjs that
-   * serves /api/health on --host/--port and records what it got.
-   */
+  /** A stand-in for the built web app: a server.mjs that serves /api/health on --host/--port, recording what it got. */
   function fakeWeb(): string {
     const web = mkdtempSync(join(tmpdir(), "tt-web-"));
     mkdirSync(join(web, ".next"));
     writeFileSync(join(web, ".next", "BUILD_ID"), "test\n");
     mkdirSync(join(web, "dist"));
     writeFileSync(join(web, "dist", "server.js"), "// built\n");
-    copyFileSync(fileURLToPath(new URL("../../web/launch.mjs", import.meta.url)), join(web, "launch.mjs"));
     writeFileSync(
       join(web, "server.mjs"),
       `import http from "node:http"; import fs from "node:fs";
