@@ -3,6 +3,8 @@ import { dirname, join, resolve } from "node:path";
 import { z } from "zod";
 import { CoreError, validationError } from "../errors";
 import { ModelSpec } from "../models/models";
+import { BudgetsConfig } from "../sessions/budget-rules";
+import { PriceTable } from "../sessions/pricing";
 
 export const CONFIG_FILE = "tinytown.json";
 export const STATE_DIR = ".tt";
@@ -56,6 +58,13 @@ export const TownConfig = z
       .object({ maxLen: z.number().int().min(100).max(10_000_000).default(10_000) })
       .strict()
       .default({ maxLen: 10_000 }),
+    /**
+     * USD per million tokens by model id (or prefix, or Tinytown model name), on top of `DEFAULT_PRICING`
+     * (sessions/pricing.ts, with the date the defaults were taken): prices tokens a CLI reports without a cost.
+     */
+    pricing: PriceTable.default({}),
+    /** Spending limits (none by default) and the time zone of their days: see sessions/budget-rules.ts. */
+    budgets: BudgetsConfig.default({ timeZone: "UTC" }),
   })
   .strict();
 export type TownConfig = z.infer<typeof TownConfig>;
