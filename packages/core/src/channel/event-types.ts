@@ -19,6 +19,8 @@ export const EVENT_TYPES = [
   "user.removed",
   "token.created",
   "token.revoked",
+  /** An operator set or removed a task, agent or town budget. */
+  "budget.set",
   /** Sent by a live transport when a subscription starts from now: refetch, then apply the events that follow. */
   "stream.ready",
 ] as const;
