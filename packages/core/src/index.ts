@@ -38,3 +38,4 @@ export * from "./town/throughput";
 export * from "./auth/index";
 export * from "./auth/cookies";
 export * from "./dispatch/queue-ops";
+export * from "./sessions/index";

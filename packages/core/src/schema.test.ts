@@ -54,4 +54,10 @@ test("its schemas run where only browser globals exist (no Buffer, no process)",
   expect(s.canMove("failed", null, { kind: "backlog" })).toBe(true);
   expect(s.can("viewer", "task.write")).toBe(false);
   expect(s.DisplayName.safeParse("  ada ").data).toBe("ada");
+  expect(s.ActivityEvent.safeParse({ kind: "text", text: "x".repeat(s.ACTIVITY_LIMITS.text + 1) }).success).toBe(false);
+  expect(s.checkBudget({ task: 1, agentDay: null, townDay: null }, { task: 1, agentDay: 0, townDay: 0 }).ok).toBe(
+    false,
+  );
+  expect(s.dayKey(Date.UTC(2026, 0, 1, 23), "Asia/Tokyo")).toBe("2026-01-02");
+  expect(s.findPrice(s.DEFAULT_PRICING, ["gpt-5.4"])?.key).toBe("gpt-5.4");
 });

@@ -1,6 +1,6 @@
 /**
  * `@tinytown/core/schema`: the client-safe part of core — the enums, the zod schemas that cross a boundary, the role
- * and transition tables, the board rules and the cookie names — with no Redis and no Node, so a browser bundle may
+ * and transition tables, the board rules, the cookie names and the activity, price and budget rules — with no Redis and no Node, so a browser bundle may
  * import it. schema.test.ts bundles this entry for the browser and fails on any Node, ioredis or BullMQ import;
  * `tsconfig.schema.json` typechecks it without Node's types (so `Buffer` or `process` fail too).
  */
@@ -11,4 +11,8 @@ export * from "./message/message";
 export * from "./channel/event-types";
 export * from "./auth/roles";
 export * from "./auth/cookies";
+export * from "./sessions/activity";
+export * from "./sessions/pricing";
+export * from "./sessions/budget-rules";
+export * from "./sessions/rate-limit";
 export { CoreError, isCoreError, validationError, type CoreErrorCode } from "./errors";

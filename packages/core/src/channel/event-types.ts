@@ -23,6 +23,8 @@ export const EVENT_TYPES = [
   "user.unlocked",
   "token.created",
   "token.revoked",
+  /** An operator set or removed a task, agent or town budget. */
+  "budget.set",
   /** Sent by a live transport when a subscription starts from now: refetch, then apply the events that follow. */
   "stream.ready",
 ] as const;

@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { CoreError } from "../errors";
+import { Protocol, SessionId } from "../sessions/activity";
+import { RateLimitRule } from "../sessions/rate-limit";
 
 /** A runner environment variable name, or a prefix ending in `*` (`ANTHROPIC_*`). */
 export const EnvName = z
@@ -30,9 +32,25 @@ export const ModelSpec = z
     /** Working directory, relative to the town directory. */
     cwd: z.string().optional(),
     label: z.string().optional(),
+    /**
+     * How the CLI's stdout is read (default `lines`): `claude-stream-json` / `codex-json` give the Activity timeline,
+     * tokens, cost and the session id; `args` must then ask the CLI for that format.
+     */
+    protocol: Protocol.optional(),
+    /** argv instead of `args` when a run resumes the task's CLI session; `{sessionId}` is replaced by its id. */
+    resumeArgs: z.array(z.string()).max(100).optional(),
+    /** A line matching this pattern means the provider's rate limit is reached (models that print lines). */
+    rateLimit: RateLimitRule.optional(),
   })
   .strict();
 export type ModelSpec = z.infer<typeof ModelSpec>;
+
+/** A preset's structured mode: the argv that asks the CLI for its event stream, and the one that resumes. */
+export interface StructuredLaunch {
+  protocol: Exclude<Protocol, "lines">;
+  args: string[];
+  resumeArgs: string[];
+}
 
 export interface ResolvedModel extends ModelSpec {
   name: string;
@@ -41,7 +59,12 @@ export interface ResolvedModel extends ModelSpec {
   docs?: string;
   /** How to install the CLI (presets). */
   install?: string;
+  /** Presets whose CLI has a structured mode: how to launch it (`structuredModel` switches to it). */
+  structured?: StructuredLaunch;
 }
+
+const CLAUDE_ARGS = ["--print", "--dangerously-skip-permissions"];
+const CODEX_ARGS = ["--full-auto", "--skip-git-repo-check"];
 
 /**
  * Presets for the CLIs people use, with their non-interactive flags. Each runs headless, never asks for
@@ -51,24 +74,38 @@ export const MODEL_PRESETS: Record<string, Omit<ResolvedModel, "name">> = {
   claude: {
     kind: "preset",
     command: "claude",
-    args: ["--print", "--dangerously-skip-permissions"],
+    args: [...CLAUDE_ARGS],
     prompt: "stdin",
     env: {},
     passEnv: ["ANTHROPIC_*", "CLAUDE_CODE_*", "CLAUDE_CONFIG_DIR", "API_TIMEOUT_MS", "DISABLE_TELEMETRY"],
     label: "Claude Code",
     docs: "claude --print reads the prompt from stdin when no prompt argument is given",
     install: "npm install -g @anthropic-ai/claude-code",
+    // Text mode's wording of a spent plan quota (older versions: `Claude AI usage limit reached|<epoch s>`).
+    rateLimit: { pattern: "usage limit reached\\|(?<reset>\\d{10,13})|You.ve hit your limit" },
+    structured: {
+      protocol: "claude-stream-json",
+      args: [...CLAUDE_ARGS, "--output-format", "stream-json", "--verbose"],
+      resumeArgs: [...CLAUDE_ARGS, "--output-format", "stream-json", "--verbose", "--resume", "{sessionId}"],
+    },
   },
   codex: {
     kind: "preset",
     command: "codex",
-    args: ["exec", "--full-auto", "--skip-git-repo-check", "-"],
+    args: ["exec", ...CODEX_ARGS, "-"],
     prompt: "stdin",
     env: {},
     passEnv: ["OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_ORG_ID", "OPENAI_PROJECT_ID", "CODEX_*"],
     label: "OpenAI Codex CLI",
     docs: "codex exec reads the instructions from stdin when the prompt argument is '-'",
     install: "npm install -g @openai/codex",
+    rateLimit: { pattern: "hit your usage limit|exceeded retry limit, last status: 429", flags: "i" },
+    // `resume` is a subcommand of `exec` taking the prompt after the id; `--json` and the flags above are global.
+    structured: {
+      protocol: "codex-json",
+      args: ["exec", "--json", ...CODEX_ARGS, "-"],
+      resumeArgs: ["exec", "--json", ...CODEX_ARGS, "resume", "{sessionId}", "-"],
+    },
   },
   auggie: {
     kind: "preset",
@@ -171,4 +208,42 @@ export function resolveModel(custom: Record<string, ModelSpec>, name: string): R
     `unknown model "${name}": use one of ${modelNames(custom).join(", ")}, or declare it under "models" in tinytown.json`,
     { model: name, models: modelNames(custom) },
   );
+}
+
+/**
+ * The model as it runs in its structured mode, for presets that have one (`claude`, `codex`); other models as
+ * they are (a custom model declares `protocol` and `resumeArgs` itself).
+ */
+export function structuredModel(model: ResolvedModel): ResolvedModel {
+  if (!model.structured) return model;
+  const { protocol, args, resumeArgs } = model.structured;
+  return { ...model, protocol, args, resumeArgs };
+}
+
+/**
+ * The argv of a run: `resumeArgs` with `{sessionId}` filled in when the task has a session and the model can
+ * resume, else `args`. A session id that could read as a flag or is not an id is refused (VALIDATION).
+ */
+export function runArgs(model: Pick<ModelSpec, "args" | "resumeArgs">, sessionId?: string | null): string[] {
+  if (!sessionId || !model.resumeArgs) return [...model.args];
+  const id = SessionId.safeParse(sessionId);
+  if (!id.success)
+    throw new CoreError(
+      "VALIDATION",
+      `cannot resume session "${sessionId.slice(0, 40)}": ${id.error.issues[0]?.message}`,
+      {
+        sessionId,
+      },
+    );
+  return model.resumeArgs.map((a) => a.replaceAll("{sessionId}", id.data));
+}
+
+/** The provider model a run asks for (`-m gpt-5.4`, `--model=sonnet`), to price tokens the CLI does not price. */
+export function providerModelFromArgs(args: readonly string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if ((a === "-m" || a === "--model") && i + 1 < args.length) return args[i + 1];
+    if (a.startsWith("--model=")) return a.slice("--model=".length);
+  }
+  return undefined;
 }

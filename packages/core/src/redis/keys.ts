@@ -42,6 +42,25 @@ export function townKeys(town: string, opts: KeyOptions = {}) {
     /** capped stream of one task's output lines. */
     taskLog: (taskId: string) => `${p}log:${taskId}`,
 
+    /** capped stream of one task's activity events (the normalised agent session: text, tool calls, usage…). */
+    activity: (taskId: string) => `${p}activity:${taskId}`,
+    /**
+     * Usage sums (hashes: input, output, cacheRead, cacheWrite, unpriced tokens, costMicros) per run (with `seq`,
+     * the last event applied), task, agent, agent-day, town, town-day and model-day; `usageModels` lists a day's
+     * models. Days are `YYYY-MM-DD` in the town's budget time zone.
+     */
+    usageRun: (runId: string) => `${p}usage:run:${runId}`,
+    usageTask: (taskId: string) => `${p}usage:task:${taskId}`,
+    usageAgent: (agentId: string) => `${p}usage:agent:${agentId}`,
+    usageAgentDay: (agentId: string, day: string) => `${p}usage:agent-day:${day}:${agentId}`,
+    usageTown: `${p}usage:town`,
+    usageTownDay: (day: string) => `${p}usage:day:${day}`,
+    usageModelDay: (day: string, model: string) => `${p}usage:model-day:${day}:${model}`,
+    /** set of the models with usage on a day. */
+    usageModels: (day: string) => `${p}usage:models:${day}`,
+    /** hash of budget overrides set by operators: `task:<id>`, `agent:<id>`, `town` → USD. */
+    budgets: `${p}budgets`,
+
     /** zset inbox of an agent (or the supervisor mailbox): score orders by priority, then send order. */
     inbox: (mailboxId: string) => `${p}inbox:${mailboxId}`,
     /** counter that gives every message its send order. */

@@ -4,6 +4,8 @@ import { z } from "zod";
 import { CoreError, validationError } from "../errors";
 import { allowedHostError, proxyEntryError } from "../auth/reach";
 import { ModelSpec } from "../models/models";
+import { BudgetsConfig } from "../sessions/budget-rules";
+import { PriceTable } from "../sessions/pricing";
 
 export const CONFIG_FILE = "tinytown.json";
 export const STATE_DIR = ".tt";
@@ -102,6 +104,13 @@ export const TownConfig = z
       })
       .strict()
       .default({ keepTaskDone: 1000 }),
+    /**
+     * USD per million tokens by model id (or prefix, or Tinytown model name), on top of `DEFAULT_PRICING`
+     * (sessions/pricing.ts, with the date the defaults were taken): prices tokens a CLI reports without a cost.
+     */
+    pricing: PriceTable.default({}),
+    /** Spending limits (none by default) and the time zone of their days: see sessions/budget-rules.ts. */
+    budgets: BudgetsConfig.default({ timeZone: "UTC" }),
   })
   .strict();
 export type TownConfig = z.infer<typeof TownConfig>;
