@@ -17,15 +17,12 @@ import {
   closeAgent,
   createTask,
   CreateTaskInput,
-  getTask,
   interruptAgent,
   listAgents,
   listTasks,
   ListTasksInput,
   moveTask,
-  peek,
-  readTaskLog,
-  resolveMailbox,
+  peekMailbox,
   restartAgent,
   resumeAgent,
   sendMessage,
@@ -34,7 +31,8 @@ import {
   SpawnAgentInput,
   stopAgent,
   TASK_LOG_MAX_LEN,
-  taskHistory,
+  taskDetail,
+  taskLogPage,
   TaskState,
   townStatus,
   type Action,
@@ -210,13 +208,10 @@ export const TOOLS: { [N in ToolName]: ToolDef<N> } = {
   get_task: {
     title: "Get a task",
     description:
-      "One task (state, version, agent, result or error, attempts) with its history of changes and who made each, oldest first.",
+      "One task (state, version, agent, result or error, attempts) with its history of changes and who made each, oldest first, and the name of its agent.",
     action: "read",
     annotations: READ,
-    run: async (town, i) => {
-      const task = await getTask(town, i.taskId);
-      return { task, history: await taskHistory(town, task.id) };
-    },
+    run: (town, i) => taskDetail(town, i.taskId),
   },
   create_task: {
     title: "Create a task",
@@ -257,24 +252,17 @@ export const TOOLS: { [N in ToolName]: ToolDef<N> } = {
     action: "read",
     annotations: READ,
     run: async (town, i) => {
-      const mailbox = await resolveMailbox(town, i.mailbox);
-      return { mailbox: mailbox.name, messages: await peek(town, mailbox.id, i.limit) };
+      const { mailbox, messages } = await peekMailbox(town, i.mailbox, i.limit);
+      return { mailbox: mailbox.name, messages };
     },
   },
   task_log: {
     title: "Task output",
     description:
-      "A task's output lines (stdout, stderr, and the runner's own lines), oldest first: the latest `limit`, or those after `after`.",
+      "A task's output lines (stdout, stderr, and the runner's own lines), oldest first: the latest `limit`, or those after `after`; `truncated` says the log holds lines this page left out.",
     action: "read",
     annotations: READ,
-    run: async (town, i) => {
-      const task = await getTask(town, i.taskId);
-      return {
-        taskId: task.id,
-        state: task.state,
-        lines: await readTaskLog(town, task.id, { after: i.after, count: i.limit }),
-      };
-    },
+    run: (town, i) => taskLogPage(town, { taskId: i.taskId, after: i.after, limit: i.limit }),
   },
   list_events: {
     title: "Town events (audit)",

@@ -15,6 +15,7 @@ import {
   HASH_CONCURRENCY,
   hashPassword,
   readEvents,
+  REDIS_DEADLINE_MS,
   SESSION_RENEW_EVERY_MS,
   SESSION_TTL_MS,
   type Town,
@@ -23,7 +24,6 @@ import { testTown } from "@tinytown/core/testing";
 
 import { createContext, SESSION_COOKIE } from "./context";
 import { closeLiveHubs } from "./live/hub";
-import { REDIS_DEADLINE_MS } from "./redis-deadline";
 import { appRouter } from "./root";
 
 const ORIGIN = "http://tt.test";

@@ -6,8 +6,12 @@ import { z, ZodError } from "zod";
 import {
   actorOf,
   assertCan,
+  assertRedisReady,
   CoreError,
+  PASSWORD_DEADLINE_MS,
+  REDIS_DEADLINE_MS,
   toCoreError,
+  withRedisDeadline,
   type Action,
   type CoreErrorCode,
   type Principal,
@@ -16,7 +20,6 @@ import {
 import { assertSameOrigin, refreshSessionCookie, requireRequestAccess } from "./auth";
 import type { Context } from "./context";
 import { getTown } from "./town";
-import { assertRedisReady, PASSWORD_DEADLINE_MS, REDIS_DEADLINE_MS, withRedisDeadline } from "./redis-deadline";
 
 /** What the web reads from `error.data.core`: the core error's code and its machine-readable facts. */
 export interface CoreErrorData {

@@ -8,6 +8,9 @@ export * from "./town/config";
 export * from "./town/town";
 export * from "./town/status";
 export * from "./town/managed-redis";
+export * from "./town/redis-ready";
+export * from "./town/health";
+export * from "./town/overview";
 
 export * from "./models/models";
 export * from "./models/agent-env";
@@ -17,9 +20,12 @@ export * from "./agent/agent";
 export * from "./agent/agent.service";
 export * from "./agent/agent-ops";
 export * from "./agent/last-task";
+export * from "./agent/agent-detail";
 
 export * from "./task/task";
 export * from "./task/task.service";
+export * from "./task/task-detail";
+export * from "./task/board-column";
 
 export * from "./message/message";
 export * from "./channel/channel";
@@ -34,6 +40,7 @@ export * from "./task/board";
 export * from "./task/task-move";
 export * from "./models/command";
 export * from "./models/availability";
+export * from "./models/model-list";
 export * from "./town/throughput";
 export * from "./auth/index";
 export * from "./auth/cookies";

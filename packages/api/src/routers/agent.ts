@@ -2,6 +2,7 @@ import type { TRPCRouterRecord } from "@trpc/server";
 import { z } from "zod";
 
 import {
+  agentDetail,
   closeAgent,
   interruptAgent,
   listAgents,
@@ -12,7 +13,6 @@ import {
   stopAgent,
 } from "@tinytown/core";
 
-import { agentDetail } from "../services/agent-detail";
 import { adminProcedure, viewerProcedure } from "../trpc";
 
 /** An agent's name, id or unique id prefix. */

@@ -1,9 +1,8 @@
 import type { TRPCRouterRecord } from "@trpc/server";
 import { z } from "zod";
 
-import { assertCanSend, sendMessage, SendMessageInput } from "@tinytown/core";
+import { assertCanSend, peekMailbox, sendMessage, SendMessageInput } from "@tinytown/core";
 
-import { peekMailbox } from "../services/inbox";
 import { operatorProcedure, viewerProcedure } from "../trpc";
 
 /**
@@ -28,5 +27,7 @@ export const messageRouter = {
   }),
 
   /** The next messages of a mailbox, in the order they will be read, without taking them. */
-  inbox: viewerProcedure.input(InboxInput).query(({ ctx, input }) => peekMailbox(ctx.town, input.mailbox, input.limit)),
+  inbox: viewerProcedure
+    .input(InboxInput)
+    .query(async ({ ctx, input }) => (await peekMailbox(ctx.town, input.mailbox, input.limit)).messages),
 } satisfies TRPCRouterRecord;

@@ -3,6 +3,7 @@ import { z } from "zod";
 
 import {
   BoardColumn,
+  boardColumn,
   cancelTask,
   createTask,
   CreateTaskInput,
@@ -12,15 +13,15 @@ import {
   moveTask,
   MoveTarget,
   retryTask,
+  TASK_LOG_MAX_LEN,
+  taskDetail,
+  taskLogPage,
   TaskState,
 } from "@tinytown/core";
 
 import { openLiveStream } from "../live/guard";
 import { taskLogHub } from "../live/hub";
 import { STREAM_ID } from "../live/stream-id";
-import { boardColumn } from "../services/board";
-import { MAX_LOG_PAGE, taskLogPage } from "../services/task-log";
-import { taskDetail } from "../services/task-detail";
 import { operatorProcedure, toTRPCError, viewerProcedure } from "../trpc";
 
 /** A task's id or unique id prefix. */
@@ -56,7 +57,7 @@ export type TaskChangeInput = z.infer<typeof TaskChangeInput>;
 export const TaskLogInput = z.object({
   taskId: TaskRef,
   after: LogId.optional(),
-  limit: z.number().int().positive().max(MAX_LOG_PAGE).default(500),
+  limit: z.number().int().positive().max(TASK_LOG_MAX_LEN).default(500),
 });
 export type TaskLogInput = z.infer<typeof TaskLogInput>;
 

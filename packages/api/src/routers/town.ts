@@ -1,13 +1,11 @@
 import { tracked, type TRPCRouterRecord } from "@trpc/server";
 import { z } from "zod";
 
-import { auditLog, lastEventId, townStatus, type TownEvent } from "@tinytown/core";
+import { auditLog, lastEventId, listModels, townOverview, townStatus, type TownEvent } from "@tinytown/core";
 
 import { openLiveStream } from "../live/guard";
 import { eventHub } from "../live/hub";
 import { STREAM_ID } from "../live/stream-id";
-import { listModels } from "../services/models";
-import { townOverview } from "../services/overview";
 import { toTRPCError, viewerProcedure } from "../trpc";
 
 export const TownEventsInput = z

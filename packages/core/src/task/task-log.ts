@@ -5,6 +5,8 @@
  */
 import type { ChainableCommander, Redis } from "ioredis";
 import type { Town } from "../town/town";
+import type { TaskState } from "./task";
+import { getTask } from "./task.service";
 
 export const TASK_LOG_MAX_LEN = 5_000;
 export const TASK_LOG_TTL_SEC = 7 * 24 * 3600;
@@ -53,6 +55,34 @@ export async function readTaskLog(
   const key = town.keys.taskLog(taskId);
   if (opts.after) return parseTaskLog(await town.redis.xrange(key, `(${opts.after}`, "+", "COUNT", count));
   return parseTaskLog(((await town.redis.xrevrange(key, "+", "-", "COUNT", count)) as [string, string[]][]).reverse());
+}
+
+export interface TaskLogPage {
+  taskId: string;
+  /** The task's state when the page was read: a client stops paging once it is over and the log is drained. */
+  state: TaskState;
+  lines: TaskLogEntry[];
+  /**
+   * The log holds lines this page left out: without `after`, older lines before the first one returned; with
+   * `after`, newer lines after the last one (call again with the last id).
+   */
+  truncated: boolean;
+}
+
+/**
+ * A page of a task's output, oldest first: the latest `limit` lines, or the `limit` lines after `after`.
+ * The task must exist (its id may be a prefix), so a typo is NOT_FOUND rather than an empty log.
+ */
+export async function taskLogPage(
+  town: Town,
+  input: { taskId: string; after?: string; limit: number },
+): Promise<TaskLogPage> {
+  const task = await getTask(town, input.taskId);
+  // One line more than asked tells whether the page is complete.
+  const lines = await readTaskLog(town, task.id, { after: input.after, count: input.limit + 1 });
+  const page = { taskId: task.id, state: task.state };
+  if (lines.length <= input.limit) return { ...page, lines, truncated: false };
+  return { ...page, lines: input.after ? lines.slice(0, input.limit) : lines.slice(1), truncated: true };
 }
 
 const DONE = new Set(["completed", "failed", "cancelled"]);
