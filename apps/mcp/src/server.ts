@@ -10,9 +10,11 @@ import { z } from "zod";
 
 import {
   actorOf,
+  AgentRef,
   AgentState,
   assertCan,
   assertCanSend,
+  AuditQuery,
   auditLog,
   closeAgent,
   createTask,
@@ -22,19 +24,23 @@ import {
   listTasks,
   ListTasksInput,
   moveTask,
+  MailboxRef,
   peekMailbox,
   restartAgent,
   resumeAgent,
   sendMessage,
   SendMessageInput,
   spawnAgent,
+  StreamId,
   SpawnAgentInput,
   stopAgent,
   TASK_LOG_MAX_LEN,
   taskDetail,
   taskLogPage,
+  TaskRef,
   TaskState,
   townStatus,
+  Version,
   type Action,
   type Principal,
   type Town,
@@ -47,12 +53,6 @@ export type PrincipalSource = Principal | (() => Promise<Principal>);
 
 export const SERVER_NAME = "tinytown";
 export const SERVER_VERSION = "0.1.0";
-
-const StreamId = z.string().regex(/^\d+-\d+$/, "an id such as 1732412345678-0");
-/** A task's id or unique id prefix. */
-const TaskRef = z.string().trim().min(1, "give the task id (or a unique prefix of it)").max(64);
-/** An agent's name, id or unique id prefix. */
-const AgentRef = z.string().trim().min(1, "name the agent (its name or id)").max(128);
 
 export const AGENT_ACTIONS = ["kill", "interrupt", "resume", "close", "restart"] as const;
 export const MOVE_TARGETS = ["agent", "backlog", "cancelled"] as const;
@@ -90,11 +90,9 @@ export const ToolInputs = {
         ),
       agent: AgentRef.optional().describe("the agent to assign to (with to = agent)"),
       expectedState: TaskState.describe("the task's state as you last saw it (get_task)"),
-      expectedVersion: z
-        .number()
-        .int()
-        .nonnegative()
-        .describe("the task's version as you last saw it; a stale move changes nothing and fails with CONFLICT"),
+      expectedVersion: Version.describe(
+        "the task's version as you last saw it; a stale move changes nothing and fails with CONFLICT",
+      ),
     })
     .refine((i) => (i.to === "agent") === (i.agent !== undefined), {
       message: "give `agent` exactly when `to` is agent",
@@ -105,12 +103,7 @@ export const ToolInputs = {
     SendMessageInput.pick({ to: true, body: true, type: true, priority: true, correlationId: true }).shape,
   ),
   read_inbox: z.strictObject({
-    mailbox: z
-      .string()
-      .trim()
-      .min(1, "name the mailbox (an agent or supervisor)")
-      .max(128)
-      .describe('an agent\'s name or id, or "supervisor"'),
+    mailbox: MailboxRef.describe('an agent\'s name or id, or "supervisor"'),
     limit: z.number().int().positive().max(1000).default(50),
   }),
   task_log: z.strictObject({
@@ -119,22 +112,12 @@ export const ToolInputs = {
     limit: z.number().int().positive().max(TASK_LOG_MAX_LEN).default(200),
   }),
   list_events: z.strictObject({
-    by: z
-      .string()
-      .trim()
-      .min(1)
-      .max(128)
-      .optional()
-      .describe('only what this actor did: a user name, "token:<name>", an agent name, "runner:<id>"'),
-    type: z
-      .string()
-      .trim()
-      .min(1)
-      .max(64)
-      .optional()
-      .describe('only events whose type starts with this, e.g. "task." or "agent.spawned"'),
-    before: StreamId.optional().describe("the `next` of the previous page"),
-    limit: z.number().int().positive().max(500).default(50),
+    by: AuditQuery.shape.by.describe(
+      'only what this actor did: a user name, "token:<name>", an agent name, "runner:<id>"',
+    ),
+    type: AuditQuery.shape.type.describe('only events whose type starts with this, e.g. "task." or "agent.spawned"'),
+    before: AuditQuery.shape.before.describe("the `next` of the previous page"),
+    limit: AuditQuery.shape.limit.unwrap().default(50),
   }),
 } satisfies Record<string, z.ZodType>;
 

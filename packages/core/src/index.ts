@@ -1,5 +1,6 @@
 export * from "./errors";
 export * from "./visible";
+export * from "./refs";
 export * from "./redis/keys";
 export * from "./redis/atomic";
 export * from "./redis/connection";

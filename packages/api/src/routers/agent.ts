@@ -2,6 +2,7 @@ import type { TRPCRouterRecord } from "@trpc/server";
 import { z } from "zod";
 
 import {
+  AgentRef,
   agentDetail,
   closeAgent,
   interruptAgent,
@@ -14,9 +15,6 @@ import {
 } from "@tinytown/core";
 
 import { adminProcedure, viewerProcedure } from "../trpc";
-
-/** An agent's name, id or unique id prefix. */
-export const AgentRef = z.string().trim().min(1, "name the agent (its name or id)").max(128);
 
 export const AgentInput = z.object({ agent: AgentRef });
 export type AgentInput = z.infer<typeof AgentInput>;

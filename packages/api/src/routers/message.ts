@@ -1,7 +1,7 @@
 import type { TRPCRouterRecord } from "@trpc/server";
 import { z } from "zod";
 
-import { assertCanSend, peekMailbox, sendMessage, SendMessageInput } from "@tinytown/core";
+import { assertCanSend, MailboxRef, peekMailbox, sendMessage, SendMessageInput } from "@tinytown/core";
 
 import { operatorProcedure, viewerProcedure } from "../trpc";
 
@@ -14,7 +14,7 @@ export type SendInput = z.infer<typeof SendInput>;
 
 export const InboxInput = z.object({
   /** An agent's name or id, or "supervisor". */
-  mailbox: z.string().trim().min(1, "name the mailbox (an agent or supervisor)").max(128),
+  mailbox: MailboxRef,
   limit: z.number().int().positive().max(1000).default(100),
 });
 export type InboxInput = z.infer<typeof InboxInput>;

@@ -1,5 +1,6 @@
 import { z } from "zod";
 
+import { Actor, AgentRef, TaskRef, Version } from "../refs";
 import { utf8Length } from "../utf8";
 
 export const TASK_STATES = ["pending", "assigned", "running", "completed", "failed", "cancelled"] as const;
@@ -58,26 +59,24 @@ export const Task = z.object({
 });
 export type Task = z.infer<typeof Task>;
 
-const Actor = z.string().min(1).max(128);
-
 export const CreateTaskInput = z.object({
   description: TaskDescription,
   priority: Priority.default("normal"),
   tags: z.array(Tag).max(16).default([]),
   /** Agent reference (name, id or id prefix): create it already assigned. */
-  assignTo: z.string().min(1).optional(),
+  assignTo: AgentRef.optional(),
   by: Actor.default("cli"),
 });
 export type CreateTaskInput = z.input<typeof CreateTaskInput>;
 
 /** Every change may carry the version the caller saw; a stale one is refused with CONFLICT. */
 const Change = {
-  taskId: z.string().min(1),
-  expectedVersion: z.number().int().nonnegative().optional(),
+  taskId: TaskRef,
+  expectedVersion: Version.optional(),
   by: Actor.default("cli"),
 };
 
-export const AssignTaskInput = z.object({ ...Change, agent: z.string().min(1) });
+export const AssignTaskInput = z.object({ ...Change, agent: AgentRef });
 export type AssignTaskInput = z.input<typeof AssignTaskInput>;
 export const TaskChangeInput = z.object(Change);
 export type TaskChangeInput = z.input<typeof TaskChangeInput>;
@@ -96,7 +95,7 @@ export type FailTaskInput = z.input<typeof FailTaskInput>;
 
 export const ListTasksInput = z.object({
   state: TaskState.optional(),
-  agent: z.string().optional(),
+  agent: AgentRef.optional(),
   offset: z.number().int().nonnegative().default(0),
   limit: z.number().int().positive().max(1000).default(50),
 });
