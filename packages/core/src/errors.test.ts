@@ -23,7 +23,7 @@ test("validation errors say in plain words what is wrong with which field, never
   expect(() => parseConfig({})).toThrow("invalid tinytown.json: name is missing");
   const town = await testTown({}, "err");
   try {
-    const err = await expectCoreError(() => failTask(town, { taskId: "x", error: "" }), "VALIDATION");
+    const err = await expectCoreError(() => failTask(town, { taskId: "x", error: "", by: "cli" }), "VALIDATION");
     expect(err.message).toBe("invalid failure: error is empty");
   } finally {
     await town.close();

@@ -34,9 +34,9 @@ export async function releaseAgentTasks(
 export async function stopAgent(
   town: Town,
   ref: string,
-  opts: { tasks?: KillTasks; by?: string } = {},
+  opts: { tasks?: KillTasks; by: string },
 ): Promise<{ agent: Agent; tasks: Task[] }> {
-  const by = opts.by ?? "cli";
+  const { by } = opts;
   const target = await resolveAgent(town, ref);
   const agent = await killAgent(town, target.id, by);
   const tasks = await releaseAgentTasks(town, agent.id, {
@@ -52,8 +52,7 @@ export async function stopAgent(
  * Close: the agent finishes its current task, then stops (draining); with nothing running it stops at once.
  * Tasks still queued for it go back to the backlog when it stops (here, or in the runner when the drain ends).
  */
-export async function closeAgent(town: Town, ref: string, actor?: string): Promise<Agent> {
-  const by = actor ?? "cli";
+export async function closeAgent(town: Town, ref: string, by: string): Promise<Agent> {
   const agent = await changeAgent(town, ref, {
     action: "close",
     by,

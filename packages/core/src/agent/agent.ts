@@ -43,7 +43,7 @@ export type Agent = z.infer<typeof Agent>;
 export const SpawnAgentInput = z.object({
   name: AgentName,
   model: z.string().trim().min(1, "a model is required").max(64),
-  by: Actor.default("cli"),
+  by: Actor,
 });
 export type SpawnAgentInput = z.input<typeof SpawnAgentInput>;
 

@@ -41,7 +41,8 @@ export type Message = z.infer<typeof Message>;
 export const SendMessageInput = z.object({
   /** Agent reference (name, id, id prefix) or supervisor/conductor. */
   to: MailboxRef,
-  from: Actor.default("supervisor"),
+  /** Who sends it (the event's `by`): a person, a token, an agent's name, or `supervisor` for the humans. */
+  from: Actor,
   type: MessageType.default("info"),
   priority: Priority.default("normal"),
   body: z

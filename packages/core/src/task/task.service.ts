@@ -497,7 +497,7 @@ export async function listBacklog(town: Town, opts: { offset?: number; limit?: n
 }
 
 /** Takes the first backlog task for an agent; null when the backlog is empty. Safe against racing claimers. */
-export async function claimTask(town: Town, input: { agent: string; by?: string }): Promise<Task | null> {
+export async function claimTask(town: Town, input: { agent: string; by: string }): Promise<Task | null> {
   for (let i = 0; i < 100; i++) {
     const [id] = await town.redis.zrange(town.keys.backlog, 0, "0");
     if (!id) return null;
@@ -509,7 +509,7 @@ export async function claimTask(town: Town, input: { agent: string; by?: string 
       return await assignTask(town, {
         taskId: id,
         agent: input.agent,
-        by: input.by ?? "cli",
+        by: input.by,
         expectedVersion: seen.version,
       });
     } catch (err) {

@@ -65,7 +65,7 @@ export const CreateTaskInput = z.object({
   tags: z.array(Tag).max(16).default([]),
   /** Agent reference (name, id or id prefix): create it already assigned. */
   assignTo: AgentRef.optional(),
-  by: Actor.default("cli"),
+  by: Actor,
 });
 export type CreateTaskInput = z.input<typeof CreateTaskInput>;
 
@@ -73,7 +73,7 @@ export type CreateTaskInput = z.input<typeof CreateTaskInput>;
 const Change = {
   taskId: TaskRef,
   expectedVersion: Version.optional(),
-  by: Actor.default("cli"),
+  by: Actor,
 };
 
 export const AssignTaskInput = z.object({ ...Change, agent: AgentRef });
