@@ -25,6 +25,11 @@ import {
   resolveModel,
   RUNNER_ALIVE_MS,
   findTask,
+  heartbeatRunner,
+  registerRunner,
+  runnerActor,
+  runnerHeartbeats,
+  unregisterRunner,
   type Agent,
   type RunJobData,
   type Task,
@@ -33,7 +38,7 @@ import {
 } from "@tinytown/core";
 import { AgentApi } from "./agent-api/server";
 import { finishAgent, markReady } from "./agent-state";
-import { runnerActor, runnerOf, type ActiveRun, type RunnerContext, type RunnerSettings } from "./context";
+import { runnerOf, type ActiveRun, type RunnerContext, type RunnerSettings } from "./context";
 import { createLogger, type Logger, type LogLevel } from "./log";
 import { handlePendingControl, onMessageSent } from "./messages";
 import { runTaskJob } from "./processors/run-task";
@@ -155,17 +160,16 @@ class Runner {
   }
 
   private async register(): Promise<void> {
-    const k = this.town.keys;
-    const info = { host: this.ctx.host, pid: process.pid, startedAt: Date.now(), models: runnableModels(this.town) };
-    await this.town.redis
-      .multi()
-      .hset(k.runners, this.ctx.id, JSON.stringify(info))
-      .zadd(k.runnerAlive, Date.now(), this.ctx.id)
-      .exec();
+    await registerRunner(this.town, {
+      id: this.ctx.id,
+      host: this.ctx.host,
+      pid: process.pid,
+      models: runnableModels(this.town),
+    });
   }
 
   private async beat(): Promise<void> {
-    await this.town.redis.zadd(this.town.keys.runnerAlive, Date.now(), this.ctx.id);
+    await heartbeatRunner(this.town, this.ctx.id);
   }
 
   // ── serving agents ────────────────────────────────────────────────────────────────────────────────────
@@ -326,7 +330,7 @@ class Runner {
       }
     }
 
-    const alive = await this.runnerHeartbeats();
+    const alive = await runnerHeartbeats(this.town);
     const now = Date.now();
     const isDead = (runner: string | null) =>
       !runner || now - (alive.get(runner) ?? 0) > this.ctx.settings.runnerDeadMs;
@@ -351,13 +355,6 @@ class Runner {
       const outcome = task?.state === "completed" ? "completed" : task?.state === "failed" ? "failed" : "none";
       await finishAgent(this.ctx, a.id, a.currentTask, outcome);
     }
-  }
-
-  private async runnerHeartbeats(): Promise<Map<string, number>> {
-    const flat = await this.town.redis.zrange(this.town.keys.runnerAlive, 0, "-1", "WITHSCORES");
-    const m = new Map<string, number>();
-    for (let i = 0; i + 1 < flat.length; i += 2) m.set(flat[i]!, Number(flat[i + 1]));
-    return m;
   }
 
   // ── stop ──────────────────────────────────────────────────────────────────────────────────────────────
@@ -391,13 +388,7 @@ class Runner {
     await this.following?.catch(() => undefined);
     await ctx.agentApi.close();
     // 5. Unregister.
-    const k = this.town.keys;
-    await this.town.redis
-      .multi()
-      .hdel(k.runners, ctx.id)
-      .zrem(k.runnerAlive, ctx.id)
-      .exec()
-      .catch(() => undefined);
+    await unregisterRunner(this.town, ctx.id).catch(() => undefined);
     await this.bull.quit().catch(() => this.bull.disconnect());
     this.log.info("stopped");
   }

@@ -8,6 +8,8 @@ export * from "./redis/connection";
 export * from "./town/config";
 export * from "./town/town";
 export * from "./town/status";
+export * from "./runners/registry";
+export * from "./runners/runs";
 export * from "./town/managed-redis";
 export * from "./town/redis-ready";
 export * from "./town/health";

@@ -7,12 +7,16 @@
 import { existsSync } from "node:fs";
 import type { Job } from "bullmq";
 import {
+  clearRunRecord,
   completeTask,
   failAgent,
   failTask,
   findAgent,
   findTask,
+  recordRun,
   heartbeatAgent,
+  readRunState,
+  runnerHeartbeats,
   isCoreError,
   requeueTask,
   resolveModel,
@@ -34,7 +38,6 @@ import { buildLaunch, cleanupLaunch, logFile, type Launch } from "../process/lau
 import { TaskOutput } from "../process/task-output";
 import { buildPrompt } from "../prompt";
 import { recoverLostRun } from "../recover";
-import { clearRunRecord, writeRunRecord } from "../run-record";
 
 const RESULT_CHARS = 2_000;
 const STDERR_CHARS = 1_000;
@@ -150,7 +153,7 @@ async function execute(ctx: RunnerContext, run: ActiveRun, job: Job<RunJobData>)
   run.proc = proc;
   if (run.abortReason) void proc.terminate(ctx.settings.killGraceMs);
   if (proc.pid !== undefined) {
-    await writeRunRecord(ctx, run.agentId, {
+    await recordRun(town, run.agentId, {
       runner: ctx.id,
       host: ctx.host,
       pid: proc.pid,
@@ -181,7 +184,7 @@ async function execute(ctx: RunnerContext, run: ActiveRun, job: Job<RunJobData>)
   output.sys(`run ended: ${describeExit(result)}${aborted ? ` (${aborted.kind})` : ""}`);
   await output.close();
   cleanupLaunch(launch);
-  await clearRunRecord(ctx, run.agentId, task.id);
+  await clearRunRecord(town, { agentId: run.agentId, taskId: task.id, runner: ctx.id });
 
   if (result.kind === "spawn-failed") {
     const reason = spawnFailure(model, launch, result);
@@ -200,8 +203,8 @@ async function takeOver(ctx: RunnerContext, task: Task, job: Job<RunJobData>): P
   const holder = runnerOf(task.updatedBy);
   if (!redelivered || !holder) return "running elsewhere";
   if (holder !== ctx.id) {
-    const seen = await ctx.town.redis.zscore(ctx.town.keys.runnerAlive, holder);
-    if (Date.now() - Number(seen ?? 0) < ctx.settings.lockDurationMs) return "holder still alive";
+    const seen = (await runnerHeartbeats(ctx.town)).get(holder) ?? 0;
+    if (Date.now() - seen < ctx.settings.lockDurationMs) return "holder still alive";
   }
   const r = await recoverLostRun(ctx, task, holder);
   return `took over: ${r}`;
@@ -223,22 +226,16 @@ async function promptMessages(ctx: RunnerContext, run: ActiveRun, task: Task): P
 
 /** Every heartbeat: record liveness, and stop the run if its task or agent changed under it. */
 async function checkRun(ctx: RunnerContext, run: ActiveRun): Promise<void> {
-  const { town } = ctx;
-  await heartbeatAgent(town, run.agentId);
-  const [[, task], [, agentState]] = (await town.redis
-    .pipeline()
-    .hmget(town.keys.task(run.taskId), "state", "version")
-    .hget(town.keys.agent(run.agentId), "state")
-    .exec()) as [[unknown, (string | null)[]], [unknown, string | null]];
+  await heartbeatAgent(ctx.town, run.agentId);
+  const { task, agentState } = await readRunState(ctx.town, run);
   if (agentState === "stopped" || agentState === "error" || agentState === null) {
     run.abort({ kind: "agent-stopped", state: agentState ?? "removed" });
     return;
   }
-  const [state, version] = task;
-  if (state === "running" && Number(version) === run.version) return;
+  if (task?.state === "running" && task.version === run.version) return;
   // The agent reported with `tt task complete|fail`: let it exit by itself.
-  if (state === "completed" || state === "failed") return;
-  run.abort({ kind: "task-changed", state: state ?? "removed" });
+  if (task?.state === "completed" || task?.state === "failed") return;
+  run.abort({ kind: "task-changed", state: task?.state ?? "removed" });
 }
 
 function describeExit(r: ExitResult): string {

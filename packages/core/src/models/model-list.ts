@@ -1,4 +1,4 @@
-import { listRunners } from "../town/status";
+import { listRunners } from "../runners/registry";
 import type { Town } from "../town/town";
 import { modelNames, resolveModel, type ResolvedModel } from "./models";
 

@@ -84,9 +84,7 @@ export function townKeys(town: string, opts: KeyOptions = {}) {
     runners: `${p}runners`,
     /** zset runnerId → last heartbeat ms. */
     runnerAlive: `${p}runners:alive`,
-    /** lease of one agent by one runner (string with PX). */
-    agentLease: (agentId: string) => `${p}lease:agent:${agentId}`,
-    /** per-agent control flags (interrupt requests etc.). */
+    /** hash of one agent's run record (field `run`: the runner, host and pid running its task; runners/runs.ts). */
     agentControl: (agentId: string) => `${p}control:${agentId}`,
 
     /** hash user name → JSON (name, role, passwordHash, createdAt). */

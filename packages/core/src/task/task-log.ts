@@ -35,6 +35,18 @@ export function appendTaskLog(
   pipe.expire(key, TASK_LOG_TTL_SEC);
 }
 
+/** Appends `lines` to the task's log (a runner streaming its agent's output). */
+export async function writeTaskLog(
+  town: Town,
+  taskId: string,
+  lines: readonly { stream: TaskLogStream; line: string }[],
+): Promise<void> {
+  if (lines.length === 0) return;
+  const pipe = town.redis.pipeline();
+  appendTaskLog(pipe, town, taskId, lines);
+  await pipe.exec();
+}
+
 /** Raw stream entries (XRANGE / XREAD replies of a task log) as log lines. */
 export function parseTaskLog(entries: [string, string[]][]): TaskLogEntry[] {
   return entries.map(([id, fields]) => {

@@ -5,9 +5,9 @@
 import { countAgents } from "../agent/agent.service";
 import { inboxLength } from "../channel/channel";
 import { SUPERVISOR } from "../redis/keys";
+import { listRunners } from "../runners/registry";
 import { countTasks } from "../task/task.service";
 import { withRedisDeadline } from "./redis-ready";
-import { listRunners } from "./status";
 import type { Town } from "./town";
 
 /** How long a check may take before it counts as failed. */
