@@ -82,8 +82,3 @@ export interface RunnerContext {
   runsByAgent: Map<string, ActiveRun>;
   stopping: boolean;
 }
-
-/** The runner id in a `runner:<id>` actor, or null. */
-export function runnerOf(actor: string | null | undefined): string | null {
-  return actor?.startsWith("runner:") ? actor.slice("runner:".length) : null;
-}

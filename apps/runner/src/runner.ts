@@ -38,7 +38,7 @@ import {
 } from "@tinytown/core";
 import { AgentApi } from "./agent-api/server";
 import { finishAgent, markReady } from "./agent-state";
-import { runnerOf, type ActiveRun, type RunnerContext, type RunnerSettings } from "./context";
+import type { ActiveRun, RunnerContext, RunnerSettings } from "./context";
 import { createLogger, type Logger, type LogLevel } from "./log";
 import { handlePendingControl, onMessageSent } from "./messages";
 import { runTaskJob } from "./processors/run-task";
@@ -336,7 +336,7 @@ class Runner {
       !runner || now - (alive.get(runner) ?? 0) > this.ctx.settings.runnerDeadMs;
     const running = await allTasks(this.town, "running");
     for (const t of running) {
-      const holder = runnerOf(t.updatedBy);
+      const holder = t.runner;
       if (holder === this.ctx.id) {
         // Ours but not in our table (a run that died with an unexpected error): give it back.
         if (!this.ctx.runs.has(t.id) && now - (t.startedAt ?? now) > this.ctx.settings.heartbeatMs * 2)

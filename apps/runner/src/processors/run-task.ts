@@ -31,7 +31,7 @@ import {
   type Task,
 } from "@tinytown/core";
 import { finishAgent, markWorking, type RunOutcome } from "../agent-state";
-import { ActiveRun, runnerOf, type AbortReason, type RunnerContext } from "../context";
+import { ActiveRun, type AbortReason, type RunnerContext } from "../context";
 import { CONTROL_TYPES, handlePendingControl } from "../messages";
 import { AgentProcess, type ExitResult } from "../process/agent-process";
 import { buildLaunch, cleanupLaunch, logFile, type Launch } from "../process/launch";
@@ -78,7 +78,7 @@ async function execute(ctx: RunnerContext, run: ActiveRun, job: Job<RunJobData>)
 
   let task: Task;
   try {
-    task = await startTask(town, { taskId: run.taskId, agentId: run.agentId, by: ctx.by });
+    task = await startTask(town, { taskId: run.taskId, agentId: run.agentId, runner: ctx.id, by: ctx.by });
   } catch (err) {
     if (dropped(err)) return "taken by someone else";
     throw err;
@@ -200,7 +200,7 @@ async function execute(ctx: RunnerContext, run: ActiveRun, job: Job<RunJobData>)
 /** The job of a task still `running` came back: its lock expired. Take over if the runner holding it is gone. */
 async function takeOver(ctx: RunnerContext, task: Task, job: Job<RunJobData>): Promise<string> {
   const redelivered = job.stalledCounter > 0 || job.attemptsStarted > 1;
-  const holder = runnerOf(task.updatedBy);
+  const holder = task.runner;
   if (!redelivered || !holder) return "running elsewhere";
   if (holder !== ctx.id) {
     const seen = (await runnerHeartbeats(ctx.town)).get(holder) ?? 0;

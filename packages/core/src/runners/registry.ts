@@ -24,6 +24,11 @@ export type RunnerRegistration = Pick<RunnerInfo, "id" | "host" | "pid" | "model
 /** The actor a runner's changes are recorded under. */
 export const runnerActor = (id: string) => `runner:${id}`;
 
+/** The runner id in a `runner:<id>` actor, or null. */
+export function runnerOf(actor: string | null | undefined): string | null {
+  return actor?.startsWith("runner:") ? actor.slice("runner:".length) : null;
+}
+
 /** Registers a runner and records its first heartbeat, together. */
 export async function registerRunner(town: Town, runner: RunnerRegistration): Promise<void> {
   const now = Date.now();

@@ -52,6 +52,11 @@ export const Task = z.object({
   result: z.string().nullable(),
   error: z.string().nullable(),
   attempts: z.number(),
+  /**
+   * The runner running it, while it is `running`: set by the runner's start and cleared in the same change that ends
+   * the run (completed, failed, requeued, cancelled). A runner that stops heartbeating loses the task to another.
+   */
+  runner: z.string().nullable(),
   createdBy: z.string(),
   /** Who made the last change. */
   updatedBy: z.string(),
