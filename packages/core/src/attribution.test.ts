@@ -1,7 +1,7 @@
 /** Every change says who makes it: core has no default actor, and a change without one writes nothing. */
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { interruptAgent, pruneAgents, spawnAgent } from "./agent/agent.service";
-import { closeAgent, stopAgent } from "./agent/agent-ops";
+import { pruneAgents, spawnAgent } from "./agent/agent.service";
+import { closeAgent, interruptAgent, stopAgent } from "./agent/lifecycle";
 import { readEvents } from "./channel/events";
 import { createToken, revokeToken } from "./auth/tokens";
 import { addUser } from "./auth/users";

@@ -21,7 +21,7 @@ export * from "./agent-api/protocol";
 
 export * from "./agent/agent";
 export * from "./agent/agent.service";
-export * from "./agent/agent-ops";
+export * from "./agent/lifecycle";
 export * from "./agent/last-task";
 export * from "./agent/agent-detail";
 

@@ -16,19 +16,14 @@ import { AGENT_STATES, type Agent, type AgentState } from "./agent";
 import {
   changeAgent,
   countAgents,
-  failAgent,
   findAgent,
   heartbeatAgent,
-  interruptAgent,
-  killAgent,
   listAgents,
   pruneAgents,
   resolveAgent,
-  restartAgent,
-  resumeAgent,
   spawnAgent,
 } from "./agent.service";
-import { closeAgent, stopAgent } from "./agent-ops";
+import { closeAgent, failAgent, interruptAgent, killAgent, restartAgent, resumeAgent, stopAgent } from "./lifecycle";
 
 let town: Town;
 beforeAll(async () => {

@@ -200,41 +200,6 @@ export async function changeAgent(
   throw new CoreError("CONFLICT", `agent ${ref} is changing too fast to update; try again`);
 }
 
-/** Pause: the agent takes no new work. With `now`, the runner also stops the current run and requeues its task. */
-export const interruptAgent = (town: Town, ref: string, by: string, opts: { now?: boolean } = {}) =>
-  changeAgent(town, ref, {
-    action: "interrupt",
-    by,
-    patch: () => ({ state: "paused" }),
-    eventData: { now: opts.now ?? false },
-  });
-
-export const resumeAgent = (town: Town, ref: string, by: string) =>
-  changeAgent(town, ref, {
-    action: "resume",
-    by,
-    patch: (a) => ({ state: a.runner ? (a.currentTask ? "working" : "idle") : "starting" }),
-  });
-
-/** Stop now. The runner hosting it kills its process; its tasks are handled by the caller's choice. */
-export const killAgent = (town: Town, ref: string, by: string) =>
-  changeAgent(town, ref, { action: "kill", by, patch: () => ({ state: "stopped", currentTask: null }) });
-
-export const restartAgent = (town: Town, ref: string, by: string) =>
-  changeAgent(town, ref, {
-    action: "restart",
-    by,
-    patch: () => ({ state: "starting", error: null, runner: null, currentTask: null }),
-  });
-
-/** The agent's model cannot run (e.g. its CLI is missing); the reason is stored. */
-export const failAgent = (town: Town, ref: string, reason: string, by: string) =>
-  changeAgent(town, ref, {
-    action: "fail",
-    by,
-    patch: () => ({ state: "error", error: reason, currentTask: null }),
-  });
-
 /** Records liveness without a version bump or an event (heartbeats are frequent). */
 export async function heartbeatAgent(town: Town, agentId: string, at = Date.now()): Promise<void> {
   await town.redis.hset(town.keys.agent(agentId), "lastHeartbeat", at);

@@ -5,7 +5,7 @@
 import { afterAll, expect, test } from "vitest";
 import { testTown } from "../testing";
 import { spawnAgent } from "../agent/agent.service";
-import { stopAgent } from "../agent/agent-ops";
+import { stopAgent } from "../agent/lifecycle";
 import { cancelTask, completeTask, createTask, failTask, requeueTask, startTask } from "../task/task.service";
 import { peek, sendMessage } from "./channel";
 import { inflightMessages, takeForRun } from "./inflight";

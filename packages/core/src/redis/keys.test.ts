@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { startRedisServer, type TestRedis } from "../testing";
 import { scanKeys } from "../testing/inspect";
 import { findAgent, listAgents, pruneAgents, spawnAgent } from "../agent/agent.service";
-import { stopAgent } from "../agent/agent-ops";
+import { stopAgent } from "../agent/lifecycle";
 import {
   assignTask,
   completeTask,

@@ -7,7 +7,8 @@ import {
   expectTaskIndexesConsistent,
   sleep,
 } from "../testing/inspect";
-import { killAgent, spawnAgent } from "../agent/agent.service";
+import { spawnAgent } from "../agent/agent.service";
+import { killAgent } from "../agent/lifecycle";
 import { lastEventId, readEvents } from "../channel/events";
 import { drain } from "../channel/channel";
 import { agentQueue } from "../dispatch/dispatch";
