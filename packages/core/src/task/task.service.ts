@@ -5,7 +5,7 @@ import { eventPlan, type EventType, type TownEvent } from "../channel/events";
 import { sendMessage } from "../channel/channel";
 import { settleRunMessages, type SettleMode } from "../channel/inflight";
 import type { dequeueRuns as DequeueRuns, enqueueRun as EnqueueRun } from "../dispatch/dispatch";
-import { CoreError, validationError } from "../errors";
+import { CoreError, isLostRace, validationError } from "../errors";
 import { applyPlan, type WritePlan } from "../redis/atomic";
 import { changePlan, decodeFields, mergePlans, type Codec } from "../redis/entity";
 import { runnerOf } from "../runners/registry";
@@ -532,12 +532,8 @@ export async function claimTask(town: Town, input: { agent: string; by: string }
       });
     } catch (err) {
       // Someone else claimed or cancelled it first: take the next one.
-      if (
-        err instanceof CoreError &&
-        (err.code === "INVALID_STATE" || err.code === "CONFLICT") &&
-        !("agentState" in err.details)
-      )
-        continue;
+      // (An agent that takes no work is no race: that error is the caller's.)
+      if (isLostRace(err) && !("agentState" in err.details)) continue;
       throw err;
     }
   }
