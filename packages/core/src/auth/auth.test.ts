@@ -11,7 +11,8 @@ import { login } from "./login";
 import { hashPassword, verifyPassword } from "./password";
 import { MESSAGE_TYPES } from "../message/message";
 import { actorOf, assertCan, assertCanSend, can, messageAction, PERMISSIONS, ROLES } from "./roles";
-import { endAllSessions, endSession, resolveSession } from "./sessions";
+import { endAllSessions, endSession } from "./session-store";
+import { resolveSession } from "./sessions";
 import { createToken, listTokens, resolveToken, revokeToken } from "./tokens";
 import { addUser, findUser, hasUsers, listUsers, removeUser, setUserRole } from "./users";
 

@@ -17,7 +17,8 @@ import {
   SCRYPT_PARAMS,
   verifyPassword,
 } from "./password";
-import { createSession, endSession, resolveSession, SESSION_TTL_MS, touchSession } from "./sessions";
+import { createSession, endSession, SESSION_TTL_MS } from "./session-store";
+import { resolveSession, touchSession } from "./sessions";
 import { clientKey, LOGIN_POLICY, unlockUser } from "./throttle";
 import { addUser, findStoredUser, setPassword } from "./users";
 

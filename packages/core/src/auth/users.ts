@@ -13,7 +13,7 @@ import { Actor } from "../refs";
 import type { Town } from "../town/town";
 import { hashPassword, needsRehash } from "./password";
 import { Role } from "./roles";
-import { endAllSessions } from "./sessions";
+import { endAllSessions } from "./session-store";
 
 /** Lower-case, like agent names: `[a-z0-9][a-z0-9._-]{0,63}`. */
 export const UserName = z
