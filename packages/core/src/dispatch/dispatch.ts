@@ -95,5 +95,3 @@ export async function dequeueRuns(town: Town, agentId: string, taskId: string): 
   const jobs = await q.getJobs(["waiting", "prioritized", "delayed"], 0, 1000);
   await Promise.all(jobs.filter((j) => j.data.taskId === taskId).map((j) => j.remove().catch(() => undefined)));
 }
-
-export { closeQueues } from "./queue-cache";
