@@ -214,7 +214,7 @@ async function agentIn(state: AgentState): Promise<Agent> {
   }
 }
 
-/** What DESIGN.md allows (written out, not imported), and where each action leads from there. */
+/** What ARCHITECTURE.md ("Lifecycles") allows (written out, not imported), and where each action leads from there. */
 const LEGAL: Record<string, Partial<Record<AgentState, AgentState>>> = {
   interrupt: { starting: "paused", idle: "paused", working: "paused" },
   resume: { paused: "starting" },

@@ -240,7 +240,7 @@ describe("legal transitions", () => {
   );
 });
 
-/** Legal `from` states of each action, as DESIGN.md draws them (written out here, not imported). */
+/** Legal `from` states of each action, as ARCHITECTURE.md ("Lifecycles") draws them (written out, not imported). */
 const LEGAL: Record<string, TaskState[]> = {
   assign: ["pending", "assigned"],
   unassign: ["assigned"],

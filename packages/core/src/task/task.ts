@@ -106,7 +106,7 @@ export const ListTasksInput = z.object({
 });
 export type ListTasksInput = z.input<typeof ListTasksInput>;
 
-/** Legal `from` states of each task transition (see DESIGN.md). */
+/** Legal `from` states of each task transition (drawn in ARCHITECTURE.md, "Lifecycles"). */
 export const TASK_TRANSITIONS = {
   assign: ["pending", "assigned"],
   unassign: ["assigned"],
