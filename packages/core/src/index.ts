@@ -35,6 +35,7 @@ export * from "./channel/channel";
 export * from "./channel/events";
 export * from "./dispatch/dispatch";
 export * from "./task/task-log";
+export * from "./task/task-stream";
 export * from "./channel/take";
 export * from "./channel/inflight";
 export * from "./channel/inbox";

@@ -6,6 +6,7 @@
 import type { ChainableCommander, Redis } from "ioredis";
 import type { Town } from "../town/town";
 import type { TaskState } from "./task";
+import { followTaskStream, readTaskStream, type TaskStream } from "./task-stream";
 import { getTask } from "./task.service";
 
 export const TASK_LOG_MAX_LEN = 5_000;
@@ -57,16 +58,32 @@ export function parseTaskLog(entries: [string, string[]][]): TaskLogEntry[] {
   });
 }
 
+const logStream = (town: Town, taskId: string): TaskStream<TaskLogEntry> => ({
+  key: town.keys.taskLog(taskId),
+  parse: parseTaskLog,
+  maxCount: TASK_LOG_MAX_LEN * 2,
+});
+
 /** Log lines after `after` (exclusive), oldest first; without `after`, the latest `count` lines. */
-export async function readTaskLog(
+export function readTaskLog(
   town: Town,
   taskId: string,
   opts: { after?: string; count?: number } = {},
 ): Promise<TaskLogEntry[]> {
-  const count = Math.min(Math.max(opts.count ?? 200, 1), TASK_LOG_MAX_LEN * 2);
-  const key = town.keys.taskLog(taskId);
-  if (opts.after) return parseTaskLog(await town.redis.xrange(key, `(${opts.after}`, "+", "COUNT", count));
-  return parseTaskLog(((await town.redis.xrevrange(key, "+", "-", "COUNT", count)) as [string, string[]][]).reverse());
+  return readTaskStream(town, logStream(town, taskId), opts);
+}
+
+/**
+ * Follows a task's log from `after` (default: the beginning), re-issuing finite blocking reads so that a Redis restart
+ * never leaves it hanging. With `untilDone`, ends once the task is completed, failed or cancelled and no more lines
+ * arrive. Pass a dedicated blocking connection (default: the town's); ends when `signal` aborts.
+ */
+export function followTaskLog(
+  town: Town,
+  taskId: string,
+  opts: { after?: string; signal?: AbortSignal; blockMs?: number; connection?: Redis; untilDone?: boolean } = {},
+): AsyncGenerator<TaskLogEntry> {
+  return followTaskStream(town, taskId, logStream(town, taskId), opts);
 }
 
 export interface TaskLogPage {
@@ -95,51 +112,4 @@ export async function taskLogPage(
   const page = { taskId: task.id, state: task.state };
   if (lines.length <= input.limit) return { ...page, lines, truncated: false };
   return { ...page, lines: input.after ? lines.slice(0, input.limit) : lines.slice(1), truncated: true };
-}
-
-const DONE = new Set(["completed", "failed", "cancelled"]);
-
-/** Whether a task in `state` is over: its log gets no more lines. */
-export function isTaskOver(state: string | null | undefined): boolean {
-  return DONE.has(state ?? "");
-}
-
-/**
- * Follows a task's log from `after` (default: the beginning) with XREAD BLOCK in finite slices, re-issued, so a
- * Redis restart never leaves it hanging. With `untilDone`, ends once the task is completed, failed or cancelled
- * and no more lines arrive. Pass a dedicated blocking connection (default: the town's); ends when `signal` aborts.
- */
-export async function* followTaskLog(
-  town: Town,
-  taskId: string,
-  opts: { after?: string; signal?: AbortSignal; blockMs?: number; connection?: Redis; untilDone?: boolean } = {},
-): AsyncGenerator<TaskLogEntry> {
-  const conn = opts.connection ?? town.blocking();
-  const key = town.keys.taskLog(taskId);
-  let cursor = opts.after ?? "0-0";
-  const block = opts.blockMs ?? 2_000;
-  while (!opts.signal?.aborted) {
-    let reply: [string, [string, string[]][]][] | null;
-    try {
-      reply = await conn.xread("COUNT", 1000, "BLOCK", block, "STREAMS", key, cursor);
-    } catch (err) {
-      if (opts.signal?.aborted) return;
-      if (/Connection is closed/.test(String(err)) && conn.status === "end") return;
-      await new Promise((r) => setTimeout(r, 250));
-      continue;
-    }
-    if (!reply) {
-      if (opts.untilDone && DONE.has((await town.redis.hget(town.keys.task(taskId), "state")) ?? "")) {
-        // The run may have written its last lines between the read and the state check.
-        const rest = parseTaskLog(await town.redis.xrange(key, `(${cursor}`, "+"));
-        yield* rest;
-        return;
-      }
-      continue;
-    }
-    for (const e of parseTaskLog(reply[0]![1])) {
-      cursor = e.id;
-      yield e;
-    }
-  }
 }
