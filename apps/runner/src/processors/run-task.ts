@@ -49,7 +49,8 @@ export async function runTaskJob(ctx: RunnerContext, job: Job<RunJobData>): Prom
   ctx.runs.set(taskId, run);
   ctx.runsByAgent.set(agentId, run);
   try {
-    return await settleRun(ctx, run, await runStages(ctx, run, job));
+    const end = await runStages(ctx, run, job);
+    return await settleRun(ctx, run, end);
   } finally {
     if (run.credential) ctx.agentApi.revoke(run.credential);
     ctx.runs.delete(taskId);
