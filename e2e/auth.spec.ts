@@ -2,16 +2,17 @@
  * Sign-in against a second web server with its own town that HAS users (the shared server of global-setup has
  * none and must stay open for the other specs). Users and a token are created with the real `tt` binary.
  */
+import { fileURLToPath } from "node:url";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, openSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 
 import { expect, test } from "@playwright/test";
 
 import { freePort } from "@tinytown/core/testing/redis-server";
 
-const ROOT = resolve(__dirname, "..");
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const TT = join(ROOT, "apps/cli/bin/tt.mjs");
 const WEB = join(ROOT, "apps/web");
 const WEB_SERVER = join(WEB, "server.mjs");

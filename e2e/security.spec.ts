@@ -4,17 +4,18 @@
  * CSP the board runs under, and safe redirects after sign-in. `rebind.attacker.test` resolves to 127.0.0.1 in this
  * browser (--host-resolver-rules), as an attacker's DNS would make it after the victim opened their page.
  */
+import { fileURLToPath } from "node:url";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 
 import { listAgents, listTasks } from "@tinytown/core";
 import { freePort } from "@tinytown/core/testing/redis-server";
 import { expect, openBoard, test, uniq } from "./fixtures";
 
-const ROOT = resolve(__dirname, "..");
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const TT = join(ROOT, "apps/cli/bin/tt.mjs");
 const WEB_SERVER = join(ROOT, "apps/web/server.mjs");
 const PW = "e2e-password-1";
