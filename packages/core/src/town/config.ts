@@ -3,6 +3,7 @@ import { dirname, join, resolve } from "node:path";
 import { z } from "zod";
 import { CoreError, validationError } from "../errors";
 import { ModelSpec } from "../models/models";
+import { WorkspaceConfig } from "../workspace/workspace-config";
 
 export const CONFIG_FILE = "tinytown.json";
 export const STATE_DIR = ".tt";
@@ -56,6 +57,8 @@ export const TownConfig = z
       .object({ maxLen: z.number().int().min(100).max(10_000_000).default(10_000) })
       .strict()
       .default({ maxLen: 10_000 }),
+    /** Tasks in git worktrees, review and merge (packages/core/src/workspace/README.md). */
+    workspace: WorkspaceConfig.prefault({}),
   })
   .strict();
 export type TownConfig = z.infer<typeof TownConfig>;
