@@ -36,6 +36,9 @@ export * from "./agent/agent-ops";
 
 export * from "./task/task";
 export * from "./task/task.service";
+export * from "./task/review";
+export * from "./task/task-review.service";
+export * from "./workspace/index";
 
 export * from "./message/message";
 export {

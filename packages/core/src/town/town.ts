@@ -16,6 +16,7 @@ import {
 } from "./config";
 import { ensureManagedRedis, stopManagedRedis } from "./managed-redis";
 import { closeQueues } from "../dispatch/dispatch";
+import { detectBaseBranch } from "../workspace/repo";
 
 /**
  * The Town: config, the Redis connection, and the handle every core function takes first.
@@ -65,7 +66,14 @@ export async function initTown(input: InitTownInput): Promise<Town> {
       { dir },
     );
   }
-  const config = parseConfig({ name: name.data, ...(input.redisUrl ? { redis: { url: input.redisUrl } } : {}) });
+  // Inside a git repository, tasks will start from (and merge into) the branch checked out now.
+  const base = await detectBaseBranch(dir);
+  const workspace = base ? { workspace: { base } } : {};
+  const config = parseConfig({
+    name: name.data,
+    ...(input.redisUrl ? { redis: { url: input.redisUrl } } : {}),
+    ...workspace,
+  });
   // `.tt/` holds the town's data and secrets: only its owner may enter it.
   mkdirSync(join(dir, STATE_DIR), { recursive: true, mode: 0o700 });
   chmodSync(join(dir, STATE_DIR), 0o700);
@@ -75,7 +83,7 @@ export async function initTown(input: InitTownInput): Promise<Town> {
   writeFileSync(
     file,
     JSON.stringify(
-      { name: body.name, ...(input.redisUrl ? { redis: { url: input.redisUrl } } : {}), models: {} },
+      { name: body.name, ...(input.redisUrl ? { redis: { url: input.redisUrl } } : {}), models: {}, ...workspace },
       null,
       2,
     ) + "\n",
