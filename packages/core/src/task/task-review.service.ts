@@ -22,8 +22,8 @@ import {
   type TaskReview,
   type TaskWorkspace,
 } from "./review";
-import { TaskChangeInput, type Task } from "./task";
-import { assignableAgent, changeTask, getTask, parse, shortId } from "./task.service";
+import { TASK_TRANSITIONS, TaskChangeInput, type Task } from "./task";
+import { assignableAgent, changeTask, getTask, illegalTransition, parse, shortId } from "./task.service";
 
 /** INVALID_STATE unless the task's review status allows `action`. */
 function checkReview(t: Task, action: ReviewTransition): void {
@@ -124,6 +124,9 @@ export async function requestChanges(town: Town, raw: RequestChangesInput): Prom
     at,
   }));
   const current = await getTask(town, input.taskId);
+  if (!(TASK_TRANSITIONS.requestChanges as readonly string[]).includes(current.state))
+    throw illegalTransition(current, "requestChanges");
+  checkReview(current, "requestChanges");
   if (!current.assignedTo) {
     throw new CoreError("INVALID_STATE", `task ${shortId(current.id)} has no agent to send the changes to`, {
       state: current.state,

@@ -78,7 +78,7 @@ export function tempRepo(
 /** A bare repository to use as `workspace.remote`. */
 export function tempBareRepo(): { dir: string; remove: () => void } {
   const dir = realpathSync(mkdtempSync(join(tmpdir(), "tt-remote-")));
-  sh(dir, "init", "--quiet", "--bare");
+  sh(dir, "init", "--quiet", "--bare", "--initial-branch", "main");
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 

@@ -40,14 +40,17 @@ export interface TaskWorktree {
 
 /**
  * Creates or reuses the worktree of a task, then runs the setup step in it. With `branch` (a follow-up
- * attempt), that branch is used: from this repository, else fetched from `workspace.remote`; without it, a new
- * branch starts at the base. Refuses (VALIDATION) hostile ids, names and branches before touching anything.
+ * attempt), that branch is used, first brought up to date from `workspace.remote` when one is set (CONFLICT
+ * if it diverged); without it, a new branch starts at the base. Refuses (VALIDATION) hostile ids, names and
+ * branches before touching anything.
  */
 export async function ensureWorktree(ws: Workspace, input: EnsureWorktreeInput): Promise<TaskWorktree> {
   const taskId = checkTaskId(input.taskId);
   const recorded = input.branch ? checkTaskBranch(input.branch) : null;
   const candidates = recorded ? [recorded] : SHORT_LENGTHS.map((n) => taskBranch(input.agent, taskId, n));
   mkdirSync(ws.worktreesDir, { recursive: true, mode: 0o700 });
+  // A follow-up continues from the newest commits, wherever they were made.
+  if (recorded && ws.config.remote) await fetchBranch(ws, recorded);
   for (const branch of candidates) {
     const wt = await tryBranch(ws, taskId, branch, recorded !== null);
     if (wt) {
@@ -94,11 +97,7 @@ async function tryBranch(
     // A leftover directory git does not know (a crash while it was being created): it is ours to replace.
     rmSync(path, { recursive: true, force: true });
   }
-  let tip = await resolveRef(ws.repo, `refs/heads/${branch}`);
-  if (!tip && recorded && ws.config.remote) {
-    await fetchBranch(ws, branch);
-    tip = await resolveRef(ws.repo, `refs/heads/${branch}`);
-  }
+  const tip = await resolveRef(ws.repo, `refs/heads/${branch}`);
   const lock = ["--lock", "--reason", lockReason(taskId)];
   if (tip) {
     // An unrecorded branch of this name holds someone's commits unless it is still at (or behind) the base.
