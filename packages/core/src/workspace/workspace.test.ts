@@ -80,9 +80,8 @@ describe("resolveWorkspace", () => {
     const r = repo(undefined, "develop");
     const town = await initTown({ dir: join(r.dir, "town"), name: `ws-${Date.now()}`, redisUrl: testRedisUrl() });
     try {
-      expect(JSON.parse(readFileSync(join(r.dir, "town", "tinytown.json"), "utf8")).workspace).toEqual({
-        base: "develop",
-      });
+      const written = JSON.parse(readFileSync(join(r.dir, "town", "tinytown.json"), "utf8")) as { workspace?: unknown };
+      expect(written.workspace).toEqual({ base: "develop" });
       expect(town.config.workspace.base).toBe("develop");
     } finally {
       await town.close();
