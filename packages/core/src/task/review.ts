@@ -189,7 +189,8 @@ export const RecordChangesInput = z.object({
     stats: DiffStats,
     files: z.array(ChangedFile).max(100_000),
     filesTruncated: z.boolean(),
-    diff: z.string().max(16 * 1024 * 1024),
+    /** At most `workspace.diffMaxBytes` (≤ 8 MiB) of UTF-8. */
+    diff: z.string().max(8 * 1024 * 1024),
     diffTruncated: z.boolean(),
   }),
 });
