@@ -57,26 +57,23 @@ const DROP_ENV = new Set(["PAGER", "EDITOR", "VISUAL", "SSH_ASKPASS", "GIT_ASKPA
  * `GIT_WORK_TREE`, `GIT_INDEX_FILE`, `GIT_CONFIG_PARAMETERS`, author overrides, traces…), pagers, editors or
  * askpass programs, with prompts off and messages in English.
  */
-export function gitEnv(
-  extra: Record<string, string> = {},
-  source: NodeJS.ProcessEnv = process.env,
-): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(source)) {
-    if (v === undefined || DROP_ENV.has(k)) continue;
-    if (k.startsWith("GIT_") && !KEEP_GIT_ENV.has(k)) continue;
-    env[k] = v;
+export function gitEnv(extra: Record<string, string> = {}, source: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...source };
+  for (const k of Object.keys(env)) {
+    if (DROP_ENV.has(k) || (k.startsWith("GIT_") && !KEEP_GIT_ENV.has(k))) delete env[k];
   }
-  return {
-    ...env,
-    GIT_TERMINAL_PROMPT: "0",
-    GIT_PAGER: "cat",
-    PAGER: "cat",
-    GIT_EDITOR: "true",
-    SSH_ASKPASS_REQUIRE: "never",
-    LC_ALL: "C",
-    ...extra,
-  };
+  return Object.assign(
+    env,
+    {
+      GIT_TERMINAL_PROMPT: "0",
+      GIT_PAGER: "cat",
+      PAGER: "cat",
+      GIT_EDITOR: "true",
+      SSH_ASKPASS_REQUIRE: "never",
+      LC_ALL: "C",
+    },
+    extra,
+  );
 }
 
 export interface GitOptions {

@@ -18,8 +18,8 @@ const TAIL_LINES = 20;
 const KILL_GRACE_MS = 2000;
 
 /** The environment of setup commands: the agents' base list and `workspace.passEnv`, never the rest. */
-export function setupEnv(ws: Workspace, source: NodeJS.ProcessEnv = process.env): Record<string, string> {
-  return agentEnvironment({ passEnv: ws.config.passEnv, env: {} }, source);
+export function setupEnv(ws: Workspace, source: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return Object.assign({} as NodeJS.ProcessEnv, agentEnvironment({ passEnv: ws.config.passEnv, env: {} }, source));
 }
 
 /** Runs `workspace.copy` then `workspace.setup` in a worktree. */
