@@ -9,7 +9,7 @@ import { afterEach, describe, expect, test } from "vitest";
 import { rejectsWith, taskIds, tempRepo, writeFiles, type TestRepo } from "../testing/git";
 import { captureChanges } from "./capture";
 import { listWorktrees } from "./repo";
-import { ensureWorktree, pruneWorktrees, removeWorktree } from "./worktree";
+import { ensureWorktree, pruneWorktrees, removeWorktree, type LeftoverWorktree } from "./worktree";
 
 let repos: TestRepo[] = [];
 const repo = (...a: Parameters<typeof tempRepo>) => {
@@ -17,9 +17,11 @@ const repo = (...a: Parameters<typeof tempRepo>) => {
   repos.push(r);
   return r;
 };
+const cleanupDirs: string[] = [];
 afterEach(() => {
   for (const r of repos) r.remove();
   repos = [];
+  for (const d of cleanupDirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
 const branches = (r: TestRepo) =>
@@ -73,6 +75,9 @@ describe("ensureWorktree", () => {
     ]);
     expect(c1.files.map((f) => f.path)).toEqual(["shared.txt"]);
     expect(c2.files.map((f) => f.path)).toEqual(["only-a2.txt"]);
+    expect(c1.diff).toBe(r.git("diff", c1.mergeBase, c1.head));
+    expect(c2.diff).toBe(r.git("diff", c2.mergeBase, c2.head));
+    expect(c1.diff).toContain("-base\n+from a1\n");
     expect(readFileSync(join(w2.path, "shared.txt"), "utf8")).toBe("base\n");
     expect(existsSync(join(w1.path, "only-a2.txt"))).toBe(false);
     expect(readFileSync(join(r.dir, "shared.txt"), "utf8")).toBe("base\n");
@@ -268,18 +273,27 @@ describe("discard and prune", () => {
     r.git("branch", `tt/a3/${orphan!.slice(0, 8)}`);
     writeFiles(ws.worktreesDir, { "stray/file.txt": "left by a crash\n" });
     r.git("branch", "feature/mine");
+    // The user's own worktree elsewhere is never touched.
+    const own = `${r.dir}-own`;
+    r.git("worktree", "add", "--quiet", own, "feature/mine");
+    cleanupDirs.push(own);
     const seen: (string | null)[] = [];
-    const removed = await pruneWorktrees(ws, (e) => {
+    const keepOnly = (e: LeftoverWorktree) => {
       seen.push(e.taskRef);
       return e.taskRef === keep || e.taskRef === keep!.slice(0, 8);
-    });
-    expect(seen).toEqual(expect.arrayContaining([keep, drop, orphan!.slice(0, 8)]));
-    expect(removed.map((e) => e.branch ?? e.path).sort()).toEqual(
-      [wDrop.branch, `tt/a3/${orphan!.slice(0, 8)}`, join(ws.worktreesDir, "stray")].sort(),
+    };
+    // Without `branches`, idle task branches stay (another town may use the repository too).
+    expect((await pruneWorktrees(ws, keepOnly)).map((e) => e.branch ?? e.path).sort()).toEqual(
+      [wDrop.branch, join(ws.worktreesDir, "stray")].sort(),
     );
+    expect(branches(r)).toContain(`tt/a3/${orphan!.slice(0, 8)}`);
+    const removed = await pruneWorktrees(ws, keepOnly, { branches: true });
+    expect(seen).toEqual(expect.arrayContaining([keep, drop, orphan!.slice(0, 8)]));
+    expect(removed.map((e) => e.branch)).toEqual([`tt/a3/${orphan!.slice(0, 8)}`]);
     expect(existsSync(wKeep.path)).toBe(true);
     expect(existsSync(wDrop.path)).toBe(false);
     expect(branches(r)).toEqual(["feature/mine", "main", wKeep.branch].sort());
+    expect(existsSync(join(own, "README.md"))).toBe(true);
   });
 
   test("a worktree directory deleted by hand is recreated from its branch by the next attempt", async () => {

@@ -182,13 +182,16 @@ export interface LeftoverWorktree {
 }
 
 /**
- * Removes what no task needs any more: worktrees under `.tt/worktrees` and task branches (`tt/…`) for which
- * `keep` says false (it gets the task id or id prefix: look the task up and decide), directories there that
- * git does not know, then `git worktree prune`. Returns what was removed.
+ * Removes what no task needs any more: worktrees under `.tt/worktrees` for which `keep` says false (it gets the
+ * task id or id prefix: look the task up and decide), directories there that git does not know, then
+ * `git worktree prune`. With `branches`, also task branches (`tt/…`) checked out nowhere that `keep` does not
+ * keep — only when this town is the only one using the repository (another town's idle branches look orphaned
+ * here). Returns what was removed.
  */
 export async function pruneWorktrees(
   ws: Workspace,
   keep: (entry: LeftoverWorktree) => boolean | Promise<boolean>,
+  opts: { branches?: boolean } = {},
 ): Promise<LeftoverWorktree[]> {
   await git(["worktree", "prune"], { cwd: ws.repo });
   const removed: LeftoverWorktree[] = [];
@@ -212,6 +215,10 @@ export async function pruneWorktrees(
       rmSync(path, { recursive: true, force: true });
       removed.push({ path, branch: null, taskRef: null });
     }
+  }
+  if (!opts.branches) {
+    await git(["worktree", "prune"], { cwd: ws.repo });
+    return removed;
   }
   const refs = (await git(["for-each-ref", "--format=%(refname:lstrip=2)", "refs/heads/tt/"], { cwd: ws.repo })).stdout
     .toString("utf8")
