@@ -116,6 +116,31 @@ describe("ensureWorktree", () => {
     expect(wt.branch).toBe(`tt/a1/${id!.slice(0, 13)}`);
   });
 
+  test("an unrecorded branch of that name behind the base holds nothing: it restarts from the base", async () => {
+    const r = repo();
+    const ws = await r.workspace();
+    const [id] = taskIds(1);
+    r.git("branch", `tt/a1/${id!.slice(0, 8)}`);
+    const head = r.commit("main moves on", { "later.txt": "x\n" });
+    const wt = await ensureWorktree(ws, { taskId: id!, agent: "a1" });
+    expect(wt.branch).toBe(`tt/a1/${id!.slice(0, 8)}`);
+    expect(r.git("-C", wt.path, "rev-parse", "HEAD").trim()).toBe(head);
+  });
+
+  test("a worktree whose agent switched branches is refused, not replaced by a second one", async () => {
+    const r = repo();
+    const ws = await r.workspace();
+    const [id] = taskIds(1);
+    const wt = await ensureWorktree(ws, { taskId: id!, agent: "a1" });
+    r.git("-C", wt.path, "checkout", "--quiet", "-b", "agent-side-branch");
+    await rejectsWith(
+      ensureWorktree(ws, { taskId: id!, agent: "a1" }),
+      "INVALID_STATE",
+      /is on agent-side-branch, not on tt\/a1\//,
+    );
+    expect((await listWorktrees(ws)).length).toBe(2);
+  });
+
   test("a recorded branch that is gone (and no remote) is NOT_FOUND, naming the fix", async () => {
     const r = repo();
     const ws = await r.workspace();

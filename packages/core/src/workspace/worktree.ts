@@ -79,6 +79,13 @@ async function tryBranch(
   };
   if (here) {
     const owner = lockedTask(here);
+    if (owner === taskId && here.branch !== branch) {
+      throw new CoreError(
+        "INVALID_STATE",
+        `the worktree ${path} of task ${taskId} is on ${here.branch ?? "a detached HEAD"}, not on ${branch}: check out ${branch} there (keeping the agent's work), then run it again`,
+        { reason: "wrong_branch" },
+      );
+    }
     if (here.branch !== branch || (owner !== null && owner !== taskId)) {
       return taken(`${path} holds ${here.branch ?? "a detached HEAD"} of task ${owner ?? "?"}`);
     }
@@ -100,9 +107,17 @@ async function tryBranch(
   const tip = await resolveRef(ws.repo, `refs/heads/${branch}`);
   const lock = ["--lock", "--reason", lockReason(taskId)];
   if (tip) {
-    // An unrecorded branch of this name holds someone's commits unless it is still at (or behind) the base.
-    if (!recorded && !(await isAncestor(ws.repo, tip, await baseHead(ws)))) return null;
-    return addWorktree(ws, ["--quiet", ...lock, "--end-of-options", path, branch], { path, branch, recorded });
+    if (recorded)
+      return addWorktree(ws, ["--quiet", ...lock, "--end-of-options", path, branch], { path, branch, recorded });
+    // An unrecorded branch of this name holds someone's commits, unless it is at or behind the base: then it holds
+    // nothing of anyone's and starts again from the base.
+    if (!(await isAncestor(ws.repo, tip, await baseHead(ws)))) return null;
+    const from = `refs/heads/${ws.base}`;
+    return addWorktree(ws, ["--quiet", ...lock, "-B", branch, "--end-of-options", path, from], {
+      path,
+      branch,
+      recorded,
+    });
   }
   if (recorded) {
     throw new CoreError(
