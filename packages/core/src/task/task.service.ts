@@ -181,7 +181,7 @@ export function illegalTransition(t: Task, action: TaskTransition): CoreError {
  * The one way a task changes state: read, check the transition is legal and the version is the one the
  * caller saw, then apply atomically (the script re-checks the version). A concurrent change makes the
  * script refuse; we re-read and decide again, so racing callers see INVALID_STATE or CONFLICT, never both winning.
- * Exported for core's other task modules (task-review.ts); adapters call the named transitions.
+ * Exported for core's other task modules (task-review.service.ts); adapters call the named transitions.
  */
 export async function changeTask(town: Town, ref: string, spec: ChangeSpec): Promise<Task> {
   for (let attempt = 0; attempt < 50; attempt++) {
