@@ -20,6 +20,9 @@ export * from "./agent/last-task";
 
 export * from "./task/task";
 export * from "./task/task.service";
+export * from "./task/review";
+export * from "./task/task-review.service";
+export * from "./workspace/index";
 
 export * from "./message/message";
 export * from "./channel/channel";

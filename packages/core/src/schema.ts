@@ -5,6 +5,7 @@
  * `tsconfig.schema.json` typechecks it without Node's types (so `Buffer` or `process` fail too).
  */
 export * from "./task/task";
+export * from "./task/review";
 export * from "./task/board";
 export * from "./agent/agent";
 export * from "./message/message";
