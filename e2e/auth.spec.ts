@@ -11,7 +11,7 @@ import { expect, test } from "@playwright/test";
 
 import { freePort } from "@tinytown/core/testing/redis-server";
 
-const ROOT = resolve(__dirname, "..");
+const ROOT = resolve(import.meta.dirname, "..");
 const TT = join(ROOT, "apps/cli/bin/tt.mjs");
 const WEB = join(ROOT, "apps/web");
 const WEB_SERVER = join(WEB, "server.mjs");

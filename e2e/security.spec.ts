@@ -14,7 +14,7 @@ import { listAgents, listTasks } from "@tinytown/core";
 import { freePort } from "@tinytown/core/testing/redis-server";
 import { expect, openBoard, test, uniq } from "./fixtures";
 
-const ROOT = resolve(__dirname, "..");
+const ROOT = resolve(import.meta.dirname, "..");
 const TT = join(ROOT, "apps/cli/bin/tt.mjs");
 const WEB_SERVER = join(ROOT, "apps/web/server.mjs");
 const PW = "e2e-password-1";
