@@ -3,7 +3,6 @@
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 
-import { apiFailure } from "../lib/errors";
 import { ago, dateTime, shortId } from "../lib/format";
 import { useTRPC } from "../trpc/react";
 import { AgentActions } from "./agent-actions";
@@ -20,14 +19,14 @@ export function AgentDetail(props: { name: string }) {
   const models = useQuery(trpc.town.models.queryOptions(undefined, { staleTime: 5 * 60_000 }));
 
   if (q.isPending) return <PageSkeleton />;
-  if (q.isError) return <PageError message={apiFailure(q.error).message} />;
+  if (q.isError) return <PageError what="agent" reference={props.name} error={q.error} />;
   const { agent, tasks, inbox } = q.data;
   const simulated = models.data?.find((m) => m.name === agent.model)?.kind === "simulated" || agent.model === "sim";
   const current = agent.currentTask ? tasks.find((t) => t.id === agent.currentTask) : undefined;
 
   return (
     <div className="mx-auto grid max-w-6xl grid-cols-[minmax(0,1fr)] gap-5 p-4 md:p-6" data-testid="agent-page">
-      <nav className="text-xs text-zinc-500">
+      <nav aria-label="Breadcrumb" className="text-xs text-zinc-600 dark:text-zinc-400">
         <Link href="/" className="hover:underline">
           Board
         </Link>{" "}

@@ -44,7 +44,7 @@ export class LiveSync {
   ) {
     this.unwatch = qc.getQueryCache().subscribe((e) => {
       if (e.type !== "updated" || e.query.state.fetchStatus !== "idle" || !this.again.delete(e.query.queryHash)) return;
-      void qc.invalidateQueries({ queryKey: e.query.queryKey, exact: true });
+      void qc.invalidateQueries({ queryKey: e.query.queryKey as readonly unknown[], exact: true });
     });
   }
 

@@ -2,29 +2,44 @@
 
 import { useQueryClient } from "@tanstack/react-query";
 import { useSubscription } from "@trpc/tanstack-react-query";
-import { createContext, useContext, useEffect, useMemo, useRef, useState } from "react";
+import { createContext, useContext, useEffect, useMemo, useRef, useState, useSyncExternalStore } from "react";
 
 import { useTRPC } from "../trpc/react";
-import type { LiveStatus } from "./live-indicator";
+import { ConnectionStore, type Connection } from "./connection";
 import { LiveSync, type TownEventListener } from "./live-sync";
 
 interface Live {
-  status: LiveStatus;
+  connection: Connection;
+  /** Whether changes can be made now (the stream is live): moves, new tasks and spawns are paused otherwise. */
+  canChange: boolean;
   /** Subscribes to every town event this tab receives; returns the unsubscribe function. */
   listen: (listener: TownEventListener) => () => void;
 }
 const LiveContext = createContext<Live | null>(null);
 
+/** A subscription that failed outright (e.g. the server refused it) is tried again after this long. */
+const RETRY_FAILED_MS = 2_000;
+const CONNECTING: Connection = { state: "connecting", reason: null };
+
 /**
- * The tab's ONE live connection: `town.events` over SSE, fed to {@link LiveSync} (coalesced invalidations, listeners).
- * A fresh subscription begins with a `stream.ready` marker; after a reconnect the server replays from the last id
- * the link resumes from, and the refetch on every (re)connect covers anything older than the stream's cap.
+ * The tab's ONE live connection: `town.events` over SSE, fed to {@link LiveSync} (coalesced invalidations, listeners)
+ * and to {@link ConnectionStore} (what the header says, whether changes are allowed). A fresh subscription begins with
+ * a `stream.ready` marker; after a reconnect the server replays from the last id the link resumes from, and the
+ * refetch on every (re)connect covers anything older than the stream's cap. The server sends a heartbeat every
+ * second and ends the stream when the town's Redis is lost, so "live" is never shown while nothing can change.
  */
 export function LiveProvider(props: { children: React.ReactNode }) {
   const trpc = useTRPC();
   const qc = useQueryClient();
   const [sync] = useState(() => new LiveSync(qc, trpc));
-  useEffect(() => () => sync.dispose(), [sync]);
+  const [store] = useState(() => new ConnectionStore());
+  useEffect(
+    () => () => {
+      sync.dispose();
+      store.dispose();
+    },
+    [sync, store],
+  );
 
   const sub = useSubscription(
     trpc.town.events.subscriptionOptions(
@@ -32,7 +47,19 @@ export function LiveProvider(props: { children: React.ReactNode }) {
       { onStarted: () => sync.connected(), onData: (tracked) => sync.receive(tracked.data) },
     ),
   );
-  const live = useMemo(() => ({ status: sub.status, listen: sync.listen }), [sub.status, sync]);
+  const { status, error, reset } = sub;
+  useEffect(() => store.update(status, error), [store, status, error]);
+  useEffect(() => {
+    if (status !== "error") return;
+    const timer = setTimeout(reset, RETRY_FAILED_MS);
+    return () => clearTimeout(timer);
+  }, [status, reset]);
+
+  const connection = useSyncExternalStore(store.subscribe, store.get, () => CONNECTING);
+  const live = useMemo(
+    () => ({ connection, canChange: connection.state === "live", listen: sync.listen }),
+    [connection, sync],
+  );
   return <LiveContext.Provider value={live}>{props.children}</LiveContext.Provider>;
 }
 

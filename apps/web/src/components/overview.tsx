@@ -5,7 +5,6 @@ import Link from "next/link";
 
 import { AGENT_STATES, TASK_STATES, type TownEvent } from "@tinytown/core/schema";
 
-import { apiFailure } from "../lib/errors";
 import { clock, shortId } from "../lib/format";
 import { useTRPC } from "../trpc/react";
 import { PageError, PageSkeleton } from "./task-detail";
@@ -16,7 +15,7 @@ export function Overview() {
   const trpc = useTRPC();
   const q = useQuery(trpc.town.overview.queryOptions());
   if (q.isPending) return <PageSkeleton />;
-  if (q.isError) return <PageError message={apiFailure(q.error).message} />;
+  if (q.isError) return <PageError what="overview" error={q.error} />;
   const o = q.data;
   const totalTasks = TASK_STATES.reduce((n, s) => n + (o.tasks[s] ?? 0), 0);
 

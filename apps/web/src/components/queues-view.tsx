@@ -30,8 +30,7 @@ const COALESCE_MS = 150;
 export function QueuesView() {
   const trpc = useTRPC();
   const qc = useQueryClient();
-  const { auth } = useShell();
-  const isAdmin = auth.mode === "open" || auth.role === "admin";
+  const isAdmin = useShell().may("agent.manage");
   // A slow poll as well: the runner pauses a BullMQ queue without an event of its own.
   const q = useQuery(trpc.queue.list.queryOptions(undefined, { refetchInterval: 10_000 }));
 
@@ -52,7 +51,7 @@ export function QueuesView() {
   );
 
   if (q.isPending) return <PageSkeleton />;
-  if (q.isError) return <PageError message={apiFailure(q.error).message} />;
+  if (q.isError) return <PageError what="queues" error={q.error} />;
   const rows = q.data;
   const total = rows.reduce((n, r) => n + r.counts.waiting + r.counts.prioritized, 0);
 
