@@ -2,7 +2,7 @@
 
 import Link from "next/link";
 import { usePathname, useRouter } from "next/navigation";
-import { createContext, useCallback, useContext, useMemo, useRef, useState } from "react";
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState } from "react";
 
 import { can, type Action, type Role } from "@tinytown/core/schema";
 
@@ -82,6 +82,13 @@ function ShellInner(props: { actor: string | null; auth: ShellAuth; children: Re
 
   const close = useCallback(() => setDialog(null), []);
   const role = roleOf(props.auth);
+  // Rendered while the town was unreachable: once the stream is live again, ask the server who this is (a soft
+  // refresh of the server components; the page and its state stay).
+  const unknown = props.auth.mode === "unavailable";
+  const isLive = live.connection.state === "live";
+  useEffect(() => {
+    if (unknown && isLive) router.refresh();
+  }, [unknown, isLive, router]);
   const { canChange } = live;
   const shell = useMemo<Shell>(
     () => ({

@@ -47,7 +47,7 @@ export class ConnectionStore {
     this.set({ state: this.everLive ? "reconnecting" : "connecting", reason: null });
     this.timer ??= setTimeout(() => {
       this.timer = null;
-      this.set({ state: "offline", reason: "the dashboard's server does not answer" });
+      this.set({ state: "offline", reason: "the dashboard's server (or the town's Redis) does not answer" });
     }, OFFLINE_AFTER_MS);
   }
 

@@ -41,14 +41,19 @@ export function LiveProvider(props: { children: React.ReactNode }) {
     [sync, store],
   );
 
+  // Every state change goes to the store as it happens (a render may fold several, and the first one says why).
   const sub = useSubscription(
     trpc.town.events.subscriptionOptions(
       {},
-      { onStarted: () => sync.connected(), onData: (tracked) => sync.receive(tracked.data) },
+      {
+        onStarted: () => sync.connected(),
+        onData: (tracked) => sync.receive(tracked.data),
+        onConnectionStateChange: (s) => store.update(s.state, s.error),
+        onError: (err) => store.update("error", err),
+      },
     ),
   );
-  const { status, error, reset } = sub;
-  useEffect(() => store.update(status, error), [store, status, error]);
+  const { status, reset } = sub;
   useEffect(() => {
     if (status !== "error") return;
     const timer = setTimeout(reset, RETRY_FAILED_MS);
