@@ -68,6 +68,12 @@ export class ConnectionStore {
   }
 }
 
+/** Whether the stream was refused because this browser must sign in (open access ended, session gone). */
+export function needsSignIn(error: unknown): boolean {
+  const e = error as { data?: { code?: unknown } | null } | null;
+  return e?.data?.code === "UNAUTHORIZED";
+}
+
 /** The server's words when the stream ended because the town's Redis is unreachable; null otherwise. */
 function redisDown(error: unknown): string | null {
   const e = error as { data?: { code?: unknown; core?: { code?: unknown } | null } | null; message?: unknown } | null;

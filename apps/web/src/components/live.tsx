@@ -5,7 +5,7 @@ import { useSubscription } from "@trpc/tanstack-react-query";
 import { createContext, useContext, useEffect, useMemo, useRef, useState, useSyncExternalStore } from "react";
 
 import { useTRPC } from "../trpc/react";
-import { ConnectionStore, type Connection } from "./connection";
+import { ConnectionStore, needsSignIn, type Connection } from "./connection";
 import { LiveSync, type TownEventListener } from "./live-sync";
 
 interface Live {
@@ -49,7 +49,11 @@ export function LiveProvider(props: { children: React.ReactNode }) {
         onStarted: () => sync.connected(),
         onData: (tracked) => sync.receive(tracked.data),
         onConnectionStateChange: (s) => store.update(s.state, s.error),
-        onError: (err) => store.update("error", err),
+        onError: (err) => {
+          // Signed out, removed, or open access ended (the first user was added): only signing in helps.
+          if (needsSignIn(err)) return signIn();
+          store.update("error", err);
+        },
       },
     ),
   );
@@ -66,6 +70,11 @@ export function LiveProvider(props: { children: React.ReactNode }) {
     [connection, sync],
   );
   return <LiveContext.Provider value={live}>{props.children}</LiveContext.Provider>;
+}
+
+function signIn(): void {
+  const next = window.location.pathname + window.location.search;
+  window.location.assign(`/login${next === "/" ? "" : `?next=${encodeURIComponent(next)}`}`);
 }
 
 export function useLive(): Live {
