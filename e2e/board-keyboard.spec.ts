@@ -40,6 +40,9 @@ test("keyboard only: spawn an agent, create a task, move it onto the agent, watc
   }
   expect(reached).toBe(true);
   await page.keyboard.press("Space");
+  // The focus goes with the card to its new column (not to the page).
+  await expect(page.getByTestId(`card-${taskId}`)).toBeFocused();
+  await expect(page.getByTestId(`card-${taskId}`)).toHaveAttribute("data-state", /assigned|running/);
 
   await expect(column(page, "running").getByTestId(`card-${taskId}`)).toBeVisible({ timeout: 10_000 });
   await expect(page.getByTestId("board-status")).toContainText("moved to agent");

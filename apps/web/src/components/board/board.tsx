@@ -147,7 +147,11 @@ export function Board() {
       <DragOverlay dropAnimation={null} modifiers={drag.keyboardDrag ? undefined : OVERLAY_MODIFIERS}>
         {drag.active ? (
           // Narrower than a column and see-through: whatever it is dragged over stays readable.
-          <div style={{ height: CARD_HEIGHT.compact }} className="w-60 max-w-[70vw] rotate-1 opacity-90">
+          <div
+            style={{ height: CARD_HEIGHT.compact }}
+            className="w-60 max-w-[70vw] rotate-1 opacity-90"
+            data-testid="drag-overlay"
+          >
             <CardBody card={drag.active} agentName={assigneeOf(drag.active, agentNames)} density="compact" lifted />
           </div>
         ) : null}

@@ -5,7 +5,7 @@ import { memo } from "react";
 
 import { useClock } from "../../lib/clock";
 import { duration, elapsed, shortId } from "../../lib/format";
-import { PriorityIcon, Tag } from "../ui/badges";
+import { PriorityIcon } from "../ui/badges";
 import { RelativeTime } from "../ui/time";
 import type { Density } from "./density";
 import type { TaskCard } from "./types";
@@ -139,17 +139,19 @@ export function CardBody(props: {
         <div className="mt-auto flex min-w-0 items-center gap-1.5 text-[11px] text-zinc-600 dark:text-zinc-400">
           <span className="shrink-0 font-mono">{shortId(card.id)}</span>
           {card.attempts > 1 ? <span className="shrink-0 whitespace-nowrap">· try {card.attempts}</span> : null}
-          {card.tags.length > 0 ? (
-            // Tags that do not fit are left out whole rather than squeezed into slivers.
-            <span className="flex h-5 min-w-0 flex-1 flex-wrap gap-1 overflow-hidden">
-              {card.tags.slice(0, 4).map((t) => (
-                <Tag key={t} tag={t} />
-              ))}
-            </span>
-          ) : (
-            <span className="flex-1" />
-          )}
           {props.agentName ? <AgentName name={props.agentName} /> : null}
+          {/* Tags that do not fit wrap out of sight, whole, rather than being squeezed into slivers. */}
+          <span className="flex h-5 min-w-0 flex-1 flex-wrap justify-end gap-1 overflow-hidden">
+            {card.tags.slice(0, 4).map((t) => (
+              <span
+                key={t}
+                data-testid="card-tag"
+                className="badge bg-zinc-100 font-normal text-zinc-700 dark:bg-zinc-800 dark:text-zinc-300"
+              >
+                #{t}
+              </span>
+            ))}
+          </span>
         </div>
       )}
     </div>
@@ -164,7 +166,7 @@ const STATE_BORDER: Partial<Record<TaskCard["state"], string>> = {
 function AgentName(props: { name: string }) {
   return (
     <span
-      className="flex max-w-[50%] shrink-0 items-center gap-1 font-medium text-zinc-700 dark:text-zinc-300"
+      className="flex max-w-[70%] min-w-0 shrink items-center gap-1 font-medium text-zinc-700 dark:text-zinc-300"
       title={`agent ${props.name}`}
     >
       <svg viewBox="0 0 12 12" className="size-3 shrink-0" aria-hidden>
