@@ -4,7 +4,7 @@
  * board whose first column fetch was in flight when the event came: the refetch the event asked for was folded
  * into that older fetch, so the change never appeared; see apps/web/src/components/live-sync.ts).
  */
-import { createTask } from "@tinytown/core";
+import { cancelTask, createTask } from "@tinytown/core";
 import { column, expect, test, uniq } from "./fixtures";
 
 const STREAMS = 40;
@@ -82,17 +82,18 @@ test("40 live streams opened at once all get stream.ready and the next change; 6
   );
   await expect.poll(() => streams.filter((s) => s.seen.ready !== null).length, { timeout: 5_000 }).toBe(STREAMS);
 
-  const task = await createTask(town, { description: `Stress ${uniq("stress")}`, by: "cli" });
+  const task = await createTask(town, { description: `Stress ${uniq("stress")}`, priority: "urgent", by: "cli" });
   marker = task.id;
   const created = Date.now();
   await expect.poll(() => streams.filter((s) => s.seen.event !== null).length, { timeout: 3_000 }).toBe(STREAMS);
   for (const p of pages)
-    await expect(column(p, "backlog").getByTestId(`card-${task.id}`)).toBeVisible({ timeout: 2_000 });
+    await expect(column(p, "backlog").getByTestId(`card-${task.id}`)).toBeVisible({ timeout: 5_000 });
   console.log(
     `live-stress: ${STREAMS} streams ready after ≤ ${Math.max(...streams.map((s) => s.seen.ready!))} ms; ` +
       `the change reached all streams and ${BOARDS} boards ${Date.now() - created} ms after it was made`,
   );
   stop.abort();
+  await cancelTask(town, { taskId: task.id, by: "cli" });
   await Promise.all(streams.map((s) => s.done));
   await Promise.all(contexts.map((c) => c.close()));
 });

@@ -6,6 +6,7 @@
 import type { Page } from "@playwright/test";
 
 import { createTask } from "@tinytown/core";
+import { audit } from "./axe";
 import { expect, test, uniq } from "./fixtures";
 import { OwnStack } from "./stack";
 
@@ -22,6 +23,7 @@ test.afterAll(async () => {
 
 async function signIn(page: Page, name: string): Promise<void> {
   await page.goto(`${stack.base}/login`);
+  expect(await audit(page, "login")).toEqual([]);
   await page.getByLabel("User name").fill(name);
   await page.getByLabel("Password").fill(PW);
   await page.getByRole("button", { name: "Sign in" }).click();
@@ -113,4 +115,5 @@ test("a viewer's board hides what a viewer cannot do, and the users page says it
   await expect(page.getByTestId("task-move")).toHaveCount(0);
   await page.goto(`${stack.base}/users`);
   await expect(page.getByText("Only an admin manages users and tokens.")).toBeVisible();
+  expect(await audit(page, "users as a viewer")).toEqual([]);
 });

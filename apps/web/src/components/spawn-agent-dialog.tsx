@@ -70,7 +70,7 @@ function SpawnForm(props: { onClose: () => void }) {
         </Field>
         <fieldset className="grid gap-1.5">
           <legend className="mb-1.5 text-xs font-medium text-zinc-600 dark:text-zinc-400">Model</legend>
-          {models.isPending ? <p className="text-sm text-zinc-500">Loading models…</p> : null}
+          {models.isPending ? <p className="text-sm text-zinc-500 dark:text-zinc-400">Loading models…</p> : null}
           <div className="grid max-h-72 gap-1.5 overflow-y-auto sm:grid-cols-2" role="radiogroup" aria-label="Model">
             {[...(models.data ?? [])]
               .sort(

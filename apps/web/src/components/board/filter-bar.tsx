@@ -37,7 +37,7 @@ export function FilterBar({
       <div className="relative min-w-0 flex-1 sm:w-56 sm:flex-none">
         <svg
           viewBox="0 0 16 16"
-          className="pointer-events-none absolute top-1/2 left-2 size-3.5 -translate-y-1/2 text-zinc-500"
+          className="pointer-events-none absolute top-1/2 left-2 size-3.5 -translate-y-1/2 text-zinc-500 dark:text-zinc-400"
           aria-hidden
         >
           <circle cx="7" cy="7" r="4.5" stroke="currentColor" strokeWidth="1.5" fill="none" />
@@ -54,7 +54,11 @@ export function FilterBar({
           onChange={(e) => set({ text: e.target.value })}
           onKeyDown={(e) => {
             // Escape hands the keyboard back to the board (j/k), keeping the search; Clear resets it.
-            if (e.key === "Escape") e.currentTarget.blur();
+            // (A search input clears itself on Escape unless told not to.)
+            if (e.key === "Escape") {
+              e.preventDefault();
+              e.currentTarget.blur();
+            }
           }}
         />
         <kbd className="kbd pointer-events-none absolute top-1/2 right-1.5 hidden -translate-y-1/2 sm:inline-flex">

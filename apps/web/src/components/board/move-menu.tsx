@@ -1,7 +1,6 @@
 "use client";
 
 import { useEffect, useLayoutEffect, useRef, useState } from "react";
-import { createPortal } from "react-dom";
 
 import type { MoveTarget, TaskState } from "@tinytown/core/schema";
 
@@ -85,7 +84,8 @@ export function MoveMenu(props: {
     e.stopPropagation();
   };
 
-  return createPortal(
+  // Fixed, rendered where it is used (inside the page's <main>; never inside a transformed card row).
+  return (
     <div
       ref={ref}
       role="menu"
@@ -116,7 +116,6 @@ export function MoveMenu(props: {
           );
         })
       )}
-    </div>,
-    document.body,
+    </div>
   );
 }

@@ -142,6 +142,8 @@ export function CardBody(props: {
           {props.agentName ? <AgentName name={props.agentName} /> : null}
           {/* Tags that do not fit wrap out of sight, whole, rather than being squeezed into slivers. */}
           <span className="flex h-5 min-w-0 flex-1 flex-wrap justify-end gap-1 overflow-hidden">
+            {/* Keeps a tag too wide for what is left from being first on the visible line (it wraps out of sight). */}
+            <span aria-hidden className="h-5 w-0" />
             {card.tags.slice(0, 4).map((t) => (
               <span
                 key={t}
