@@ -148,7 +148,7 @@ function ShellInner(props: { actor: string | null; auth: ShellAuth; children: Re
                   key={n.href}
                   href={n.href}
                   aria-current={active ? "page" : undefined}
-                  className={`shrink-0 rounded-md px-2 py-1 whitespace-nowrap ${active ? "bg-zinc-100 font-medium text-zinc-900 dark:bg-zinc-800 dark:text-zinc-100" : "text-zinc-600 hover:text-zinc-900 dark:text-zinc-300 dark:hover:text-zinc-100"}`}
+                  className={`shrink-0 rounded-md px-1.5 py-1 whitespace-nowrap sm:px-2 ${active ? "bg-zinc-100 font-medium text-zinc-900 dark:bg-zinc-800 dark:text-zinc-100" : "text-zinc-600 hover:text-zinc-900 dark:text-zinc-300 dark:hover:text-zinc-100"}`}
                 >
                   {n.label}
                 </Link>

@@ -99,7 +99,14 @@ function UsersAdmin() {
             </li>
           ) : null}
         </ul>
-        <AddUserForm disabled={!canChange} onDone={refresh} />
+        {q.data ? (
+          <AddUserForm
+            key={String(q.data.users.length === 0)}
+            first={q.data.users.length === 0}
+            disabled={!canChange}
+            onDone={refresh}
+          />
+        ) : null}
       </section>
 
       <section aria-labelledby="tokens-title" className="grid gap-3">
@@ -143,10 +150,11 @@ function UsersAdmin() {
   );
 }
 
-function AddUserForm(props: { disabled: boolean; onDone: () => void }) {
+/** `first`: the town has no user yet, so this one should be an admin (then everyone signs in, this page included). */
+function AddUserForm(props: { first: boolean; disabled: boolean; onDone: () => void }) {
   const trpc = useTRPC();
   const [name, setName] = useState("");
-  const [role, setRole] = useState<Role>("operator");
+  const [role, setRole] = useState<Role>(props.first ? "admin" : "operator");
   const [password, setPassword] = useState("");
   const add = useMutation(
     trpc.user.add.mutationOptions({

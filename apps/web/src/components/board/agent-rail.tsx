@@ -34,7 +34,7 @@ export function AgentRail(props: RailProps) {
   return (
     <aside
       aria-label="Agents"
-      className="flex shrink-0 flex-col border-b border-zinc-200 md:w-60 md:border-r md:border-b-0 dark:border-zinc-800"
+      className="flex shrink-0 flex-col border-b border-zinc-200 md:w-64 md:border-r md:border-b-0 dark:border-zinc-800"
       data-testid="agent-rail"
     >
       <div className="flex h-10 shrink-0 items-center gap-2 px-3">

@@ -69,7 +69,8 @@ export function Board() {
   const onMenu = useCallback((card: TaskCard, anchor: HTMLElement) => setMenu({ card, anchor }), []);
   const closeMenu = useCallback(() => setMenu(null), []);
 
-  const loaded = BOARD_COLUMNS.every((c) => !columns[c.id].loading) && !data.agentsLoading;
+  const loaded =
+    BOARD_COLUMNS.every((c) => !columns[c.id].loading && !columns[c.id].failed) && !data.agentsLoading && canChange;
   const totalTasks = BOARD_COLUMNS.reduce((n, c) => n + columns[c.id].total, 0);
   const everAssigned = totalTasks > columns.backlog.total;
   const showGuide = loaded && (agents.length === 0 || totalTasks === 0 || !everAssigned);
@@ -124,6 +125,7 @@ export function Board() {
                 total={columns[c.id].total}
                 loaded={columns[c.id].items.length}
                 loading={columns[c.id].loading}
+                failed={columns[c.id].failed}
                 hasMore={columns[c.id].hasMore}
                 fetchMore={columns[c.id].fetchMore}
                 dropId={COLUMN_DROPS[c.id]?.id ?? null}

@@ -23,6 +23,7 @@ interface ColumnProps {
   total: number;
   loaded: number;
   loading: boolean;
+  failed: boolean;
   hasMore: boolean;
   fetchMore: () => void;
   /** Droppable id when this column accepts drops (Backlog, Cancelled), else null. */
@@ -131,7 +132,13 @@ export function Column(props: ColumnProps) {
       >
         {items.length === 0 ? (
           <p className="px-1 py-6 text-center text-xs text-zinc-600 dark:text-zinc-400">
-            {loading ? "Loading…" : props.loaded > 0 ? "No cards match the filters" : "No tasks"}
+            {props.failed
+              ? "Could not load these tasks (offline)"
+              : loading
+                ? "Loading…"
+                : props.loaded > 0
+                  ? "No cards match the filters"
+                  : "No tasks"}
           </p>
         ) : (
           <div className="relative w-full" style={{ height: virtualizer.getTotalSize() }}>
