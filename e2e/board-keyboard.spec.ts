@@ -36,6 +36,8 @@ test("keyboard only: spawn an agent, create a task, move it onto the agent, watc
   let reached = false;
   for (let i = 0; i < 30 && !reached; i++) {
     await page.keyboard.press("Tab");
+    // Read once React has committed this step (two frames), not a render behind.
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
     reached = (await agent(page, name).getAttribute("data-over")) === "true";
   }
   expect(reached).toBe(true);
