@@ -135,16 +135,8 @@ function AgentTarget(props: {
         <span className="shrink-0 text-[11px] text-zinc-600 dark:text-zinc-400" data-testid="agent-state">
           {a.state}
         </span>
-        {props.compact ? (
-          <span
-            className="ml-auto shrink-0 text-[11px] text-zinc-600 tabular-nums dark:text-zinc-400"
-            title={`${a.tasksCompleted} completed, ${a.tasksFailed} failed`}
-          >
-            ✓{a.tasksCompleted} · ✕{a.tasksFailed}
-          </span>
-        ) : null}
         {admin ? (
-          <div className={`relative ${props.compact ? "" : "ml-auto"}`} ref={menuRef}>
+          <div className="relative ml-auto" ref={menuRef}>
             <button
               type="button"
               className="icon-btn size-6"
@@ -177,30 +169,38 @@ function AgentTarget(props: {
           </span>
         </div>
       )}
-      <p
-        className={`truncate text-xs text-zinc-600 dark:text-zinc-400 ${props.compact ? "mt-0.5" : "mt-1"}`}
-        data-testid="agent-current"
-      >
-        {a.currentTask ? (
-          <Link href={`/tasks/${a.currentTask}`} className="hover:underline">
-            <span className="text-amber-600 dark:text-amber-400">▶</span> {props.currentTask ?? shortId(a.currentTask)}
-          </Link>
-        ) : a.state === "error" && a.error ? (
-          <span className="text-red-600 dark:text-red-400" title={a.error}>
-            {a.error}
+      <div className={`flex items-center gap-2 ${props.compact ? "mt-0.5" : "mt-1"}`}>
+        <p className="min-w-0 flex-1 truncate text-xs text-zinc-600 dark:text-zinc-400" data-testid="agent-current">
+          {a.currentTask ? (
+            <Link href={`/tasks/${a.currentTask}`} className="hover:underline">
+              <span className="text-amber-600 dark:text-amber-400">▶</span>{" "}
+              {props.currentTask ?? shortId(a.currentTask)}
+            </Link>
+          ) : a.state === "error" && a.error ? (
+            <span className="text-red-600 dark:text-red-400" title={a.error}>
+              {a.error}
+            </span>
+          ) : (
+            <span className="text-zinc-600 dark:text-zinc-400">
+              {a.state === "starting"
+                ? "waiting for a runner…"
+                : agentTakesWork(a.state)
+                  ? "no current task"
+                  : a.state === "draining"
+                    ? "closing: takes no new work"
+                    : "takes no work until restarted"}
+            </span>
+          )}
+        </p>
+        {props.compact ? (
+          <span
+            className="shrink-0 text-[11px] text-zinc-600 tabular-nums dark:text-zinc-400"
+            title={`${a.tasksCompleted} completed, ${a.tasksFailed} failed`}
+          >
+            ✓{a.tasksCompleted} · ✕{a.tasksFailed}
           </span>
-        ) : (
-          <span className="text-zinc-600 dark:text-zinc-400">
-            {a.state === "starting"
-              ? "waiting for a runner…"
-              : agentTakesWork(a.state)
-                ? "no current task"
-                : a.state === "draining"
-                  ? "closing: takes no new work"
-                  : "takes no work until restarted"}
-          </span>
-        )}
-      </p>
+        ) : null}
+      </div>
     </li>
   );
 }

@@ -107,7 +107,7 @@ export function FilterBar({
       ) : null}
       <button
         type="button"
-        className="btn btn-sm shrink-0 sm:ml-auto"
+        className="btn btn-sm shrink-0 aria-pressed:border-indigo-400 aria-pressed:bg-indigo-50 aria-pressed:text-indigo-800 sm:ml-auto dark:aria-pressed:border-indigo-500 dark:aria-pressed:bg-indigo-950 dark:aria-pressed:text-indigo-200"
         aria-pressed={density === "compact"}
         onClick={() => onDensity(density === "compact" ? "comfortable" : "compact")}
         title="Smaller cards: more of them on the screen"
