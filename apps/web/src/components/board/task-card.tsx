@@ -137,7 +137,8 @@ export function CardBody(props: {
       <CardStatus card={card} tail={props.tail ?? null} />
       {compact ? null : (
         <div className="mt-auto flex min-w-0 items-center gap-1.5 text-[11px] text-zinc-600 dark:text-zinc-400">
-          <span className="shrink-0 font-mono">{shortId(card.id)}</span>
+          {/* The id gives way first (it is on the task page in full), then the agent's name. */}
+          <span className="min-w-[3ch] shrink-[10] truncate font-mono">{shortId(card.id)}</span>
           {card.attempts > 1 ? <span className="shrink-0 whitespace-nowrap">· try {card.attempts}</span> : null}
           {props.agentName ? <AgentName name={props.agentName} /> : null}
           {/* Tags that do not fit wrap out of sight, whole, rather than being squeezed into slivers. */}
@@ -168,7 +169,7 @@ const STATE_BORDER: Partial<Record<TaskCard["state"], string>> = {
 function AgentName(props: { name: string }) {
   return (
     <span
-      className="flex max-w-[70%] min-w-0 shrink items-center gap-1 font-medium text-zinc-700 dark:text-zinc-300"
+      className="flex min-w-0 shrink items-center gap-1 font-medium text-zinc-700 dark:text-zinc-300"
       title={`agent ${props.name}`}
     >
       <svg viewBox="0 0 12 12" className="size-3 shrink-0" aria-hidden>
