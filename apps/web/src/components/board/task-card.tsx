@@ -137,8 +137,8 @@ export function CardBody(props: {
       <CardStatus card={card} tail={props.tail ?? null} />
       {compact ? null : (
         <div className="mt-auto flex min-w-0 items-center gap-1.5 text-[11px] text-zinc-600 dark:text-zinc-400">
-          {/* The id gives way first (it is on the task page in full), then the agent's name. */}
-          <span className="min-w-[3ch] shrink-[10] truncate font-mono">{shortId(card.id)}</span>
+          {/* A card with an agent names the agent instead of its short id (the id is on the task page). */}
+          {props.agentName ? null : <span className="shrink-0 font-mono">{shortId(card.id)}</span>}
           {card.attempts > 1 ? <span className="shrink-0 whitespace-nowrap">· try {card.attempts}</span> : null}
           {props.agentName ? <AgentName name={props.agentName} /> : null}
           {/* Tags that do not fit wrap out of sight, whole, rather than being squeezed into slivers. */}
