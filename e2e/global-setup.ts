@@ -4,16 +4,15 @@
  * (`tt-runner --town`) → the built dashboard (`node apps/web/server.mjs --port <free>` on loopback, TT_TOWN_DIR set).
  * Everything is stopped by PID afterwards. The URLs reach the tests through environment variables.
  */
-import { fileURLToPath } from "node:url";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, openSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 
 // Not `@tinytown/core/testing`: that entry also imports vitest.
 import { freePort, startRedisServer } from "@tinytown/core/testing/redis-server";
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const ROOT = resolve(import.meta.dirname, "..");
 const TT = join(ROOT, "apps/cli/bin/tt.mjs");
 const RUNNER = join(ROOT, "apps/runner/bin/tt-runner.mjs");
 const WEB = join(ROOT, "apps/web");

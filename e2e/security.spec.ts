@@ -4,18 +4,17 @@
  * CSP the board runs under, and safe redirects after sign-in. `rebind.attacker.test` resolves to 127.0.0.1 in this
  * browser (--host-resolver-rules), as an attacker's DNS would make it after the victim opened their page.
  */
-import { fileURLToPath } from "node:url";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 
 import { listAgents, listTasks } from "@tinytown/core";
 import { freePort } from "@tinytown/core/testing/redis-server";
 import { expect, openBoard, test, uniq } from "./fixtures";
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const ROOT = resolve(import.meta.dirname, "..");
 const TT = join(ROOT, "apps/cli/bin/tt.mjs");
 const WEB_SERVER = join(ROOT, "apps/web/server.mjs");
 const PW = "e2e-password-1";
@@ -234,6 +233,9 @@ test("behind a trusted proxy: its forwarded https and host are believed, the ses
 
   // Safe redirect: a hostile `next` lands on the dashboard's own front page.
   for (const next of ["/%09/attacker.test/phish", "/%0A/attacker.test", "//attacker.test", "/%5Cattacker.test"]) {
+    // Leave the signed-in page first: its session keep-alive, finding the cookie gone, would navigate to /login
+    // itself and race this navigation.
+    await page.goto("about:blank");
     await page.context().clearCookies();
     await page.goto(`${s.base}/login?next=${next}`);
     await page.getByLabel("User name").fill("ada");

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { z } from "zod";
 import { findAgent, resolveAgent } from "../agent/agent.service";
+import { agentTakesWork } from "./board";
 import { eventPlan, type EventType, type TownEvent } from "../channel/events";
 import { sendMessage } from "../channel/channel";
 import { settleRunMessages, type SettleMode } from "../channel/inflight";
@@ -251,7 +252,7 @@ async function settleRun(town: Town, prev: Task, next: Task, mode?: SettleMode):
 /** Checks an agent can take work and returns its id. */
 export async function assignableAgent(town: Town, ref: string): Promise<string> {
   const agent = await resolveAgent(town, ref);
-  if (agent.state === "stopped" || agent.state === "error" || agent.state === "draining") {
+  if (!agentTakesWork(agent.state)) {
     throw new CoreError(
       "INVALID_STATE",
       `agent ${agent.name} is ${agent.state} and takes no new work${agent.state === "draining" ? "" : `: \`tt restart ${agent.name}\` first`}`,
