@@ -36,10 +36,15 @@ test("keyboard only: spawn an agent, create a task, move it onto the agent, watc
   let reached = false;
   for (let i = 0; i < 30 && !reached; i++) {
     await page.keyboard.press("Tab");
+    // Read once React has committed this step (two frames), not a render behind.
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
     reached = (await agent(page, name).getAttribute("data-over")) === "true";
   }
   expect(reached).toBe(true);
   await page.keyboard.press("Space");
+  // The focus goes with the card to its new column (not to the page).
+  await expect(page.getByTestId(`card-${taskId}`)).toBeFocused();
+  await expect(page.getByTestId(`card-${taskId}`)).toHaveAttribute("data-state", /assigned|running/);
 
   await expect(column(page, "running").getByTestId(`card-${taskId}`)).toBeVisible({ timeout: 10_000 });
   await expect(page.getByTestId("board-status")).toContainText("moved to agent");

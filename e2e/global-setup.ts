@@ -12,7 +12,7 @@ import { join, resolve } from "node:path";
 // Not `@tinytown/core/testing`: that entry also imports vitest.
 import { freePort, startRedisServer } from "@tinytown/core/testing/redis-server";
 
-const ROOT = resolve(__dirname, "..");
+const ROOT = resolve(import.meta.dirname, "..");
 const TT = join(ROOT, "apps/cli/bin/tt.mjs");
 const RUNNER = join(ROOT, "apps/runner/bin/tt-runner.mjs");
 const WEB = join(ROOT, "apps/web");

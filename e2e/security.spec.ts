@@ -14,7 +14,7 @@ import { listAgents, listTasks } from "@tinytown/core";
 import { freePort } from "@tinytown/core/testing/redis-server";
 import { expect, openBoard, test, uniq } from "./fixtures";
 
-const ROOT = resolve(__dirname, "..");
+const ROOT = resolve(import.meta.dirname, "..");
 const TT = join(ROOT, "apps/cli/bin/tt.mjs");
 const WEB_SERVER = join(ROOT, "apps/web/server.mjs");
 const PW = "e2e-password-1";
@@ -233,6 +233,9 @@ test("behind a trusted proxy: its forwarded https and host are believed, the ses
 
   // Safe redirect: a hostile `next` lands on the dashboard's own front page.
   for (const next of ["/%09/attacker.test/phish", "/%0A/attacker.test", "//attacker.test", "/%5Cattacker.test"]) {
+    // Leave the signed-in page first: its session keep-alive, finding the cookie gone, would navigate to /login
+    // itself and race this navigation.
+    await page.goto("about:blank");
     await page.context().clearCookies();
     await page.goto(`${s.base}/login?next=${next}`);
     await page.getByLabel("User name").fill("ada");

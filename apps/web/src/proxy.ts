@@ -13,8 +13,10 @@ export async function proxy(req: NextRequest) {
   // No town or no Redis: let the page render its own error rather than loop through /login.
   if (!town) return NextResponse.next();
   const reach = reachFromHeaders(req.headers);
-  const access = await requestAccess(town, { headers: req.headers, reach }).catch(() => ({ principal: null }));
-  if (access.principal) return NextResponse.next();
+  // An error (Redis away) says nothing about who this is: render the page, which says the town is unreachable,
+  // rather than a sign-in form that could not work either.
+  const access = await requestAccess(town, { headers: req.headers, reach }).catch(() => null);
+  if (!access || access.principal) return NextResponse.next();
   const login = new URL("/login", req.url);
   login.search = "";
   const next = req.nextUrl.pathname + req.nextUrl.search;

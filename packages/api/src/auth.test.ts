@@ -44,6 +44,7 @@ const NEEDS: Record<string, Need> = {
   "town.audit": "viewer",
   "town.models": "viewer",
   "town.events": "viewer",
+  "town.modelAvailability": "viewer",
   "agent.list": "viewer",
   "agent.get": "viewer",
   "agent.spawn": "admin",
@@ -61,6 +62,7 @@ const NEEDS: Record<string, Need> = {
   "task.retry": "operator",
   "task.log": "viewer",
   "task.logStream": "viewer",
+  "task.tails": "viewer",
   "message.send": "operator",
   "message.inbox": "viewer",
   "queue.list": "viewer",
@@ -69,6 +71,12 @@ const NEEDS: Record<string, Need> = {
   "queue.promote": "admin",
   "queue.pause": "admin",
   "queue.resume": "admin",
+  "user.list": "admin",
+  "user.add": "admin",
+  "user.setRole": "admin",
+  "user.remove": "admin",
+  "user.createToken": "admin",
+  "user.revokeToken": "admin",
 };
 
 /** Every procedure of the app router, from its definition. */

@@ -5,6 +5,7 @@ import { messageRouter } from "./routers/message";
 import { queueRouter } from "./routers/queue";
 import { taskRouter } from "./routers/task";
 import { townRouter } from "./routers/town";
+import { userRouter } from "./routers/user";
 import { createCallerFactory, createTRPCRouter } from "./trpc";
 
 export const appRouter = createTRPCRouter({
@@ -15,6 +16,7 @@ export const appRouter = createTRPCRouter({
   task: taskRouter,
   message: messageRouter,
   queue: queueRouter,
+  user: userRouter,
 });
 
 export type AppRouter = typeof appRouter;

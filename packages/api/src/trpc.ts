@@ -30,10 +30,11 @@ export interface CoreErrorData {
 const t = initTRPC.context<Context>().create({
   transformer: superjson,
   sse: {
-    // Heartbeats keep idle streams open through proxies and let the client notice a dead server:
-    // after `reconnectAfterInactivityMs` without data or ping it reconnects (resuming from the last id).
-    ping: { enabled: true, intervalMs: 5_000 },
-    client: { reconnectAfterInactivityMs: 15_000 },
+    // Heartbeats keep idle streams open through proxies and let the client notice a dead (or hung) server within
+    // 3 s: after `reconnectAfterInactivityMs` without data or ping it reconnects (resuming from the last id) and the
+    // dashboard says "reconnecting…". A lost Redis ends the event stream at once (routers/town.ts).
+    ping: { enabled: true, intervalMs: 1_000 },
+    client: { reconnectAfterInactivityMs: 3_000 },
   },
   errorFormatter: ({ shape, error }) => ({
     ...shape,
@@ -170,3 +171,7 @@ export const viewerPasswordProcedure = allowed("read", passwordProcedure);
 export const operatorProcedure = allowed("task.write");
 /** Managing agents, users and settings: admin only. */
 export const adminProcedure = allowed("agent.manage");
+/** Managing users and tokens: admin only (the action `tt user` / `tt token` need). */
+export const userAdminProcedure = allowed("user.manage");
+/** {@link userAdminProcedure} for adding a user (its password is hashed): the password deadline. */
+export const userAdminPasswordProcedure = allowed("user.manage", passwordProcedure);

@@ -29,6 +29,9 @@ export * from "./task/task";
 export * from "./task/task.service";
 export * from "./task/task-detail";
 export * from "./task/board-column";
+export * from "./task/review";
+export * from "./task/task-review.service";
+export * from "./workspace/index";
 
 export * from "./message/message";
 export * from "./channel/channel";

@@ -6,10 +6,12 @@
  */
 export * from "./refs";
 export * from "./task/task";
+export * from "./task/review";
 export * from "./task/board";
 export * from "./agent/agent";
 export * from "./message/message";
 export * from "./channel/event-types";
+export * from "./channel/describe";
 export * from "./auth/roles";
 export * from "./auth/cookies";
 export * from "./sessions/activity";

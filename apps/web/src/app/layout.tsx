@@ -20,16 +20,18 @@ export const viewport: Viewport = {
   ],
 };
 
-/** Who is here: signed in, open access, or nobody yet (then only the sign-in page renders, without the shell). */
+/**
+ * Who is here: signed in, open access, or nobody yet (then only the sign-in page renders, without the shell). When
+ * the town cannot be asked (no Redis), nobody is known: the shell says so instead of claiming open access.
+ */
 async function shellAuth(): Promise<ShellAuth | null> {
   try {
     const me = await (await getCaller()).auth.me();
     if (!me.principal) return null;
     if (me.principal.kind === "open") return { mode: "open" };
     return { mode: "signed-in", name: actorOf(me.principal), role: me.principal.role };
-  } catch {
-    // No town or no Redis: pages show their own errors; keep the open-access shell.
-    return { mode: "open" };
+  } catch (err) {
+    return { mode: "unavailable", reason: err instanceof Error ? err.message : String(err) };
   }
 }
 

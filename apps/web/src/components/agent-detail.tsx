@@ -3,7 +3,6 @@
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 
-import { apiFailure } from "../lib/errors";
 import { ago, dateTime, shortId } from "../lib/format";
 import { useTRPC } from "../trpc/react";
 import { AgentActions } from "./agent-actions";
@@ -20,14 +19,14 @@ export function AgentDetail(props: { name: string }) {
   const models = useQuery(trpc.town.models.queryOptions(undefined, { staleTime: 5 * 60_000 }));
 
   if (q.isPending) return <PageSkeleton />;
-  if (q.isError) return <PageError message={apiFailure(q.error).message} />;
+  if (q.isError) return <PageError what="agent" reference={props.name} error={q.error} />;
   const { agent, tasks, inbox } = q.data;
   const simulated = models.data?.find((m) => m.name === agent.model)?.kind === "simulated" || agent.model === "sim";
   const current = agent.currentTask ? tasks.find((t) => t.id === agent.currentTask) : undefined;
 
   return (
     <div className="mx-auto grid max-w-6xl grid-cols-[minmax(0,1fr)] gap-5 p-4 md:p-6" data-testid="agent-page">
-      <nav className="text-xs text-zinc-500">
+      <nav aria-label="Breadcrumb" className="text-xs text-zinc-600 dark:text-zinc-400">
         <Link href="/" className="hover:underline">
           Board
         </Link>{" "}
@@ -60,7 +59,7 @@ export function AgentDetail(props: { name: string }) {
           {agent.tasksCompleted} / {agent.tasksFailed}
         </Fact>
         <Fact label="Spawned">
-          {dateTime(agent.createdAt)} <span className="text-zinc-500">by {agent.createdBy}</span>
+          {dateTime(agent.createdAt)} <span className="text-zinc-500 dark:text-zinc-400">by {agent.createdBy}</span>
         </Fact>
       </dl>
 
@@ -73,7 +72,7 @@ export function AgentDetail(props: { name: string }) {
                 href={`/tasks/${agent.currentTask}`}
                 className="panel block p-3 text-sm hover:border-zinc-300 dark:hover:border-zinc-700"
               >
-                <span className="mb-1 flex items-center gap-2 text-xs text-zinc-500">
+                <span className="mb-1 flex items-center gap-2 text-xs text-zinc-500 dark:text-zinc-400">
                   {current ? <TaskStateBadge state={current.state} /> : null}
                   <span className="font-mono">{shortId(agent.currentTask)}</span>
                 </span>
@@ -82,12 +81,12 @@ export function AgentDetail(props: { name: string }) {
               <LogView taskId={agent.currentTask} state={current?.state ?? "running"} />
             </div>
           ) : (
-            <p className="panel p-4 text-sm text-zinc-500">Not working on anything right now.</p>
+            <p className="panel p-4 text-sm text-zinc-500 dark:text-zinc-400">Not working on anything right now.</p>
           )}
         </section>
         <section className="min-w-0">
           <h2 className="panel-title mb-2">
-            Inbox <span className="font-normal text-zinc-400">({inbox.length})</span>
+            Inbox <span className="font-normal text-zinc-500 dark:text-zinc-400">({inbox.length})</span>
           </h2>
           <MessageList messages={inbox} empty="The inbox is empty." />
         </section>
@@ -96,11 +95,11 @@ export function AgentDetail(props: { name: string }) {
       <section>
         <h2 className="panel-title mb-2">History</h2>
         {tasks.length === 0 ? (
-          <p className="text-sm text-zinc-500">No tasks yet.</p>
+          <p className="text-sm text-zinc-500 dark:text-zinc-400">No tasks yet.</p>
         ) : (
           <div className="panel overflow-x-auto">
             <table className="w-full table-fixed text-sm" data-testid="agent-history">
-              <thead className="text-left text-[11px] text-zinc-500 uppercase">
+              <thead className="text-left text-[11px] text-zinc-500 uppercase dark:text-zinc-400">
                 <tr className="border-b border-zinc-200 dark:border-zinc-800">
                   <th className="px-3 py-2 font-medium">Task</th>
                   <th className="w-28 px-3 py-2 font-medium">State</th>
@@ -113,7 +112,9 @@ export function AgentDetail(props: { name: string }) {
                   <tr key={t.id} className="border-b border-zinc-100 last:border-0 dark:border-zinc-800/60">
                     <td className="px-3 py-2">
                       <Link href={`/tasks/${t.id}`} className="block truncate hover:underline">
-                        <span className="mr-2 hidden font-mono text-xs text-zinc-500 sm:inline">{shortId(t.id)}</span>
+                        <span className="mr-2 hidden font-mono text-xs text-zinc-500 sm:inline dark:text-zinc-400">
+                          {shortId(t.id)}
+                        </span>
                         {t.description}
                       </Link>
                     </td>
@@ -123,7 +124,10 @@ export function AgentDetail(props: { name: string }) {
                     <td className="hidden px-3 py-2 sm:table-cell">
                       <PriorityIcon priority={t.priority} />
                     </td>
-                    <td className="px-3 py-2 whitespace-nowrap text-zinc-500" suppressHydrationWarning>
+                    <td
+                      className="px-3 py-2 whitespace-nowrap text-zinc-500 dark:text-zinc-400"
+                      suppressHydrationWarning
+                    >
                       {ago(t.updatedAt)}
                     </td>
                   </tr>

@@ -2,7 +2,9 @@
 
 import Link from "next/link";
 import { usePathname, useRouter } from "next/navigation";
-import { createContext, useCallback, useContext, useMemo, useRef, useState } from "react";
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState } from "react";
+
+import { can, type Action, type Role } from "@tinytown/core/schema";
 
 import { writeActorCookie } from "../lib/actor";
 import { CreateTaskDialog } from "./create-task-dialog";
@@ -19,6 +21,8 @@ interface Shell {
   actor: string | null;
   /** How the viewer got in; with open access they act as an admin. */
   auth: ShellAuth;
+  /** Whether the viewer's role allows `action` (the page hides what it does not: core's role table). */
+  may: (action: Action) => boolean;
   openCreate: () => void;
   openSpawn: () => void;
   openHelp: () => void;
@@ -31,16 +35,26 @@ export function useShell(): Shell {
   return ctx;
 }
 
-const NAV = [
+const NAV: { href: string; label: string; needs?: Action }[] = [
   { href: "/", label: "Board" },
   { href: "/overview", label: "Overview" },
   { href: "/messages", label: "Messages" },
   { href: "/queues", label: "Queues" },
   { href: "/audit", label: "Audit" },
-] as const;
+  { href: "/users", label: "Users", needs: "user.manage" },
+];
 
-/** How the viewer got in: open access (loopback, no users; a display name) or signed in as a user or token. */
-export type ShellAuth = { mode: "open" } | { mode: "signed-in"; name: string; role: string };
+/**
+ * How the viewer got in: open access (loopback, no users; a display name), signed in as a user or token, or not
+ * known because the town's Redis did not answer when the page was rendered (nothing can be done until it does).
+ */
+export type ShellAuth =
+  { mode: "open" } | { mode: "signed-in"; name: string; role: Role } | { mode: "unavailable"; reason: string };
+
+/** The role the viewer acts with: an admin with open access; nothing beyond reading while the town is unreachable. */
+function roleOf(auth: ShellAuth): Role {
+  return auth.mode === "open" ? "admin" : auth.mode === "signed-in" ? auth.role : "viewer";
+}
 
 /** Header, live connection, global dialogs and shortcuts around every page. `actor` is read from the cookie on the server. */
 export function AppShell(props: { actor: string | null; auth?: ShellAuth; children: React.ReactNode }) {
@@ -67,15 +81,25 @@ function ShellInner(props: { actor: string | null; auth: ShellAuth; children: Re
   const lastG = useRef(0);
 
   const close = useCallback(() => setDialog(null), []);
+  const role = roleOf(props.auth);
+  // Rendered while the town was unreachable: once the stream is live again, ask the server who this is (a soft
+  // refresh of the server components; the page and its state stay).
+  const unknown = props.auth.mode === "unavailable";
+  const isLive = live.connection.state === "live";
+  useEffect(() => {
+    if (unknown && isLive) router.refresh();
+  }, [unknown, isLive, router]);
+  const { canChange } = live;
   const shell = useMemo<Shell>(
     () => ({
       actor,
       auth: props.auth,
-      openCreate: () => setDialog("create"),
-      openSpawn: () => setDialog("spawn"),
+      may: (action) => can(role, action),
+      openCreate: () => canChange && can(role, "task.write") && setDialog("create"),
+      openSpawn: () => canChange && can(role, "agent.manage") && setDialog("spawn"),
       openHelp: () => setDialog("help"),
     }),
-    [actor, props.auth],
+    [actor, props.auth, role, canChange],
   );
 
   const goTo = (href: string) => () => {
@@ -86,8 +110,8 @@ function ShellInner(props: { actor: string | null; auth: ShellAuth; children: Re
     }
   };
   useHotkeys({
-    c: () => setDialog("create"),
-    a: () => setDialog("spawn"),
+    c: shell.openCreate,
+    a: shell.openSpawn,
     "?": () => setDialog("help"),
     g: () => (lastG.current = Date.now()),
     b: goTo("/"),
@@ -100,8 +124,12 @@ function ShellInner(props: { actor: string | null; auth: ShellAuth; children: Re
   return (
     <ShellContext.Provider value={shell}>
       <div className="flex h-dvh flex-col">
-        <header className="flex h-12 shrink-0 items-center gap-3 border-b border-zinc-200 bg-white px-3 sm:gap-5 sm:px-4 dark:border-zinc-800 dark:bg-zinc-950">
-          <Link href="/" className="flex shrink-0 items-center gap-2 font-semibold tracking-tight">
+        <header className="flex shrink-0 flex-wrap items-center gap-x-3 border-b border-zinc-200 bg-white px-3 sm:h-12 sm:flex-nowrap sm:gap-5 sm:px-4 dark:border-zinc-800 dark:bg-zinc-950">
+          <Link
+            href="/"
+            aria-label="Tinytown board"
+            className="flex h-11 shrink-0 items-center gap-2 font-semibold tracking-tight sm:h-auto"
+          >
             <svg viewBox="0 0 20 20" className="size-5 text-indigo-600 dark:text-indigo-400" aria-hidden>
               <rect x="2" y="9" width="4" height="9" rx="1" fill="currentColor" />
               <rect x="8" y="4" width="4" height="14" rx="1" fill="currentColor" opacity=".75" />
@@ -110,17 +138,17 @@ function ShellInner(props: { actor: string | null; auth: ShellAuth; children: Re
             <span className="hidden sm:inline">Tinytown</span>
           </Link>
           <nav
-            className="flex min-w-0 items-center gap-0.5 overflow-x-auto text-sm [scrollbar-width:none]"
+            className="order-last -mx-3 flex w-[calc(100%+1.5rem)] min-w-0 items-center gap-0.5 overflow-x-auto border-t border-zinc-100 px-2 py-1 text-sm [scrollbar-width:none] sm:order-none sm:mx-0 sm:w-auto sm:border-0 sm:p-0 dark:border-zinc-800"
             aria-label="Main"
           >
-            {NAV.map((n) => {
+            {NAV.filter((n) => !n.needs || shell.may(n.needs)).map((n) => {
               const active = n.href === "/" ? pathname === "/" : pathname.startsWith(n.href);
               return (
                 <Link
                   key={n.href}
                   href={n.href}
                   aria-current={active ? "page" : undefined}
-                  className={`shrink-0 rounded-md px-1.5 py-1 whitespace-nowrap sm:px-2 ${active ? "bg-zinc-100 font-medium text-zinc-900 dark:bg-zinc-800 dark:text-zinc-100" : "text-zinc-600 hover:text-zinc-900 dark:text-zinc-400 dark:hover:text-zinc-100"}`}
+                  className={`shrink-0 rounded-md px-1.5 py-1 whitespace-nowrap sm:px-2 ${active ? "bg-zinc-100 font-medium text-zinc-900 dark:bg-zinc-800 dark:text-zinc-100" : "text-zinc-600 hover:text-zinc-900 dark:text-zinc-300 dark:hover:text-zinc-100"}`}
                 >
                   {n.label}
                 </Link>
@@ -128,7 +156,7 @@ function ShellInner(props: { actor: string | null; auth: ShellAuth; children: Re
             })}
           </nav>
           <div className="ml-auto flex shrink-0 items-center gap-2 sm:gap-3">
-            <LiveIndicator status={live.status} />
+            <LiveIndicator connection={live.connection} />
             <button
               type="button"
               className="icon-btn hidden sm:inline-flex"
@@ -140,7 +168,7 @@ function ShellInner(props: { actor: string | null; auth: ShellAuth; children: Re
             </button>
             {props.auth.mode === "signed-in" ? (
               <SignedIn name={props.auth.name} role={props.auth.role} />
-            ) : (
+            ) : props.auth.mode === "unavailable" ? null : (
               <>
                 <span
                   className="hidden rounded-md bg-amber-50 px-2 py-0.5 text-xs text-amber-800 lg:inline dark:bg-amber-950 dark:text-amber-300"
@@ -169,10 +197,19 @@ function ShellInner(props: { actor: string | null; auth: ShellAuth; children: Re
             )}
           </div>
         </header>
-        <div className="min-h-0 flex-1">{props.children}</div>
+        {live.connection.state === "offline" ? (
+          <p
+            className="shrink-0 border-b border-red-200 bg-red-50 px-4 py-1.5 text-xs text-red-800 dark:border-red-900 dark:bg-red-950/60 dark:text-red-200"
+            data-testid="offline-banner"
+          >
+            <strong className="font-semibold">Offline — changes are paused.</strong>{" "}
+            {live.connection.reason ? `${capitalise(live.connection.reason)}; ` : ""}this page reconnects by itself.
+          </p>
+        ) : null}
+        <main className="min-h-0 flex-1">{props.children}</main>
       </div>
-      <CreateTaskDialog open={dialog === "create"} onClose={close} />
-      <SpawnAgentDialog open={dialog === "spawn"} onClose={close} />
+      <CreateTaskDialog open={dialog === "create" && canChange} onClose={close} />
+      <SpawnAgentDialog open={dialog === "spawn" && canChange} onClose={close} />
       <HelpDialog open={dialog === "help"} onClose={close} />
       {dialog === "name" ? (
         <NameDialog
@@ -192,3 +229,5 @@ function ShellInner(props: { actor: string | null; auth: ShellAuth; children: Re
     </ShellContext.Provider>
   );
 }
+
+const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);

@@ -4,10 +4,11 @@ import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useDeferredValue, useState } from "react";
 
-import type { TownEvent } from "@tinytown/core/schema";
+import { describeEvent } from "@tinytown/core/schema";
 
-import { dateTime, shortId } from "../lib/format";
+import { shortId } from "../lib/format";
 import { useTRPC } from "../trpc/react";
+import { RelativeTime } from "./ui/time";
 
 const TYPES = [
   { value: "", label: "Everything" },
@@ -18,18 +19,10 @@ const TYPES = [
   { value: "token.", label: "Tokens" },
 ] as const;
 
-/** What changed besides who and when, in a few words. */
-function what(e: TownEvent): string {
-  const parts: string[] = [e.type];
-  if (e.from || e.to) parts.push(`${String(e.from ?? "·")} → ${String(e.to ?? "·")}`);
-  for (const k of ["user", "role", "token", "name", "model", "to"] as const) {
-    const v = (e as Record<string, unknown>)[k];
-    if (typeof v === "string" && !(k === "to" && e.from)) parts.push(`${k}: ${v}`);
-  }
-  return parts.join(" · ");
-}
-
-/** Who did what, when: the town's event stream, newest first, filtered by actor and kind. */
+/**
+ * Who did what, when, in plain words ("ada moved 'Fix login' to worker-2", core's describeEvent): the town's event
+ * stream, newest first, filtered by actor and kind, and live (every event refetches it, see live-sync.ts).
+ */
 export function AuditView() {
   const trpc = useTRPC();
   const [by, setBy] = useState("");
@@ -38,11 +31,14 @@ export function AuditView() {
   const q = useQuery(
     trpc.town.audit.queryOptions({ by: deferredBy || undefined, type: type || undefined, limit: 200 }),
   );
+  const agents = useQuery(trpc.agent.list.queryOptions());
+  const names = new Map((agents.data ?? []).map((a) => [a.id, a.name]));
+  const nameOf = (id: string) => names.get(id) ?? null;
   return (
-    <div className="mx-auto grid max-w-5xl gap-4 p-4">
+    <div className="mx-auto grid max-w-5xl gap-4 p-4" data-testid="audit-page">
       <div className="flex flex-wrap items-end gap-3">
         <h1 className="mr-auto text-lg font-semibold tracking-tight">Audit</h1>
-        <label className="grid gap-1 text-xs text-zinc-500">
+        <label className="grid gap-1 text-xs text-zinc-600 dark:text-zinc-400">
           Actor
           <input
             className="input"
@@ -52,7 +48,7 @@ export function AuditView() {
             data-testid="audit-actor"
           />
         </label>
-        <label className="grid gap-1 text-xs text-zinc-500">
+        <label className="grid gap-1 text-xs text-zinc-600 dark:text-zinc-400">
           Kind
           <select className="input" value={type} onChange={(e) => setType(e.target.value)}>
             {TYPES.map((t) => (
@@ -63,44 +59,45 @@ export function AuditView() {
           </select>
         </label>
       </div>
-      {q.error ? <p className="panel p-4 text-sm text-red-600">{q.error.message}</p> : null}
-      <table className="panel w-full text-left text-sm" data-testid="audit">
-        <thead className="text-xs text-zinc-500">
-          <tr>
-            <th className="px-3 py-2 font-medium">When</th>
-            <th className="px-3 py-2 font-medium">Who</th>
-            <th className="px-3 py-2 font-medium">What</th>
-            <th className="px-3 py-2 font-medium">Task</th>
-          </tr>
-        </thead>
-        <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
-          {(q.data?.events ?? []).map((e) => (
-            <tr key={e.id}>
-              <td className="px-3 py-1.5 font-mono text-xs whitespace-nowrap text-zinc-500 tabular-nums">
-                {dateTime(e.at)}
-              </td>
-              <td className="px-3 py-1.5">
+      {q.error ? <p className="panel p-4 text-sm text-red-700 dark:text-red-300">{q.error.message}</p> : null}
+      <ol className="panel divide-y divide-zinc-100 text-sm dark:divide-zinc-800" data-testid="audit">
+        {(q.data?.events ?? []).map((e) => (
+          <li
+            key={e.id}
+            className="flex flex-col gap-0.5 px-3 py-2 sm:flex-row sm:items-baseline sm:gap-3"
+            data-testid="audit-row"
+          >
+            <RelativeTime
+              at={e.at}
+              className="shrink-0 text-xs whitespace-nowrap text-zinc-600 tabular-nums sm:w-24 dark:text-zinc-400"
+            />
+            <p className="min-w-0 flex-1 break-words" data-testid="audit-text">
+              {describeEvent(e, nameOf)}
+            </p>
+            <span className="flex shrink-0 items-center gap-3 text-xs">
+              {e.by ? (
                 <button type="button" className="link" onClick={() => setBy(e.by)} title="Only what this actor did">
-                  {e.by || "someone"}
+                  only {e.by}
                 </button>
-              </td>
-              <td className="px-3 py-1.5 break-all">{what(e)}</td>
-              <td className="px-3 py-1.5">
-                {e.taskId ? (
-                  <Link href={`/tasks/${e.taskId}`} className="link font-mono text-xs">
-                    {shortId(e.taskId)}
-                  </Link>
-                ) : null}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+              ) : null}
+              {e.taskId ? (
+                <Link href={`/tasks/${e.taskId}`} className="link font-mono">
+                  {shortId(e.taskId)}
+                </Link>
+              ) : null}
+            </span>
+          </li>
+        ))}
+      </ol>
       {q.data && q.data.events.length === 0 ? (
-        <p className="text-sm text-zinc-500">Nothing recorded{deferredBy ? ` for ${deferredBy}` : ""}.</p>
+        <p className="text-sm text-zinc-600 dark:text-zinc-400">
+          Nothing recorded{deferredBy ? ` for ${deferredBy}` : ""}.
+        </p>
       ) : null}
       {q.data?.next ? (
-        <p className="text-xs text-zinc-500">Showing the latest 200; older entries are in `tt events`.</p>
+        <p className="text-xs text-zinc-600 dark:text-zinc-400">
+          Showing the latest 200; older entries are in `tt events`.
+        </p>
       ) : null}
     </div>
   );

@@ -109,7 +109,7 @@ function CreateTaskForm(props: { onClose: () => void }) {
           />
         </Field>
         <div className="flex items-center justify-between gap-2">
-          <span className="hidden text-xs text-zinc-500 sm:inline">
+          <span className="hidden text-xs text-zinc-500 sm:inline dark:text-zinc-400">
             <kbd className="kbd">Ctrl</kbd> <kbd className="kbd">Enter</kbd> to create
           </span>
           <div className="ml-auto flex gap-2">

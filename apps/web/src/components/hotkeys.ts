@@ -48,6 +48,7 @@ export const SHORTCUTS: { keys: string[]; what: string; group: string }[] = [
   { group: "Board", keys: ["h"], what: "Previous column" },
   { group: "Board", keys: ["l"], what: "Next column" },
   { group: "Board", keys: ["Enter"], what: "Open the focused card" },
+  { group: "Board", keys: ["m"], what: "Move or assign the focused card (a menu)" },
   { group: "Board", keys: ["/"], what: "Search" },
   { group: "Board", keys: ["Esc"], what: "Leave the search box (back to j/k)" },
   { group: "Drag with the keyboard", keys: ["Space"], what: "Pick up the focused card / drop it" },

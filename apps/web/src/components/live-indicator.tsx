@@ -1,32 +1,34 @@
-/** Status of a tRPC subscription, as reported by `useSubscription`. */
-export type LiveStatus = "idle" | "connecting" | "pending" | "error";
+import type { Connection, ConnectionState } from "./connection";
 
-const LABELS: Record<LiveStatus, string> = {
-  pending: "live",
+const LABELS: Record<ConnectionState, string> = {
+  live: "live",
   connecting: "connecting…",
-  idle: "offline",
-  error: "offline",
+  reconnecting: "reconnecting…",
+  offline: "offline — changes are paused",
 };
 
-/** Green dot while the live (SSE) connection is open and delivering ("pending"), grey otherwise. */
-export function LiveIndicator(props: { status: LiveStatus }) {
-  const connected = props.status === "pending";
+const DOT: Record<ConnectionState, string> = {
+  live: "bg-emerald-500 shadow-[0_0_0_3px] shadow-emerald-500/25",
+  connecting: "bg-zinc-400 dark:bg-zinc-500",
+  reconnecting: "bg-amber-500 animate-pulse",
+  offline: "bg-red-500",
+};
+
+/** The live connection in the header: green only while the stream is open and the town's Redis answers. */
+export function LiveIndicator(props: { connection: Connection }) {
+  const { state, reason } = props.connection;
   return (
     <span
-      className="inline-flex items-center gap-2 text-xs font-medium text-zinc-600 dark:text-zinc-400"
+      role="status"
+      className={`inline-flex items-center gap-2 text-xs font-medium ${state === "offline" ? "text-red-700 dark:text-red-300" : "text-zinc-600 dark:text-zinc-300"}`}
       data-testid="live-indicator"
-      data-connected={connected}
-      data-status={props.status}
+      data-connected={state === "live"}
+      data-status={state}
+      title={reason ? `Offline: ${reason}. This page reconnects by itself.` : undefined}
     >
-      <span
-        aria-hidden
-        className={
-          connected
-            ? "size-2.5 rounded-full bg-emerald-500 shadow-[0_0_0_3px] shadow-emerald-500/25"
-            : "size-2.5 rounded-full bg-zinc-400 dark:bg-zinc-600"
-        }
-      />
-      {LABELS[props.status]}
+      <span aria-hidden className={`size-2.5 shrink-0 rounded-full ${DOT[state]}`} />
+      <span className={state === "offline" ? "hidden sm:inline" : "max-sm:sr-only"}>{LABELS[state]}</span>
+      {state === "offline" ? <span className="sm:hidden">offline</span> : null}
     </span>
   );
 }

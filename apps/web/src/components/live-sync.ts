@@ -1,4 +1,4 @@
-import type { QueryClient } from "@tanstack/react-query";
+import type { InvalidateQueryFilters, QueryClient } from "@tanstack/react-query";
 
 import { BOARD_COLUMNS, columnOf, TaskState, type BoardColumn, type TownEvent } from "@tinytown/core/schema";
 
@@ -9,8 +9,6 @@ type TRPC = ReturnType<typeof useTRPC>;
 
 /** Events arriving within this window are folded into one round of invalidations (a burst of 50 moves = 1 refetch). */
 const COALESCE_MS = 25;
-/** The safety refetch after a (re)connect. */
-const SETTLE_MS = 1_000;
 
 interface Dirty {
   all: boolean;
@@ -25,27 +23,34 @@ const clean = (): Dirty => ({ all: false, columns: new Set(), tasks: new Set(), 
  * What a tab does with the town's events, outside React's render: each event marks the queries it affects as stale
  * (the board column(s) a task left and entered, the task's page, agents, inboxes, the overview) and they refetch in one
  * coalesced round; each event is also passed to the components listening. One per tab, owned by LiveProvider.
+ *
+ * A query whose FIRST fetch is still in flight cannot be refetched: TanStack Query hands an invalidation of a query
+ * without data the promise of the fetch already running (`Query.fetch` only cancels a refetch of data it has), and
+ * that fetch was sent before the change. On a page that was still loading when an event came, the change was lost —
+ * the "stalled stream" of the live spec's second browser, whose stream in fact delivered at once. Such queries are
+ * remembered and invalidated again as soon as their first fetch settles.
  */
 export class LiveSync {
   private dirty = clean();
   private timer: ReturnType<typeof setTimeout> | null = null;
-  private settle: ReturnType<typeof setTimeout> | null = null;
   private readonly listeners = new Set<TownEventListener>();
+  /** Hashes of queries invalidated while their first fetch was in flight. */
+  private readonly again = new Set<string>();
+  private readonly unwatch: () => void;
 
   constructor(
     private readonly qc: QueryClient,
     private readonly trpc: TRPC,
-  ) {}
+  ) {
+    this.unwatch = qc.getQueryCache().subscribe((e) => {
+      if (e.type !== "updated" || e.query.state.fetchStatus !== "idle" || !this.again.delete(e.query.queryHash)) return;
+      void qc.invalidateQueries({ queryKey: e.query.queryKey as readonly unknown[], exact: true });
+    });
+  }
 
-  /**
-   * The stream (re)connected: refetch everything, so nothing missed while offline stays on screen. One more refetch a
-   * second later is a safety net: in about 1 of 8 CI runs a freshly opened stream delivered nothing for seconds (not
-   * even the `stream.ready` marker); the cause is not found yet.
-   */
+  /** The stream (re)connected: refetch everything, so nothing missed while offline stays on screen. */
   connected(): void {
     this.mark((d) => (d.all = true));
-    if (this.settle) clearTimeout(this.settle);
-    this.settle = setTimeout(() => this.mark((d) => (d.all = true)), SETTLE_MS);
   }
 
   /** One event from the stream. */
@@ -79,8 +84,8 @@ export class LiveSync {
 
   dispose(): void {
     if (this.timer) clearTimeout(this.timer);
-    if (this.settle) clearTimeout(this.settle);
-    this.timer = this.settle = null;
+    this.timer = null;
+    this.unwatch();
   }
 
   private mark(fn: (d: Dirty) => void): void {
@@ -89,26 +94,29 @@ export class LiveSync {
   }
 
   private flush(): void {
-    const { qc, trpc } = this;
+    const { trpc } = this;
     this.timer = null;
     const d = this.dirty;
     this.dirty = clean();
-    if (d.all) {
-      void qc.invalidateQueries();
-      return;
-    }
-    for (const column of d.columns)
-      void qc.invalidateQueries({ queryKey: trpc.task.column.infiniteQueryKey({ column }) });
-    for (const taskId of d.tasks) void qc.invalidateQueries({ queryKey: trpc.task.get.queryKey({ taskId }) });
-    if (d.columns.size > 0 || d.tasks.size > 0) void qc.invalidateQueries(trpc.task.list.pathFilter());
+    if (d.all) return this.invalidate({});
+    for (const column of d.columns) this.invalidate({ queryKey: trpc.task.column.infiniteQueryKey({ column }) });
+    for (const taskId of d.tasks) this.invalidate({ queryKey: trpc.task.get.queryKey({ taskId }) });
+    if (d.columns.size > 0 || d.tasks.size > 0) this.invalidate(trpc.task.list.pathFilter());
     if (d.agents || d.columns.size > 0) {
-      void qc.invalidateQueries(trpc.agent.list.pathFilter());
-      void qc.invalidateQueries(trpc.agent.get.pathFilter());
+      this.invalidate(trpc.agent.list.pathFilter());
+      this.invalidate(trpc.agent.get.pathFilter());
     }
     if (d.messages) {
-      void qc.invalidateQueries(trpc.message.inbox.pathFilter());
-      void qc.invalidateQueries(trpc.agent.get.pathFilter());
+      this.invalidate(trpc.message.inbox.pathFilter());
+      this.invalidate(trpc.agent.get.pathFilter());
     }
-    void qc.invalidateQueries(trpc.town.pathFilter());
+    this.invalidate(trpc.town.pathFilter());
+  }
+
+  /** Refetches what `filters` match now, and once more after any first fetch that was already in flight. */
+  private invalidate(filters: InvalidateQueryFilters): void {
+    for (const q of this.qc.getQueryCache().findAll(filters))
+      if (q.state.data === undefined && q.state.fetchStatus === "fetching") this.again.add(q.queryHash);
+    void this.qc.invalidateQueries(filters);
   }
 }

@@ -76,7 +76,7 @@ export function LogView(props: { taskId: string; state: string; height?: string 
       className="overflow-hidden rounded-lg border border-zinc-200 bg-zinc-950 dark:border-zinc-800"
       data-testid="log"
     >
-      <div className="flex h-8 items-center gap-2 border-b border-zinc-800 px-3 text-[11px] text-zinc-400">
+      <div className="flex h-8 items-center gap-2 border-b border-zinc-800 px-3 text-[11px] text-zinc-300">
         {running ? (
           <span className="flex items-center gap-1.5 text-amber-400" data-testid="log-live">
             <span className="size-1.5 animate-pulse rounded-full bg-amber-400" aria-hidden /> live
@@ -95,12 +95,14 @@ export function LogView(props: { taskId: string; state: string; height?: string 
         }}
         className={`scroll-thin overflow-auto p-3 font-mono text-xs leading-5 text-zinc-200 ${props.height ?? "h-80"}`}
         role="log"
+        // Focusable, so the output scrolls with the keyboard too.
+        tabIndex={0}
         aria-live={running ? "polite" : "off"}
         aria-label="Task output"
       >
         <LogStream key={`${props.taskId}:${props.state}`} taskId={props.taskId} feed={feed} />
         {lines.length === 0 ? (
-          <p className="text-zinc-500">
+          <p className="text-zinc-400">
             {props.state === "pending" || props.state === "assigned"
               ? "No output yet: the task has not started."
               : running
@@ -112,11 +114,12 @@ export function LogView(props: { taskId: string; state: string; height?: string 
             {lines.map((l) => (
               <li
                 key={l.id}
-                className={`flex gap-3 whitespace-pre-wrap break-all ${l.stream === "err" ? "text-red-300" : l.stream === "sys" ? "text-zinc-500" : ""}`}
+                // Long tokens (paths, hashes) break anywhere; words break only between them.
+                className={`flex gap-3 whitespace-pre-wrap [overflow-wrap:anywhere] ${l.stream === "err" ? "text-red-300" : l.stream === "sys" ? "text-zinc-400" : ""}`}
                 data-testid="log-line"
               >
-                <span className="shrink-0 text-zinc-600 select-none">{clock(l.at)}</span>
-                <span>{l.line}</span>
+                <span className="shrink-0 text-zinc-400 select-none max-sm:hidden">{clock(l.at)}</span>
+                <span className="min-w-0">{l.line}</span>
               </li>
             ))}
           </ol>

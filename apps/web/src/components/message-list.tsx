@@ -11,7 +11,8 @@ const PRIORITY_STYLE: Record<string, string> = {
 
 /** Messages in read order (what the agent takes next comes first). Bodies are text only. */
 export function MessageList(props: { messages: Message[]; empty: string; names?: Map<string, string> }) {
-  if (props.messages.length === 0) return <p className="panel p-4 text-sm text-zinc-500">{props.empty}</p>;
+  if (props.messages.length === 0)
+    return <p className="panel p-4 text-sm text-zinc-500 dark:text-zinc-400">{props.empty}</p>;
   return (
     <ol className="panel divide-y divide-zinc-100 dark:divide-zinc-800" data-testid="messages">
       {props.messages.map((m) => (
@@ -21,14 +22,14 @@ export function MessageList(props: { messages: Message[]; empty: string; names?:
             <span className="badge bg-indigo-50 font-mono text-indigo-700 dark:bg-indigo-950 dark:text-indigo-300">
               {m.type}
             </span>
-            <span className="text-zinc-500">
+            <span className="text-zinc-500 dark:text-zinc-400">
               from{" "}
               <span className="font-medium text-zinc-700 dark:text-zinc-300">{props.names?.get(m.from) ?? m.from}</span>
             </span>
-            <span className="ml-auto text-zinc-400">{dateTime(m.createdAt)}</span>
+            <span className="ml-auto text-zinc-500 dark:text-zinc-400">{dateTime(m.createdAt)}</span>
           </div>
           <p className="break-words whitespace-pre-wrap">
-            {m.body || <span className="text-zinc-400">(no text)</span>}
+            {m.body || <span className="text-zinc-500 dark:text-zinc-400">(no text)</span>}
           </p>
         </li>
       ))}

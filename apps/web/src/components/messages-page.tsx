@@ -31,6 +31,7 @@ export function MessagesPage() {
       className="mx-auto grid max-w-6xl grid-cols-[minmax(0,1fr)] gap-5 p-4 md:grid-cols-[20rem_minmax(0,1fr)] md:p-6"
       data-testid="messages-page"
     >
+      <h1 className="text-lg font-semibold tracking-tight md:col-span-2">Messages</h1>
       <SendForm agents={(agents.data ?? []).map((a) => a.name)} />
       <section className="min-w-0">
         <div className="mb-3 flex flex-wrap items-center gap-1.5" role="tablist" aria-label="Mailboxes">
@@ -62,7 +63,7 @@ export function MessagesPage() {
             : `Inbox of ${mailbox} — in the order it will read them`}
         </h2>
         {inbox.isPending ? (
-          <p className="text-sm text-zinc-500">Loading…</p>
+          <p className="text-sm text-zinc-500 dark:text-zinc-400">Loading…</p>
         ) : inbox.isError ? (
           <p role="alert" className="text-sm text-red-600">
             {apiFailure(inbox.error).message}

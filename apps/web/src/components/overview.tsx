@@ -5,7 +5,6 @@ import Link from "next/link";
 
 import { AGENT_STATES, TASK_STATES, type TownEvent } from "@tinytown/core/schema";
 
-import { apiFailure } from "../lib/errors";
 import { clock, shortId } from "../lib/format";
 import { useTRPC } from "../trpc/react";
 import { PageError, PageSkeleton } from "./task-detail";
@@ -16,12 +15,13 @@ export function Overview() {
   const trpc = useTRPC();
   const q = useQuery(trpc.town.overview.queryOptions());
   if (q.isPending) return <PageSkeleton />;
-  if (q.isError) return <PageError message={apiFailure(q.error).message} />;
+  if (q.isError) return <PageError what="overview" error={q.error} />;
   const o = q.data;
   const totalTasks = TASK_STATES.reduce((n, s) => n + (o.tasks[s] ?? 0), 0);
 
   return (
     <div className="mx-auto grid max-w-6xl grid-cols-[minmax(0,1fr)] gap-5 p-4 md:p-6" data-testid="overview-page">
+      <h1 className="text-lg font-semibold tracking-tight">Overview</h1>
       <section>
         <h2 className="panel-title mb-2">Tasks · {totalTasks}</h2>
         <div className="grid grid-cols-2 gap-3 sm:grid-cols-3 lg:grid-cols-6">
@@ -37,7 +37,7 @@ export function Overview() {
         <section className="panel min-w-0 p-4">
           <div className="mb-3 flex items-baseline gap-3">
             <h2 className="panel-title">Throughput · last hour</h2>
-            <span className="text-xs text-zinc-500">
+            <span className="text-xs text-zinc-500 dark:text-zinc-400">
               {o.throughput.reduce((n, b) => n + b.completed, 0)} completed ·{" "}
               {o.throughput.reduce((n, b) => n + b.failed, 0)} failed
             </span>
@@ -55,7 +55,7 @@ export function Overview() {
               </li>
             ))}
           </ul>
-          <p className="mt-3 border-t border-zinc-100 pt-3 text-xs text-zinc-500 dark:border-zinc-800">
+          <p className="mt-3 border-t border-zinc-100 pt-3 text-xs text-zinc-500 dark:border-zinc-800 dark:text-zinc-400">
             Backlog: {o.backlog} waiting
           </p>
         </section>
@@ -77,7 +77,7 @@ function ThroughputChart(props: { buckets: { at: number; completed: number; fail
   const bw = W / Math.max(1, b.length);
   return (
     <figure className="relative pt-4">
-      <span className="absolute top-0 right-0 text-[11px] text-zinc-400">{max}/min</span>
+      <span className="absolute top-0 right-0 text-[11px] text-zinc-500 dark:text-zinc-400">{max}/min</span>
       <svg
         viewBox={`0 0 ${W} ${H}`}
         preserveAspectRatio="none"
@@ -118,7 +118,7 @@ function ThroughputChart(props: { buckets: { at: number; completed: number; fail
           );
         })}
       </svg>
-      <figcaption className="mt-1 flex justify-between text-[11px] text-zinc-500">
+      <figcaption className="mt-1 flex justify-between text-[11px] text-zinc-500 dark:text-zinc-400">
         <span>{b[0] ? clock(b[0].at).slice(0, 5) : ""}</span>
         <span className="flex items-center gap-3">
           <span className="flex items-center gap-1">
@@ -142,12 +142,15 @@ const describe = (e: TownEvent): string => {
 };
 
 export function EventList(props: { events: TownEvent[] }) {
-  if (props.events.length === 0) return <p className="panel p-4 text-sm text-zinc-500">No events yet.</p>;
+  if (props.events.length === 0)
+    return <p className="panel p-4 text-sm text-zinc-500 dark:text-zinc-400">No events yet.</p>;
   return (
     <ol className="panel divide-y divide-zinc-100 text-sm dark:divide-zinc-800" data-testid="events">
       {[...props.events].reverse().map((e) => (
         <li key={e.id} className="flex items-center gap-3 px-3 py-2">
-          <span className="shrink-0 font-mono text-xs text-zinc-500 tabular-nums">{clock(e.at)}</span>
+          <span className="shrink-0 font-mono text-xs text-zinc-500 tabular-nums dark:text-zinc-400">
+            {clock(e.at)}
+          </span>
           <span className="min-w-0 flex-1 truncate">{describe(e)}</span>
           {e.taskId ? (
             <Link href={`/tasks/${e.taskId}`} className="link shrink-0 font-mono text-xs">

@@ -30,8 +30,7 @@ const COALESCE_MS = 150;
 export function QueuesView() {
   const trpc = useTRPC();
   const qc = useQueryClient();
-  const { auth } = useShell();
-  const isAdmin = auth.mode === "open" || auth.role === "admin";
+  const isAdmin = useShell().may("agent.manage");
   // A slow poll as well: the runner pauses a BullMQ queue without an event of its own.
   const q = useQuery(trpc.queue.list.queryOptions(undefined, { refetchInterval: 10_000 }));
 
@@ -52,7 +51,7 @@ export function QueuesView() {
   );
 
   if (q.isPending) return <PageSkeleton />;
-  if (q.isError) return <PageError message={apiFailure(q.error).message} />;
+  if (q.isError) return <PageError what="queues" error={q.error} />;
   const rows = q.data;
   const total = rows.reduce((n, r) => n + r.counts.waiting + r.counts.prioritized, 0);
 
@@ -61,7 +60,7 @@ export function QueuesView() {
       <div className="flex flex-wrap items-end gap-x-4 gap-y-2">
         <div className="mr-auto">
           <h1 className="text-lg font-semibold tracking-tight">Queues</h1>
-          <p className="text-sm text-zinc-500">
+          <p className="text-sm text-zinc-500 dark:text-zinc-400">
             Each agent&apos;s run queue · {total} waiting in all. Jobs are hints: a task&apos;s state is the truth, so
             every action is safe to repeat.
           </p>
@@ -69,13 +68,13 @@ export function QueuesView() {
         <AllQueues isAdmin={isAdmin} disabled={rows.length === 0} />
       </div>
       {rows.length === 0 ? (
-        <p className="panel p-4 text-sm text-zinc-500" data-testid="queues-empty">
+        <p className="panel p-4 text-sm text-zinc-500 dark:text-zinc-400" data-testid="queues-empty">
           No agents, so no queues. Spawn one from the board (<kbd className="kbd">a</kbd>).
         </p>
       ) : (
         <section className="panel" aria-label="Run queues">
           <div
-            className="hidden grid-cols-[minmax(0,1fr)_repeat(4,5.5rem)_16rem] gap-3 border-b border-zinc-100 px-4 py-2 text-xs font-medium text-zinc-500 md:grid dark:border-zinc-800"
+            className="hidden grid-cols-[minmax(0,1fr)_repeat(4,5.5rem)_16rem] gap-3 border-b border-zinc-100 px-4 py-2 text-xs font-medium text-zinc-500 md:grid dark:border-zinc-800 dark:text-zinc-400"
             aria-hidden
           >
             <span>Agent</span>
@@ -93,7 +92,7 @@ export function QueuesView() {
         </section>
       )}
       {isAdmin ? null : (
-        <p className="text-xs text-zinc-500" data-testid="queues-read-only">
+        <p className="text-xs text-zinc-500 dark:text-zinc-400" data-testid="queues-read-only">
           You can look; changing the queues needs the admin role.
         </p>
       )}
@@ -248,7 +247,7 @@ function QueueItem(props: { row: QueueRow; isAdmin: boolean }) {
               key={s.id}
               className="rounded-md bg-zinc-50 px-2 py-1.5 md:bg-transparent md:p-0 md:text-right dark:bg-zinc-900 md:dark:bg-transparent"
             >
-              <dt className="text-[11px] text-zinc-500 md:sr-only">{s.label}</dt>
+              <dt className="text-[11px] text-zinc-500 md:sr-only dark:text-zinc-400">{s.label}</dt>
               <dd
                 className={`font-medium tabular-nums ${s.value === 0 ? "text-zinc-400 dark:text-zinc-600" : ""}`}
                 data-testid={`queue-${s.id}`}
@@ -351,7 +350,7 @@ function AssignedTasks(props: { agentId: string; isAdmin: boolean }) {
   );
   return (
     <div id={`assigned-${props.agentId}`} className="mt-3 rounded-md border border-zinc-100 dark:border-zinc-800">
-      {q.isPending ? <p className="p-3 text-sm text-zinc-500">Loading…</p> : null}
+      {q.isPending ? <p className="p-3 text-sm text-zinc-500 dark:text-zinc-400">Loading…</p> : null}
       {q.isError ? <p className="p-3 text-sm text-red-600">{apiFailure(q.error).message}</p> : null}
       <ul className="divide-y divide-zinc-100 text-sm dark:divide-zinc-800">
         {(q.data?.items ?? []).map((t) => (

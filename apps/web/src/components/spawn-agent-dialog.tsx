@@ -20,6 +20,9 @@ function SpawnForm(props: { onClose: () => void }) {
   const [name, setName] = useState("");
   const [model, setModel] = useState("sim");
   const [error, setError] = useState<string | null>(null);
+  // What the chosen model needs before it can run (core's modelAvailability: runners, PATH, the install command).
+  const availability = useQuery(trpc.town.modelAvailability.queryOptions({ model }, { staleTime: 30_000 }));
+  const missing = availability.data && !availability.data.ok ? availability.data.hint : null;
 
   const spawn = useMutation(
     trpc.agent.spawn.mutationOptions({
@@ -67,7 +70,7 @@ function SpawnForm(props: { onClose: () => void }) {
         </Field>
         <fieldset className="grid gap-1.5">
           <legend className="mb-1.5 text-xs font-medium text-zinc-600 dark:text-zinc-400">Model</legend>
-          {models.isPending ? <p className="text-sm text-zinc-500">Loading models…</p> : null}
+          {models.isPending ? <p className="text-sm text-zinc-500 dark:text-zinc-400">Loading models…</p> : null}
           <div className="grid max-h-72 gap-1.5 overflow-y-auto sm:grid-cols-2" role="radiogroup" aria-label="Model">
             {[...(models.data ?? [])]
               .sort(
@@ -82,7 +85,7 @@ function SpawnForm(props: { onClose: () => void }) {
                     className={`flex cursor-pointer items-start gap-2.5 rounded-md border p-2.5 text-sm has-[:checked]:border-indigo-500 has-[:checked]:bg-indigo-50 has-[:focus-visible]:ring-2 has-[:focus-visible]:ring-indigo-500 dark:has-[:checked]:bg-indigo-950/40 ${
                       installed
                         ? "border-zinc-200 dark:border-zinc-700"
-                        : "border-zinc-200 opacity-70 dark:border-zinc-800"
+                        : "border-dashed border-zinc-300 dark:border-zinc-700"
                     }`}
                     data-testid={`model-${m.name}`}
                   >
@@ -108,13 +111,14 @@ function SpawnForm(props: { onClose: () => void }) {
                           </span>
                         ) : null}
                       </span>
-                      <span className="block truncate text-xs text-zinc-500">{m.label}</span>
+                      <span className="block truncate text-xs text-zinc-600 dark:text-zinc-400">{m.label}</span>
                       <span
-                        className={`block text-xs ${installed ? "text-emerald-700 dark:text-emerald-400" : "text-zinc-500"}`}
+                        className={`block text-xs ${installed ? "text-emerald-700 dark:text-emerald-400" : "text-amber-800 dark:text-amber-300"}`}
+                        data-testid={`model-${m.name}-installed`}
                       >
                         {installed
                           ? `installed on ${m.installedOn.length} runner${m.installedOn.length === 1 ? "" : "s"}`
-                          : "not installed on any runner"}
+                          : "⚠ not installed on any runner"}
                       </span>
                     </span>
                   </label>
@@ -122,6 +126,16 @@ function SpawnForm(props: { onClose: () => void }) {
               })}
           </div>
         </fieldset>
+        {missing ? (
+          <p
+            role="status"
+            className="rounded-md border border-amber-300 bg-amber-50 p-2.5 text-xs text-amber-900 dark:border-amber-800 dark:bg-amber-950/40 dark:text-amber-200"
+            data-testid="spawn-install-hint"
+          >
+            <strong className="font-semibold">Its tasks will fail until it is installed:</strong> {missing}. You can
+            still spawn it (a runner elsewhere may have it).
+          </p>
+        ) : null}
         <div className="flex justify-end gap-2">
           <button type="button" className="btn" onClick={props.onClose}>
             Cancel

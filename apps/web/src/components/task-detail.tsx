@@ -2,17 +2,22 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
+import { useState } from "react";
 
 import type { TownEvent } from "@tinytown/core/schema";
 
 import { apiFailure } from "../lib/errors";
-import { dateTime, duration, shortId } from "../lib/format";
+import { duration, shortId } from "../lib/format";
 import { useNow } from "../lib/use-now";
 import { useTRPC } from "../trpc/react";
+import { useShell } from "./app-shell";
+import { useLive } from "./live";
 import { LogView } from "./log-view";
+import { TaskMoveButton } from "./task-move";
 import { PriorityIcon, Tag, TaskStateBadge } from "./ui/badges";
 import { useToast } from "./ui/toast";
 import { Fact } from "./ui/fields";
+import { RelativeTime } from "./ui/time";
 
 /** How long a run took, or has taken so far (ticking while it runs). */
 function RunTime(props: { startedAt: number; completedAt: number | null }) {
@@ -32,21 +37,27 @@ export function TaskDetail(props: { taskId: string }) {
   };
   const cancel = useMutation(trpc.task.cancel.mutationOptions(after));
   const retry = useMutation(trpc.task.retry.mutationOptions(after));
+  const [status, setStatus] = useState("");
+  const may = useShell().may("task.write");
+  const { canChange } = useLive();
 
   if (q.isPending) return <PageSkeleton />;
-  if (q.isError) return <PageError message={apiFailure(q.error).message} />;
+  if (q.isError) return <PageError what="task" reference={props.taskId} error={q.error} />;
   const { task, history, agentName } = q.data;
 
   return (
     <div className="mx-auto grid max-w-5xl grid-cols-[minmax(0,1fr)] gap-5 p-4 md:p-6" data-testid="task-page">
-      <nav className="text-xs text-zinc-500">
+      <nav aria-label="Breadcrumb" className="text-xs text-zinc-600 dark:text-zinc-400">
         <Link href="/" className="hover:underline">
           Board
         </Link>{" "}
         / task <span className="font-mono">{shortId(task.id)}</span>
       </nav>
       <header className="flex flex-wrap items-start gap-3">
-        <div className="min-w-0 flex-1">
+        <div className="grid min-w-0 flex-1 gap-2">
+          <h1 className="line-clamp-2 text-lg font-semibold tracking-tight break-words">
+            {task.description.split("\n")[0]}
+          </h1>
           <div className="flex flex-wrap items-center gap-2 text-sm">
             <TaskStateBadge state={task.state} />
             <span data-testid="task-state" className="sr-only">
@@ -58,31 +69,37 @@ export function TaskDetail(props: { taskId: string }) {
             {task.tags.map((t) => (
               <Tag key={t} tag={t} />
             ))}
-            <span className="font-mono text-xs text-zinc-500">{task.id}</span>
+            <span className="font-mono text-xs break-all text-zinc-600 dark:text-zinc-400">{task.id}</span>
           </div>
         </div>
-        <div className="flex gap-2">
-          {task.state === "pending" || task.state === "assigned" || task.state === "running" ? (
-            <button
-              type="button"
-              className="btn btn-sm"
-              onClick={() => cancel.mutate({ taskId: task.id, expectedVersion: task.version })}
-              disabled={cancel.isPending}
-            >
-              Cancel task
-            </button>
-          ) : null}
-          {task.state === "failed" || task.state === "cancelled" ? (
-            <button
-              type="button"
-              className="btn btn-sm"
-              onClick={() => retry.mutate({ taskId: task.id, expectedVersion: task.version })}
-              disabled={retry.isPending}
-            >
-              Retry
-            </button>
-          ) : null}
-        </div>
+        {may ? (
+          <div className="flex gap-2">
+            <TaskMoveButton task={task} onStatus={setStatus} />
+            {task.state === "pending" || task.state === "assigned" || task.state === "running" ? (
+              <button
+                type="button"
+                className="btn btn-sm"
+                onClick={() => cancel.mutate({ taskId: task.id, expectedVersion: task.version })}
+                disabled={cancel.isPending || !canChange}
+              >
+                Cancel task
+              </button>
+            ) : null}
+            {task.state === "failed" || task.state === "cancelled" ? (
+              <button
+                type="button"
+                className="btn btn-sm"
+                onClick={() => retry.mutate({ taskId: task.id, expectedVersion: task.version })}
+                disabled={retry.isPending || !canChange}
+              >
+                Retry
+              </button>
+            ) : null}
+          </div>
+        ) : null}
+        <p role="status" aria-live="polite" className="sr-only" data-testid="task-status">
+          {status}
+        </p>
       </header>
 
       <section className="panel p-4">
@@ -104,7 +121,8 @@ export function TaskDetail(props: { taskId: string }) {
           )}
         </Fact>
         <Fact label="Created">
-          {dateTime(task.createdAt)} <span className="text-zinc-500">by {task.createdBy}</span>
+          <RelativeTime at={task.createdAt} />{" "}
+          <span className="text-zinc-600 dark:text-zinc-400">by {task.createdBy}</span>
         </Fact>
         <Fact label="Attempts">{task.attempts}</Fact>
         <Fact label="Run time">
@@ -159,7 +177,7 @@ const VERB: Record<string, string> = {
 
 /** A list of what happened, newest last: who did what, when, from which state to which. */
 export function History(props: { events: TownEvent[] }) {
-  if (props.events.length === 0) return <p className="text-sm text-zinc-500">Nothing yet.</p>;
+  if (props.events.length === 0) return <p className="text-sm text-zinc-600 dark:text-zinc-400">Nothing yet.</p>;
   return (
     <ol className="relative grid gap-3 border-l border-zinc-200 pl-4 dark:border-zinc-800" data-testid="history">
       {props.events.map((e) => (
@@ -177,8 +195,8 @@ export function History(props: { events: TownEvent[] }) {
               </>
             ) : null}
           </p>
-          <p className="text-xs text-zinc-500">
-            {dateTime(e.at)}
+          <p className="text-xs text-zinc-600 dark:text-zinc-400">
+            <RelativeTime at={e.at} />
             {e.from && e.to ? (
               <>
                 {" · "}
@@ -207,14 +225,22 @@ export function PageSkeleton() {
   );
 }
 
-export function PageError(props: { message: string }) {
+/** A page whose task or agent could not be loaded: "not found" (at once: not-found is not retried) or the error. */
+export function PageError(props: { what: string; reference?: string; error: unknown }) {
+  const f = apiFailure(props.error);
+  const notFound = f.code === "NOT_FOUND";
   return (
-    <div className="mx-auto max-w-xl p-6">
+    <div className="mx-auto max-w-xl p-6" data-testid="not-found" data-code={f.code ?? "unknown"}>
+      <h1 className="mb-3 text-lg font-semibold tracking-tight">
+        {notFound && props.reference
+          ? `No ${props.what} “${props.reference}”`
+          : `The ${props.what} could not be loaded`}
+      </h1>
       <div
         role="alert"
         className="rounded-lg border border-red-200 bg-red-50 p-4 text-sm text-red-900 dark:border-red-900 dark:bg-red-950/40 dark:text-red-100"
       >
-        {props.message}
+        {f.message}
       </div>
       <Link href="/" className="link mt-3 inline-block text-sm">
         Back to the board

@@ -4,6 +4,7 @@ export const shortId = (id: string) => id.slice(0, 8);
 /** "3 s ago", "5 min ago", "2 h ago", "4 d ago"; `now` is passed in so renders stay pure. */
 export function ago(at: number, now: number = Date.now()): string {
   const s = Math.max(0, Math.round((now - at) / 1000));
+  if (s < 5) return "just now";
   if (s < 60) return `${s} s ago`;
   const m = Math.round(s / 60);
   if (m < 60) return `${m} min ago`;
@@ -18,6 +19,15 @@ export function clock(at: number): string {
 
 export function dateTime(at: number): string {
   return new Date(at).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "medium" });
+}
+
+/** A running clock: "0:42", "12:05", "1:02:09". */
+export function elapsed(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = String(s % 60).padStart(2, "0");
+  return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${sec}` : `${m}:${sec}`;
 }
 
 export function duration(ms: number): string {

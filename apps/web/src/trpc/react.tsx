@@ -41,9 +41,9 @@ export function TRPCReactProvider(props: { children: React.ReactNode }) {
     const url = `${getBaseUrl()}/api/trpc`;
     return createTRPCClient<AppRouter>({
       links: [
-        loggerLink({
-          enabled: (op) => env.NODE_ENV === "development" || (op.direction === "down" && op.result instanceof Error),
-        }),
+        // Development only: in production a refused request (sign-in needed, a stale move, a 404) is the page's to
+        // explain, not a styled console error; the page shows every failure itself.
+        loggerLink({ enabled: () => env.NODE_ENV === "development" }),
         splitLink({
           condition: (op) => op.type === "subscription",
           // Server-sent events; reconnects on its own and resumes from the last tracked id.

@@ -74,11 +74,13 @@ export class Fanout<T extends { id: string }> {
     this.subs.add(queue);
     this.cancelLinger();
     try {
-      await this.ensureRunning();
+      // A read that hangs (Redis paused) must not hold a subscriber whose signal says stop.
+      if ((await orAbort(this.ensureRunning(), signal)) === ABORTED) return;
       let last = opts.after;
       if (last !== undefined) {
         for (;;) {
-          const page = await this.source.read(last, this.opts.replayPage);
+          const page: T[] | typeof ABORTED = await orAbort(this.source.read(last, this.opts.replayPage), signal);
+          if (page === ABORTED) return;
           for (const item of page) {
             if (signal.aborted) return;
             last = item.id;
@@ -196,4 +198,31 @@ export class Fanout<T extends { id: string }> {
     run.ended = true;
     run.controller.abort();
   }
+}
+
+const ABORTED = Symbol("aborted");
+
+/** `p`, or ABORTED as soon as `signal` aborts (`p` is left to settle on its own). */
+function orAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T | typeof ABORTED> {
+  if (signal.aborted) {
+    p.catch(() => undefined);
+    return Promise.resolve(ABORTED);
+  }
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      p.catch(() => undefined);
+      resolve(ABORTED);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(v);
+      },
+      (err: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+  });
 }

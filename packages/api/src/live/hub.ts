@@ -17,6 +17,7 @@ import {
 import { Fanout, type FanoutOptions } from "./fanout";
 import { REVALIDATE_MS, StreamGuard } from "./guard";
 import { TaskLogMux } from "./log-mux";
+import { RedisHealth } from "./redis-health";
 
 type BlockingRedis = ReturnType<typeof createRedis>;
 
@@ -28,6 +29,7 @@ interface TownHubs {
   logs: Map<string, Fanout<TaskLogEntry>>;
   mux: TaskLogMux;
   guard: StreamGuard;
+  health: RedisHealth;
 }
 
 // On globalThis: Next gives each route bundle its own copy of this module, but a town needs one loop per process.
@@ -44,7 +46,8 @@ function hubsOf(town: Town): TownHubs {
       maxPerClient: town.config.web.maxStreamsPerClient,
       revalidateMs: REVALIDATE_MS,
     });
-    all.set(town, (hubs = { events, logs: new Map(), mux: new TaskLogMux(town), guard }));
+    const health = new RedisHealth(town);
+    all.set(town, (hubs = { events, logs: new Map(), mux: new TaskLogMux(town), guard, health }));
   }
   return hubs;
 }
@@ -52,6 +55,11 @@ function hubsOf(town: Town): TownHubs {
 /** The guard every live subscription of the town registers with (revocation, per-client cap). */
 export function streamGuard(town: Town): StreamGuard {
   return hubsOf(town).guard;
+}
+
+/** Whether the town's Redis answers: live streams end when it is lost, so no client looks live while nothing can change. */
+export function redisHealth(town: Town): RedisHealth {
+  return hubsOf(town).health;
 }
 
 /** The town's shared task-log follower (tests measure its connections). */

@@ -25,6 +25,7 @@ import {
 
 import { openLiveStream } from "../live/guard";
 import { taskLogHub } from "../live/hub";
+import { taskTails } from "../live/tails";
 import { operatorProcedure, toTRPCError, viewerProcedure } from "../trpc";
 
 export const TaskColumnInput = z.object({
@@ -65,6 +66,12 @@ export const TaskLogStreamInput = z.object({
   lastEventId: StreamId.nullish(),
 });
 export type TaskLogStreamInput = z.infer<typeof TaskLogStreamInput>;
+
+export const TaskTailsInput = z.object({
+  /** Full task ids (the board's running cards); at most 50. */
+  taskIds: z.array(z.string().trim().min(1).max(64)).max(50, "at most 50 tasks at once"),
+});
+export type TaskTailsInput = z.infer<typeof TaskTailsInput>;
 
 export const taskRouter = {
   list: viewerProcedure.input(ListTasksInput).query(({ ctx, input }) => listTasks(ctx.town, input)),
@@ -108,6 +115,19 @@ export const taskRouter = {
         signal: stream.signal,
       });
       for await (const line of lines) yield tracked(line.id, line);
+      stream.throwIfRevoked();
+    } catch (err) {
+      toTRPCError(err);
+    } finally {
+      stream.release();
+    }
+  }),
+
+  /** The last output line of each task, live (the board's running cards): a map task id → line, newest only. */
+  tails: viewerProcedure.input(TaskTailsInput).subscription(async function* ({ ctx, input, signal }) {
+    const stream = openLiveStream(ctx, "read", signal);
+    try {
+      yield* taskTails(ctx.town, [...new Set(input.taskIds)], stream.signal);
       stream.throwIfRevoked();
     } catch (err) {
       toTRPCError(err);

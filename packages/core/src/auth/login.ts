@@ -9,7 +9,7 @@ import { CoreError, validationError } from "../errors";
 import type { Town } from "../town/town";
 import { dummyHash, verifyPassword } from "./password";
 import { createSession } from "./session-store";
-import { beginAttempt, clientKey, endAttempt } from "./throttle";
+import { beginAttempt, clientKey, endAttempt, type LoginPolicy } from "./throttle";
 import { findStoredUser, Password, setPassword, upgradePasswordHash, UserName, type User } from "./users";
 
 export interface LoginInput {
@@ -26,11 +26,11 @@ const badCredentials = () =>
  * Checks `password` for `name` from the client `ip` under the sign-in throttle. Throws UNAUTHORIZED for a wrong
  * name or password (one message for both) or, without hashing anything, while a backoff holds this attempt.
  */
-async function checkPassword(town: Town, input: LoginInput): Promise<User> {
+async function checkPassword(town: Town, input: LoginInput, policy?: LoginPolicy): Promise<User> {
   const parsedName = UserName.safeParse(input.name);
   const name = parsedName.success ? parsedName.data : "_invalid";
   const client = clientKey(input.ip);
-  await beginAttempt(town, name, client);
+  await beginAttempt(town, name, client, policy);
   let user;
   let ok: boolean;
   try {
@@ -52,8 +52,12 @@ async function checkPassword(town: Town, input: LoginInput): Promise<User> {
 }
 
 /** Checks the password and starts a session; UNAUTHORIZED for a wrong name/password or during a backoff. */
-export async function login(town: Town, input: LoginInput): Promise<{ sessionId: string; user: User }> {
-  const user = await checkPassword(town, input);
+export async function login(
+  town: Town,
+  input: LoginInput,
+  opts: { policy?: LoginPolicy } = {},
+): Promise<{ sessionId: string; user: User }> {
+  const user = await checkPassword(town, input, opts.policy);
   return { sessionId: await createSession(town, user.name), user };
 }
 

@@ -36,7 +36,15 @@ export const LOGIN_POLICY = {
   pair: { free: 5, baseMs: 1_000, capMs: 10 * 60_000 },
   client: { free: 20, baseMs: 1_000, capMs: 10 * 60_000 },
   user: { free: 10, baseMs: 1_000, capMs: 30_000 },
-} as const satisfies { windowMs: number; pair: BackoffRule; client: BackoffRule; user: BackoffRule };
+} as const satisfies LoginPolicy;
+
+/** The sign-in throttle's numbers (tests use slower ones, so that no assertion races the clock). */
+export interface LoginPolicy {
+  windowMs: number;
+  pair: BackoffRule;
+  client: BackoffRule;
+  user: BackoffRule;
+}
 
 /** The wait after `failures` failures under `rule` (0 while free). */
 export function backoffMs(failures: number, rule: BackoffRule): number {
@@ -160,8 +168,12 @@ const ruleArgs = (r: BackoffRule) => [r.free, r.baseMs, r.capMs];
  * (`reason: "rate_limited"`, `retryAfterMs`) while a backoff is running, otherwise counts it as a failure until
  * {@link endAttempt} says otherwise.
  */
-export async function beginAttempt(town: Town, user: string, client: string): Promise<void> {
-  const p = LOGIN_POLICY;
+export async function beginAttempt(
+  town: Town,
+  user: string,
+  client: string,
+  p: LoginPolicy = LOGIN_POLICY,
+): Promise<void> {
   const [status, wait, scope] = await scripts(town).ttLoginBegin(
     town.keys.loginUser(user),
     town.keys.loginClient(client),

@@ -39,6 +39,8 @@ export function townKeys(town: string, opts: KeyOptions = {}) {
     taskHistory: (taskId: string) => `${p}history:${taskId}`,
     /** capped stream of one task's output lines. */
     taskLog: (taskId: string) => `${p}log:${taskId}`,
+    /** hash of a task's captured changes: `files` (JSON), `diff` (capped unified diff), `comments` (JSON). */
+    taskChanges: (taskId: string) => `${p}changes:${taskId}`,
 
     /** capped stream of one task's activity events (the normalised agent session: text, tool calls, usage…). */
     activity: (taskId: string) => `${p}activity:${taskId}`,

@@ -3,7 +3,8 @@ import { afterAll, describe, expect, test } from "vitest";
 import { spawnAgent } from "../agent/agent.service";
 import { CoreError } from "../errors";
 import { testTown } from "../testing";
-import { BOARD_COLUMNS, canMove, columnOf, stateAfterMove, type MoveTarget } from "./board";
+import { AGENT_STATES } from "../agent/agent";
+import { agentTakesWork, BOARD_COLUMNS, canMove, columnOf, stateAfterMove, type MoveTarget } from "./board";
 import { TASK_STATES, type Task, type TaskState } from "./task";
 import { cancelTask, completeTask, createTask, failTask, getTask, startTask } from "./task.service";
 import { moveTask } from "./task-move";
@@ -62,5 +63,12 @@ describe("the board lights up exactly the moves core accepts", async () => {
   test("a card is not dropped on the agent it is already assigned to", () => {
     expect(canMove("assigned", "ada", { kind: "agent", agent: "ada" })).toBe(false);
     expect(canMove("assigned", "ada", { kind: "agent", agent: "bob" })).toBe(true);
+  });
+
+  test("no drop on an agent that takes no work (stopped, error, draining), as the server refuses", () => {
+    for (const state of AGENT_STATES) {
+      expect(canMove("pending", null, { kind: "agent", agent: "bob" }, state)).toBe(agentTakesWork(state));
+    }
+    expect(AGENT_STATES.filter((s) => !agentTakesWork(s))).toEqual(["draining", "stopped", "error"]);
   });
 });

@@ -6,6 +6,7 @@
 import { z } from "zod";
 
 import { AgentRef } from "../refs";
+import type { AgentState } from "../agent/agent";
 import { TASK_TRANSITIONS, type TaskState, type TaskTransition } from "./task";
 
 /** The board's columns, left to right, with the task states each one shows (every state in exactly one). */
@@ -61,12 +62,27 @@ export function moveTransition(state: TaskState, target: MoveTarget): MoveTransi
   return null;
 }
 
+/** Agent states that take no new work: stopped and errored agents need `tt restart` first; draining ones are closing. */
+export const AGENT_STATES_REFUSING_WORK = ["stopped", "error", "draining"] as const satisfies readonly AgentState[];
+
+/** Whether an agent in `state` may be given a task (assign, reassign, a drop on it). */
+export function agentTakesWork(state: AgentState): boolean {
+  return !(AGENT_STATES_REFUSING_WORK as readonly AgentState[]).includes(state);
+}
+
 /**
- * Whether a task in `state` may be dropped on `target`: the move is legal, and it changes something (a card is not
- * dropped on the agent it is already assigned to). `assignee` names the assigned agent the way `target` does.
+ * Whether a task in `state` may be dropped on `target`: the move is legal, it changes something (a card is not
+ * dropped on the agent it is already assigned to), and a target agent takes work (`agentState`, when known).
+ * `assignee` names the assigned agent the way `target` does.
  */
-export function canMove(state: TaskState, assignee: string | null, target: MoveTarget): boolean {
+export function canMove(
+  state: TaskState,
+  assignee: string | null,
+  target: MoveTarget,
+  agentState?: AgentState,
+): boolean {
   if (target.kind === "agent" && assignee === target.agent) return false;
+  if (target.kind === "agent" && agentState && !agentTakesWork(agentState)) return false;
   return moveTransition(state, target) !== null;
 }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { z } from "zod";
 import { findAgent, resolveAgent } from "../agent/agent.service";
+import { agentTakesWork } from "./board";
 import { eventPlan, type EventType, type TownEvent } from "../channel/events";
 import { sendMessage } from "../channel/channel";
 import { settleRunMessages, type SettleMode } from "../channel/inflight";
@@ -24,16 +25,18 @@ import {
   type TaskState,
   type TaskTransition,
 } from "./task";
+import { reviewAfterRun } from "./review";
 
 const CODEC: Codec = {
   numbers: ["createdAt", "updatedAt", "startedAt", "completedAt", "attempts", "version"],
-  json: ["tags"],
+  json: ["tags", "workspace", "review"],
 };
-const NULLABLE = ["assignedTo", "startedAt", "completedAt", "result", "error", "runner"] as const;
+const NULLABLE = ["assignedTo", "startedAt", "completedAt", "result", "error", "workspace", "review", "runner"] as const;
 
 export const shortId = (id: string) => id.slice(0, 8);
 
-function parse<S extends z.ZodType>(schema: S, input: unknown, what: string): z.infer<S> {
+/** Validates input with a zod schema; a VALIDATION CoreError names each bad field. */
+export function parse<S extends z.ZodType>(schema: S, input: unknown, what: string): z.infer<S> {
   const r = schema.safeParse(input);
   if (!r.success) throw validationError(what, r.error.issues);
   return r.data;
@@ -107,7 +110,14 @@ function indexPlan(town: Town, prev: Task | null, next: Task): WritePlan {
   return plan;
 }
 
-function taskEvent(town: Town, type: EventType, by: string, prev: Task | null, next: Task): WritePlan["event"] {
+function taskEvent(
+  town: Town,
+  type: EventType,
+  by: string,
+  prev: Task | null,
+  next: Task,
+  extra: Record<string, unknown> = {},
+): WritePlan["event"] {
   return eventPlan(town, type, by, {
     taskId: next.id,
     agentId: next.assignedTo,
@@ -117,6 +127,7 @@ function taskEvent(town: Town, type: EventType, by: string, prev: Task | null, n
     version: next.version,
     priority: next.priority,
     title: next.description.slice(0, 120),
+    ...extra,
   });
 }
 
@@ -129,8 +140,15 @@ const dequeueRuns = async (...args: Parameters<typeof DequeueRuns>) => (await di
 const HISTORY_MAX = 200;
 
 /** The event of a change, appended to the town stream and to the task's own history. */
-function historyPlan(town: Town, type: EventType, by: string, prev: Task | null, next: Task): WritePlan {
-  const event = taskEvent(town, type, by, prev, next)!;
+function historyPlan(
+  town: Town,
+  type: EventType,
+  by: string,
+  prev: Task | null,
+  next: Task,
+  extra?: Record<string, unknown>,
+): WritePlan {
+  const event = taskEvent(town, type, by, prev, next, extra)!;
   const entry = { ...event.data, error: next.error, attempts: next.attempts };
   return {
     expect: [],
@@ -145,7 +163,7 @@ export async function taskHistory(town: Town, taskId: string): Promise<TownEvent
   return rows.map((r) => JSON.parse(r) as TownEvent);
 }
 
-interface ChangeSpec {
+export interface ChangeSpec {
   action: TaskTransition;
   event: EventType;
   expectedVersion?: number;
@@ -154,6 +172,12 @@ interface ChangeSpec {
   patch: (t: Task, now: number) => Partial<Task> | Promise<Partial<Task>>;
   /** Runs when the transition is not legal from the current state; may return the task unchanged instead. */
   onIllegal?: (t: Task) => Task | null;
+  /** After the state check: may throw to refuse, or return the task to leave it unchanged (a repeat). */
+  guard?: (t: Task) => Task | null;
+  /** More writes applied atomically with the change (e.g. the task's diff in its own key). */
+  extraPlan?: (prev: Task, next: Task) => WritePlan;
+  /** More fields for the change's event and history entry. */
+  eventData?: (prev: Task, next: Task) => Record<string, unknown>;
   /** Runs after the change is applied (dispatch: enqueue or remove runs). */
   after?: (prev: Task, next: Task) => Promise<void>;
   /**
@@ -177,8 +201,9 @@ export function illegalTransition(t: Task, action: TaskTransition): CoreError {
  * The one way a task changes state: read, check the transition is legal and the version is the one the
  * caller saw, then apply atomically (the script re-checks the version). A concurrent change makes the
  * script refuse; we re-read and decide again, so racing callers see INVALID_STATE or CONFLICT, never both winning.
+ * Exported for core's other task modules (task-review.service.ts); adapters call the named transitions.
  */
-async function changeTask(town: Town, ref: string, spec: ChangeSpec): Promise<Task> {
+export async function changeTask(town: Town, ref: string, spec: ChangeSpec): Promise<Task> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const prev = await getTask(town, ref);
     const allowed = TASK_TRANSITIONS[spec.action] as readonly TaskState[];
@@ -194,6 +219,8 @@ async function changeTask(town: Town, ref: string, spec: ChangeSpec): Promise<Ta
       if (same) return same;
       throw illegalTransition(prev, spec.action);
     }
+    const unchanged = spec.guard?.(prev);
+    if (unchanged) return unchanged;
     const now = Date.now();
     const patch = await spec.patch(prev, now);
     const next: Task = { ...prev, ...patch, updatedAt: now, updatedBy: spec.by, version: prev.version + 1 };
@@ -202,7 +229,8 @@ async function changeTask(town: Town, ref: string, spec: ChangeSpec): Promise<Ta
     const plan = mergePlans(
       changePlan(town.keys.task(prev.id), prev, next, CODEC),
       indexPlan(town, prev, next),
-      historyPlan(town, spec.event, spec.by, prev, next),
+      historyPlan(town, spec.event, spec.by, prev, next, spec.eventData?.(prev, next)),
+      spec.extraPlan?.(prev, next) ?? { expect: [] },
     );
     const res = await applyPlan(town.redis, plan);
     if (res.ok) {
@@ -232,9 +260,9 @@ async function settleRun(town: Town, prev: Task, next: Task, mode?: SettleMode):
 }
 
 /** Checks an agent can take work and returns its id. */
-async function assignableAgent(town: Town, ref: string): Promise<string> {
+export async function assignableAgent(town: Town, ref: string): Promise<string> {
   const agent = await resolveAgent(town, ref);
-  if (agent.state === "stopped" || agent.state === "error" || agent.state === "draining") {
+  if (!agentTakesWork(agent.state)) {
     throw new CoreError(
       "INVALID_STATE",
       `agent ${agent.name} is ${agent.state} and takes no new work${agent.state === "draining" ? "" : `: \`tt restart ${agent.name}\` first`}`,
@@ -266,6 +294,8 @@ export async function createTask(town: Town, raw: CreateTaskInput): Promise<Task
     createdBy: input.by,
     updatedBy: input.by,
     version: 1,
+    workspace: null,
+    review: null,
   };
   const plan = mergePlans(
     changePlan(town.keys.task(task.id), null, task, CODEC),
@@ -340,7 +370,13 @@ export async function completeTask(town: Town, raw: CompleteTaskInput): Promise<
     event: "task.completed",
     expectedVersion: input.expectedVersion,
     by: input.by,
-    patch: (_t, now) => ({ state: "completed", completedAt: now, result: input.result ?? "" }),
+    // Changes captured from this attempt before it completed now wait for review (a later capture decides otherwise).
+    patch: (t, now) => ({
+      state: "completed",
+      completedAt: now,
+      result: input.result ?? "",
+      review: t.workspace?.attempt === t.attempts ? reviewAfterRun(t, now, input.by) : t.review,
+    }),
   });
   await report(town, t, "task_done", `completed: ${t.description.slice(0, 200)}`);
   return t;

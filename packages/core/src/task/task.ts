@@ -2,6 +2,7 @@ import { z } from "zod";
 
 import { Actor, AgentRef, TaskRef, Version } from "../refs";
 import { utf8Length } from "../utf8";
+import { TaskReview, TaskWorkspace } from "./review";
 
 export const TASK_STATES = ["pending", "assigned", "running", "completed", "failed", "cancelled"] as const;
 export const TaskState = z.enum(TASK_STATES);
@@ -61,6 +62,10 @@ export const Task = z.object({
   /** Who made the last change. */
   updatedBy: z.string(),
   version: z.number(),
+  /** Branch, commits and diff stats of its git worktree (null: it never ran in one). */
+  workspace: TaskWorkspace.nullable(),
+  /** Review of its changes (null: nothing to review yet). */
+  review: TaskReview.nullable(),
 });
 export type Task = z.infer<typeof Task>;
 
@@ -117,5 +122,13 @@ export const TASK_TRANSITIONS = {
   requeue: ["running"],
   cancel: ["pending", "assigned", "running"],
   retry: ["failed", "cancelled"],
+  /** a reviewer asks for changes: a new attempt on the same agent and branch (review rules: REVIEW_TRANSITIONS) */
+  requestChanges: ["completed"],
+  /** review changes that keep the task's state */
+  recordChanges: ["running", "completed", "failed", "cancelled"],
+  approve: ["completed"],
+  recordMergeCheck: ["completed"],
+  recordMerge: ["completed"],
+  discard: ["completed", "failed", "cancelled"],
 } as const satisfies Record<string, readonly TaskState[]>;
 export type TaskTransition = keyof typeof TASK_TRANSITIONS;

@@ -6,6 +6,7 @@ import type { TownConfigInput } from "../town/config";
 export * from "./redis-server";
 export * from "./cluster";
 export * from "./inspect";
+export * from "./git";
 
 /** A unique town name, so that tests sharing one Redis never see each other's keys. */
 export const uniqueTownName = (prefix = "t") => `${prefix}-${randomBytes(5).toString("hex")}`;

@@ -6,6 +6,7 @@ import { allowedHostError, proxyEntryError } from "../auth/reach";
 import { ModelSpec } from "../models/models";
 import { BudgetsConfig } from "../sessions/budget-rules";
 import { PriceTable } from "../sessions/pricing";
+import { WorkspaceConfig } from "../workspace/workspace-config";
 
 export const CONFIG_FILE = "tinytown.json";
 export const STATE_DIR = ".tt";
@@ -111,6 +112,8 @@ export const TownConfig = z
     pricing: PriceTable.default({}),
     /** Spending limits (none by default) and the time zone of their days: see sessions/budget-rules.ts. */
     budgets: BudgetsConfig.default({ timeZone: "UTC" }),
+    /** Tasks in git worktrees, review and merge (packages/core/src/workspace/README.md). */
+    workspace: WorkspaceConfig.prefault({}),
   })
   .strict();
 export type TownConfig = z.infer<typeof TownConfig>;

@@ -15,6 +15,7 @@ import {
   TownName,
 } from "./config";
 import { ensureManagedRedis, managedRedisPid, stopManagedRedis } from "./managed-redis";
+import { detectBaseBranch } from "../workspace/repo";
 
 /**
  * The Town: config, the Redis connection, and the handle every core function takes first.
@@ -67,7 +68,14 @@ export async function initTown(input: InitTownInput): Promise<Town> {
       { dir },
     );
   }
-  const config = parseConfig({ name: name.data, ...(input.redisUrl ? { redis: { url: input.redisUrl } } : {}) });
+  // Inside a git repository, tasks will start from (and merge into) the branch checked out now.
+  const base = await detectBaseBranch(dir);
+  const workspace = base ? { workspace: { base } } : {};
+  const config = parseConfig({
+    name: name.data,
+    ...(input.redisUrl ? { redis: { url: input.redisUrl } } : {}),
+    ...workspace,
+  });
   const stateDir = join(dir, STATE_DIR);
   const write = () => {
     // `.tt/` holds the town's data and secrets: only its owner may enter it.
@@ -75,7 +83,12 @@ export async function initTown(input: InitTownInput): Promise<Town> {
     chmodSync(stateDir, 0o700);
     // `.tt/` holds the Redis data, socket and logs: never commit it.
     writeFileSync(join(stateDir, ".gitignore"), "*\n");
-    const body = { name: config.name, ...(input.redisUrl ? { redis: { url: input.redisUrl } } : {}), models: {} };
+    const body = {
+      name: config.name,
+      ...(input.redisUrl ? { redis: { url: input.redisUrl } } : {}),
+      models: {},
+      ...workspace,
+    };
     writeFileSync(file, JSON.stringify(body, null, 2) + "\n");
   };
   let town: Town;

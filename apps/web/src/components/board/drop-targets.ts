@@ -26,19 +26,49 @@ export function parseDropId(id: string): MoveTarget | null {
   return null;
 }
 
-/** Whether core would accept dropping `card` on `target`. */
-export function canDrop(card: TaskCard, agentNames: Map<string, string>, target: MoveTarget): boolean {
-  return canMove(card.state, assigneeOf(card, agentNames), target);
+/**
+ * Whether core would accept dropping `card` on `target`: the move is legal from the card's state and a target agent
+ * takes work (a stopped, errored or draining agent does not).
+ */
+export function canDrop(
+  card: TaskCard,
+  agents: AgentRow[],
+  agentNames: Map<string, string>,
+  target: MoveTarget,
+): boolean {
+  const agentState = target.kind === "agent" ? agents.find((a) => a.name === target.agent)?.state : undefined;
+  return canMove(card.state, assigneeOf(card, agentNames), target, agentState);
 }
 
-/** The drop ids `card` may go to, in reading order (Backlog, the agents, Cancelled): the keyboard steps through them. */
+/** The targets `card` may go to, in reading order (Backlog, the agents, Cancelled). */
+export function moveTargets(card: TaskCard, agents: AgentRow[], agentNames: Map<string, string>): MoveTarget[] {
+  const all: MoveTarget[] = [
+    { kind: "backlog" },
+    ...agents.map((a): MoveTarget => ({ kind: "agent", agent: a.name })),
+    { kind: "cancelled" },
+  ];
+  return all.filter((t) => canDrop(card, agents, agentNames, t));
+}
+
+/** The droppable ids of {@link moveTargets}: the keyboard steps through them in this order. */
 export function dropTargetIds(card: TaskCard, agents: AgentRow[], agentNames: Map<string, string>): string[] {
-  const ids: string[] = [];
-  if (canDrop(card, agentNames, { kind: "backlog" })) ids.push(dropId.backlog);
-  for (const a of agents)
-    if (canDrop(card, agentNames, { kind: "agent", agent: a.name })) ids.push(dropId.agent(a.name));
-  if (canDrop(card, agentNames, { kind: "cancelled" })) ids.push(dropId.cancelled);
-  return ids;
+  return moveTargets(card, agents, agentNames).map(idOf);
+}
+
+/** The droppable id of a target. */
+export function idOf(target: MoveTarget): string {
+  return target.kind === "agent"
+    ? dropId.agent(target.agent)
+    : target.kind === "backlog"
+      ? dropId.backlog
+      : dropId.cancelled;
+}
+
+/** What a menu item says for a target: "Assign to ada", "Move to Backlog", "Retry (back to Backlog)", "Cancel task". */
+export function actionLabel(target: MoveTarget, state: TaskState): string {
+  if (target.kind === "agent") return state === "assigned" ? `Move to ${target.agent}` : `Assign to ${target.agent}`;
+  if (target.kind === "cancelled") return "Cancel task";
+  return moveTransition(state, target) === "retry" ? "Retry (back to Backlog)" : "Move to Backlog";
 }
 
 /** A target as a person reads it: "agent ada", "Cancelled", "Backlog", "Backlog (retry)". */

@@ -4,9 +4,10 @@ import type { RefObject } from "react";
 
 import { PRIORITIES, TASK_STATES } from "@tinytown/core/schema";
 
+import type { Density } from "./density";
 import { isFiltering, NO_FILTERS, type AgentRow, type Filters } from "./types";
 
-/** Search and filters over the loaded cards, and the "New task" button. */
+/** Search and filters over the loaded cards, the density switch, and "New task" (when the viewer may create). */
 export function FilterBar({
   filters: f,
   onChange,
@@ -14,13 +15,21 @@ export function FilterBar({
   tags,
   searchRef,
   onCreate,
+  canCreate,
+  density,
+  onDensity,
 }: {
   filters: Filters;
   onChange: (f: Filters) => void;
   agents: AgentRow[];
   tags: string[];
   searchRef: RefObject<HTMLInputElement | null>;
-  onCreate: () => void;
+  /** null: the viewer may not create tasks (the button is not shown). */
+  onCreate: (() => void) | null;
+  /** False while offline: the button shows, disabled. */
+  canCreate: boolean;
+  density: Density;
+  onDensity: (d: Density) => void;
 }) {
   const set = (patch: Partial<Filters>) => onChange({ ...f, ...patch });
   return (
@@ -28,7 +37,7 @@ export function FilterBar({
       <div className="relative min-w-0 flex-1 sm:w-56 sm:flex-none">
         <svg
           viewBox="0 0 16 16"
-          className="pointer-events-none absolute top-1/2 left-2 size-3.5 -translate-y-1/2 text-zinc-400"
+          className="pointer-events-none absolute top-1/2 left-2 size-3.5 -translate-y-1/2 text-zinc-500 dark:text-zinc-400"
           aria-hidden
         >
           <circle cx="7" cy="7" r="4.5" stroke="currentColor" strokeWidth="1.5" fill="none" />
@@ -45,7 +54,11 @@ export function FilterBar({
           onChange={(e) => set({ text: e.target.value })}
           onKeyDown={(e) => {
             // Escape hands the keyboard back to the board (j/k), keeping the search; Clear resets it.
-            if (e.key === "Escape") e.currentTarget.blur();
+            // (A search input clears itself on Escape unless told not to.)
+            if (e.key === "Escape") {
+              e.preventDefault();
+              e.currentTarget.blur();
+            }
           }}
         />
         <kbd className="kbd pointer-events-none absolute top-1/2 right-1.5 hidden -translate-y-1/2 sm:inline-flex">
@@ -94,13 +107,26 @@ export function FilterBar({
       ) : null}
       <button
         type="button"
-        className="btn btn-primary btn-sm shrink-0 sm:ml-auto"
-        onClick={onCreate}
-        data-testid="create-open"
-        title="New task (c)"
+        className="btn btn-sm shrink-0 aria-pressed:border-indigo-400 aria-pressed:bg-indigo-50 aria-pressed:text-indigo-800 sm:ml-auto dark:aria-pressed:border-indigo-500 dark:aria-pressed:bg-indigo-950 dark:aria-pressed:text-indigo-200"
+        aria-pressed={density === "compact"}
+        onClick={() => onDensity(density === "compact" ? "comfortable" : "compact")}
+        title="Smaller cards: more of them on the screen"
+        data-testid="density"
       >
-        + New task <kbd className="hidden rounded border border-white/30 px-1 font-mono text-[10px] sm:inline">C</kbd>
+        Compact
       </button>
+      {onCreate ? (
+        <button
+          type="button"
+          className="btn btn-primary btn-sm shrink-0"
+          onClick={onCreate}
+          disabled={!canCreate}
+          data-testid="create-open"
+          title={canCreate ? "New task (c)" : "Offline: changes are paused"}
+        >
+          + New task <kbd className="hidden rounded border border-white/30 px-1 font-mono text-[10px] sm:inline">C</kbd>
+        </button>
+      ) : null}
     </div>
   );
 }

@@ -1,12 +1,14 @@
 "use client";
 
 import {
-  PointerSensor,
+  MouseSensor,
+  TouchSensor,
   useSensor,
   useSensors,
   type DndContextProps,
   type DragEndEvent,
   type DragStartEvent,
+  type Modifier,
 } from "@dnd-kit/core";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 
@@ -19,18 +21,51 @@ import { useKeyboardMove } from "./use-keyboard-move";
 
 /** A click this soon after a drag ends is the drag's own click, not "open the card". */
 const CLICK_AFTER_DRAG_MS = 300;
+/**
+ * A touch becomes a drag after a press this long that stays within {@link TOUCH_TOLERANCE_PX}; a finger that moves
+ * sooner scrolls the column (and the board) as usual.
+ */
+export const TOUCH_PRESS_MS = 220;
+const TOUCH_TOLERANCE_PX = 8;
+
+/** Where the lifted card floats, from the pointer: beside and below it, so the target under it stays visible. */
+const BESIDE_POINTER = { x: 18, y: 14 };
 
 /**
- * Drag and drop on the board: the lifted card, where it may go (core's rules), the sensors (pointer after 6 px, the
- * keyboard through {@link useKeyboardMove}) and the DndContext handlers. `onDrop` is called for legal drops only.
+ * The lifted card follows the pointer from beside it instead of covering what it is dropped on (collision is decided
+ * by the pointer itself: `pointerWithin`). Keyboard drags keep the card centred on the chosen target.
+ */
+const besidePointer: Modifier = ({ activatorEvent, draggingNodeRect, transform }) => {
+  if (!activatorEvent || !draggingNodeRect || activatorEvent instanceof KeyboardEvent) return transform;
+  const point =
+    "touches" in activatorEvent
+      ? (activatorEvent as TouchEvent).touches[0]
+      : "clientX" in activatorEvent
+        ? (activatorEvent as MouseEvent)
+        : null;
+  if (!point) return transform;
+  return {
+    ...transform,
+    x: transform.x + point.clientX - draggingNodeRect.left + BESIDE_POINTER.x,
+    y: transform.y + point.clientY - draggingNodeRect.top + BESIDE_POINTER.y,
+  };
+};
+export const OVERLAY_MODIFIERS = [besidePointer];
+
+/**
+ * Drag and drop on the board: the lifted card, where it may go (core's rules), the sensors (mouse after 6 px, touch
+ * after a press of {@link TOUCH_PRESS_MS}, the keyboard through {@link useKeyboardMove}) and the DndContext handlers.
+ * `onDrop` is called for legal drops only. With `enabled` false (offline, or a viewer) nothing can be picked up.
  */
 export function useBoardDrag(opts: {
   agents: AgentRow[];
   agentNames: Map<string, string>;
+  enabled: boolean;
   onDrop: (card: TaskCard, target: MoveTarget, byKeyboard: boolean) => void;
 }) {
-  const { agents, agentNames, onDrop } = opts;
+  const { agents, agentNames, onDrop, enabled } = opts;
   const [active, setActive] = useState<TaskCard | null>(null);
+  const [keyboardDrag, setKeyboardDrag] = useState(false);
   // The card as it was picked up. dnd-kit's own `active.data` is lost if the card unmounts mid-drag (it moved
   // column because someone else changed it): the drop must still go to the server, with the state and version
   // the person saw, so the server can refuse it.
@@ -42,11 +77,12 @@ export function useBoardDrag(opts: {
   const valid = useMemo(() => (active ? new Set(targets) : null), [active, targets]);
 
   const keyboard = useKeyboardMove(targets, active !== null);
-  const sensors = useSensors(
-    // A small distance, so a click still opens the card.
-    useSensor(PointerSensor, { activationConstraint: { distance: 6 } }),
-    keyboard.sensor,
-  );
+  // A small distance, so a click still opens the card.
+  const mouse = useSensor(MouseSensor, { activationConstraint: { distance: 6 } });
+  const touch = useSensor(TouchSensor, {
+    activationConstraint: { delay: TOUCH_PRESS_MS, tolerance: TOUCH_TOLERANCE_PX },
+  });
+  const sensors = useSensors(enabled ? mouse : null, enabled ? touch : null, enabled ? keyboard.sensor : null);
 
   useEffect(() => {
     if (!active) return;
@@ -59,6 +95,7 @@ export function useBoardDrag(opts: {
   const onDragStart = useCallback(
     (e: DragStartEvent) => {
       startKeyboard(e);
+      setKeyboardDrag(e.activatorEvent instanceof KeyboardEvent);
       picked.current = (e.active.data.current as { card: TaskCard }).card;
       setActive(picked.current);
     },
@@ -71,9 +108,9 @@ export function useBoardDrag(opts: {
       setActive(null);
       lastDragEnd.current = Date.now();
       const target = e.over ? parseDropId(String(e.over.id)) : null;
-      if (card && target && canDrop(card, agentNames, target)) onDrop(card, target, isKeyboardDrag());
+      if (card && target && canDrop(card, agents, agentNames, target)) onDrop(card, target, isKeyboardDrag());
     },
-    [agentNames, isKeyboardDrag, onDrop],
+    [agents, agentNames, isKeyboardDrag, onDrop],
   );
   const onDragCancel = useCallback(() => {
     picked.current = null;
@@ -119,5 +156,5 @@ export function useBoardDrag(opts: {
   /** Whether a click now is the one that ended a drag. */
   const justDragged = useCallback(() => Date.now() - lastDragEnd.current < CLICK_AFTER_DRAG_MS, []);
 
-  return { dnd, active, accepts, acceptingAgents, justDragged };
+  return { dnd, active, keyboardDrag, accepts, acceptingAgents, justDragged };
 }

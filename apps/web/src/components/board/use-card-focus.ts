@@ -1,6 +1,6 @@
 "use client";
 
-import { createRef, useCallback, useMemo, useRef, useState, type RefObject } from "react";
+import { createRef, useCallback, useEffect, useMemo, useRef, useState, type RefObject } from "react";
 
 import { BOARD_COLUMNS, type BoardColumn } from "@tinytown/core/schema";
 
@@ -23,6 +23,37 @@ export function useCardFocus(filtered: Record<BoardColumn, TaskCard[]>) {
     [],
   );
   const searchRef = useRef<HTMLInputElement>(null);
+  const latest = useRef(filtered);
+  useEffect(() => {
+    latest.current = filtered;
+  }, [filtered]);
+
+  /**
+   * Keeps the focus on task `id` while it moves (a keyboard drop, a menu move): the card unmounts from its old column
+   * and mounts in the new one, maybe twice (optimistic, then the server's version). For a while after the move, each
+   * frame scrolls its new column to it and focuses it again if the focus fell to the page — never away from
+   * something else the person focused meanwhile.
+   */
+  const followTask = useCallback(
+    (id: string) => {
+      setFocusedId(id);
+      const until = performance.now() + 1_500;
+      const step = () => {
+        const el = document.querySelector<HTMLElement>(`[data-task-id="${id}"]`);
+        const lost = document.activeElement === document.body || document.activeElement === null;
+        if (!el || lost) {
+          for (const c of BOARD_COLUMNS) {
+            const i = latest.current[c.id].findIndex((t) => t.id === id);
+            if (i !== -1) handles[c.id].current?.scrollToIndex(i);
+          }
+        }
+        if (el && lost) el.focus({ preventScroll: true });
+        if (performance.now() < until && (lost || !el || document.activeElement === el)) requestAnimationFrame(step);
+      };
+      requestAnimationFrame(step);
+    },
+    [handles],
+  );
 
   const focusCard = useCallback(
     (column: BoardColumn, index: number) => {
@@ -77,5 +108,5 @@ export function useCardFocus(filtered: Record<BoardColumn, TaskCard[]>) {
     "/": () => searchRef.current?.focus(),
   });
 
-  return { focusedId, setFocusedId, handles, searchRef };
+  return { focusedId, setFocusedId, followTask, handles, searchRef };
 }

@@ -16,6 +16,8 @@ export interface ColumnData {
   total: number;
   loading: boolean;
   hasMore: boolean;
+  /** The first page could not be loaded (offline): the column is not known to be empty. */
+  failed: boolean;
   fetchMore: () => void;
 }
 
@@ -45,9 +47,10 @@ export function useColumn(column: BoardColumn): ColumnData {
     if (hasNextPage && !isFetchingNextPage) void fetchNextPage();
   }, [hasNextPage, isFetchingNextPage, fetchNextPage]);
   const total = q.data?.pages[0]?.total ?? 0;
-  const loading = q.isPending || isFetchingNextPage;
+  const failed = q.isError && q.data === undefined;
+  const loading = (q.isPending && !failed) || isFetchingNextPage;
   return useMemo(
-    () => ({ items, total, loading, hasMore: hasNextPage, fetchMore }),
-    [items, total, loading, hasNextPage, fetchMore],
+    () => ({ items, total, loading, hasMore: hasNextPage, failed, fetchMore }),
+    [items, total, loading, hasNextPage, failed, fetchMore],
   );
 }

@@ -25,10 +25,14 @@ export function useKeyboardMove(targets: readonly string[], dragging: boolean) {
     order.current = targets;
   }, [targets]);
 
+  // Installed at pick-up (not after the next render), so the very first Tab of a drag never moves the page's focus.
+  const unmap = useRef<(() => void) | null>(null);
   useEffect(() => {
-    if (!dragging || !byKeyboard.current) return;
-    return remapDragKeys();
+    if (dragging) return;
+    unmap.current?.();
+    unmap.current = null;
   }, [dragging]);
+  useEffect(() => () => unmap.current?.(), []);
 
   const sensor = useSensor(KeyboardSensor, {
     keyboardCodes: { start: ["Space"], cancel: ["Escape"], end: ["Space", "Enter"] },
@@ -48,6 +52,8 @@ export function useKeyboardMove(targets: readonly string[], dragging: boolean) {
   const start = useCallback((e: DragStartEvent) => {
     byKeyboard.current = e.activatorEvent instanceof KeyboardEvent;
     moved.current = false;
+    unmap.current?.();
+    unmap.current = byKeyboard.current ? remapDragKeys() : null;
   }, []);
 
   /** Whether the current (or just ended) drag was started with the keyboard. */

@@ -6,7 +6,7 @@ const TASK_STATE_STYLE: Record<TaskState, string> = {
   running: "bg-amber-100 text-amber-800 dark:bg-amber-950 dark:text-amber-300",
   completed: "bg-emerald-100 text-emerald-800 dark:bg-emerald-950 dark:text-emerald-300",
   failed: "bg-red-100 text-red-800 dark:bg-red-950 dark:text-red-300",
-  cancelled: "bg-zinc-100 text-zinc-500 dark:bg-zinc-800 dark:text-zinc-400",
+  cancelled: "bg-zinc-100 text-zinc-600 dark:bg-zinc-800 dark:text-zinc-400",
 };
 
 export function TaskStateBadge(props: { state: TaskState }) {

@@ -89,7 +89,7 @@ export function Field(props: {
           {props.error}
         </p>
       ) : props.hint ? (
-        <p className="text-xs text-zinc-500">{props.hint}</p>
+        <p className="text-xs text-zinc-500 dark:text-zinc-400">{props.hint}</p>
       ) : null}
     </div>
   );

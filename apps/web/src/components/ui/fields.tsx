@@ -30,7 +30,7 @@ export function EnumSelect<T extends string>(props: {
 export function Fact(props: { label: string; children: React.ReactNode }) {
   return (
     <div className="panel min-w-0 px-3 py-2">
-      <dt className="text-[11px] font-medium text-zinc-500 uppercase">{props.label}</dt>
+      <dt className="text-[11px] font-medium text-zinc-500 uppercase dark:text-zinc-400">{props.label}</dt>
       <dd className="mt-0.5 truncate">{props.children}</dd>
     </div>
   );
