@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, test } from "vitest";
 
 import { spawnAgent } from "../agent/agent.service";
-import { CoreError } from "../errors";
+import { type CoreError } from "../errors";
 import { testTown } from "../testing";
 import { AGENT_STATES } from "../agent/agent";
 import { agentTakesWork, BOARD_COLUMNS, canMove, columnOf, stateAfterMove, type MoveTarget } from "./board";

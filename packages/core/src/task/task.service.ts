@@ -31,7 +31,16 @@ const CODEC: Codec = {
   numbers: ["createdAt", "updatedAt", "startedAt", "completedAt", "attempts", "version"],
   json: ["tags", "workspace", "review"],
 };
-const NULLABLE = ["assignedTo", "startedAt", "completedAt", "result", "error", "workspace", "review", "runner"] as const;
+const NULLABLE = [
+  "assignedTo",
+  "startedAt",
+  "completedAt",
+  "result",
+  "error",
+  "workspace",
+  "review",
+  "runner",
+] as const;
 
 export const shortId = (id: string) => id.slice(0, 8);
 
