@@ -4,8 +4,8 @@
  * there: from core it takes only the errors module and the API's protocol.
  */
 import { request } from "node:http";
-import { CoreError, type CoreErrorCode } from "@tinytown/core/errors";
-import type { AgentOpInput, AgentOpName, AgentOpResults } from "@tinytown/core";
+import { CoreError } from "@tinytown/core/errors";
+import type { AgentApiReply, AgentOpInput, AgentOpName, AgentOpResults } from "@tinytown/core";
 import { AGENT_API_PATH, AGENT_API_URL_ENV, AGENT_TOKEN_ENV } from "@tinytown/core/agent-api";
 
 type Target = { socketPath: string } | { host: string; port: number };
@@ -63,14 +63,14 @@ export class AgentClient {
           res.on("data", (c: Buffer) => chunks.push(c));
           res.on("error", reject);
           res.on("end", () => {
-            let reply: { data?: AgentOpResults[N]; error?: { code: CoreErrorCode; message: string } };
+            let reply: AgentApiReply<N>;
             try {
               reply = JSON.parse(Buffer.concat(chunks).toString("utf8")) as typeof reply;
             } catch {
               return reject(new CoreError("INTERNAL", `the agent API answered ${res.statusCode} without JSON`));
             }
-            if (reply.error) reject(new CoreError(reply.error.code, reply.error.message));
-            else resolve(reply.data as AgentOpResults[N]);
+            if ("error" in reply) reject(new CoreError(reply.error.code, reply.error.message));
+            else resolve(reply.data);
           });
         },
       );

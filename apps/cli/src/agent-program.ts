@@ -8,7 +8,7 @@ import { Command, CommanderError } from "commander";
 import type { Message, Task } from "@tinytown/core";
 import { CoreError } from "@tinytown/core/errors";
 import { AgentClient } from "./agent-client";
-import { EXIT, exitCodeFor } from "./exit-codes";
+import { cliError, EXIT } from "./exit-codes";
 import { ago, cell, painter, safe, stateColour, table, type IO } from "./output";
 
 export const AGENT_REFUSAL =
@@ -193,7 +193,7 @@ export async function runAgent(argv: string[], io: IO): Promise<number> {
     return 0;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : EXIT.USAGE;
-    if (err instanceof CoreError) return fail(exitCodeFor(err), err.message);
-    return fail(EXIT.INTERNAL, `internal error: ${(err as Error)?.stack ?? String(err)}`);
+    const e = cliError(err);
+    return fail(e.exit, e.stack ? `internal error: ${e.stack}` : e.message);
   }
 }

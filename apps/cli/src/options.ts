@@ -4,6 +4,7 @@
  * Redis. Each returns the parsed value (numbers as numbers, choices normalised to lower case).
  */
 import { InvalidArgumentError } from "commander";
+import { STREAM_POSITION } from "@tinytown/core";
 
 type Parser<T> = (raw: string) => T;
 
@@ -45,7 +46,7 @@ export function oneOf<T extends string>(values: readonly T[], what: string): Par
 
 /** An event id as `tt events --json` prints it: `<ms>-<seq>` (or just `<ms>`). */
 export const eventId: Parser<string> = (raw) =>
-  /^\d{1,16}(-\d{1,16})?$/.test(raw.trim())
+  STREAM_POSITION.test(raw.trim())
     ? raw.trim()
     : fail(`"${raw}" is not an event id: use one printed by \`tt events --json\` (like 1732412345678-0)`);
 

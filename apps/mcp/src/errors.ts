@@ -7,22 +7,7 @@
  * tool error "Input validation error: … <core's message> at <field>".)
  */
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import { ZodError } from "zod";
-
-import { CoreError, validationError } from "@tinytown/core";
-
-/** The core error an exception stands for: CoreError as is; bad input as VALIDATION; a lost Redis as REDIS_UNAVAILABLE. */
-export function toCoreError(err: unknown): CoreError {
-  if (err instanceof CoreError) return err;
-  if (err instanceof ZodError) return validationError("input", err.issues);
-  if (isRedisConnectionError(err)) {
-    return new CoreError(
-      "REDIS_UNAVAILABLE",
-      `the town's Redis is unreachable (${(err as Error).message}); try again in a moment`,
-    );
-  }
-  return new CoreError("INTERNAL", `internal error: ${err instanceof Error ? err.message : String(err)}`);
-}
+import { toCoreError, type CoreError } from "@tinytown/core";
 
 /** A failed tool call as the MCP tool error an AI client reads. */
 export function toolError(err: unknown): CallToolResult {
@@ -49,13 +34,4 @@ export function httpStatusOf(err: CoreError): number {
     default:
       return 500;
   }
-}
-
-/** ioredis gave up on a command (MaxRetriesPerRequestError) or found its connection closed / refused. */
-function isRedisConnectionError(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
-  return (
-    err.name === "MaxRetriesPerRequestError" ||
-    /Connection is closed|ECONNREFUSED|ECONNRESET|ENOTFOUND|ETIMEDOUT/.test(err.message)
-  );
 }

@@ -106,7 +106,7 @@ describe("with a user: the same auth and roles as the dashboard", () => {
   let viewerToken: string;
   let operatorToken: string;
   beforeEach(async () => {
-    await addUser(town, { name: "alice", role: "admin", password: "correct horse battery" });
+    await addUser(town, { name: "alice", role: "admin", password: "correct horse battery", by: "cli" });
     viewerToken = (await createToken(town, { name: "watcher", role: "viewer", by: "alice" })).token;
     operatorToken = (await createToken(town, { name: "ci-bot", role: "operator", by: "alice" })).token;
   });
@@ -216,8 +216,8 @@ describe("listening beyond loopback", () => {
       const res = await initialize({}, url);
       expect(res.status).toBe(401);
       expect(JSON.stringify(await res.json())).toContain("tt user add <name> --role admin");
-      await addUser(town, { name: "alice", role: "admin", password: "correct horse battery" });
-      const { token } = await createToken(town, { name: "remote", role: "operator" });
+      await addUser(town, { name: "alice", role: "admin", password: "correct horse battery", by: "cli" });
+      const { token } = await createToken(town, { name: "remote", role: "operator", by: "cli" });
       const c = await connect(token, url);
       expect((await c.ok<Task>("create_task", { description: "from afar" })).createdBy).toBe("token:remote");
     } finally {

@@ -19,10 +19,10 @@ import {
   SECURITY_HEADERS,
   type HttpRefusal,
 } from "@tinytown/api/guard";
-import { assessReach, CoreError, isLoopbackIp, parseBearer, type Reach, type Town } from "@tinytown/core";
+import { assessReach, CoreError, isLoopbackIp, parseBearer, toCoreError, type Reach, type Town } from "@tinytown/core";
 
 import { httpPrincipal } from "./auth";
-import { httpStatusOf, toCoreError } from "./errors";
+import { httpStatusOf } from "./errors";
 import { createTownMcpServer } from "./server";
 
 export const MCP_PATH = "/mcp";

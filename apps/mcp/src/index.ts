@@ -10,5 +10,5 @@ export {
 export { startHttpServer, MCP_PATH, type HttpServerOptions, type RunningHttpServer } from "./http";
 export { serveStdio } from "./stdio";
 export { httpPrincipal, stdioAccess } from "./auth";
-export { toolError, toCoreError } from "./errors";
+export { toolError } from "./errors";
 export { main } from "./main";

@@ -1,11 +1,10 @@
 /** Boot: parse arguments, connect to the town, serve stdio (default) or HTTP, stop cleanly on SIGINT/SIGTERM or when stdin ends. */
 import { constants, userInfo } from "node:os";
 
-import { connectTown, type Town } from "@tinytown/core";
+import { connectTown, toCoreError, type Town } from "@tinytown/core";
 
 import { stdioAccess } from "./auth";
 import { parseEnv, USAGE } from "./env";
-import { toCoreError } from "./errors";
 import { startHttpServer } from "./http";
 import { serveStdio } from "./stdio";
 

@@ -10,33 +10,37 @@ import { z } from "zod";
 
 import {
   actorOf,
+  AgentRef,
   AgentState,
   assertCan,
   assertCanSend,
+  AuditQuery,
   auditLog,
   closeAgent,
   createTask,
   CreateTaskInput,
-  getTask,
   interruptAgent,
   listAgents,
   listTasks,
   ListTasksInput,
   moveTask,
-  peek,
-  readTaskLog,
-  resolveMailbox,
+  MailboxRef,
+  peekMailbox,
   restartAgent,
   resumeAgent,
   sendMessage,
   SendMessageInput,
   spawnAgent,
+  StreamId,
   SpawnAgentInput,
   stopAgent,
   TASK_LOG_MAX_LEN,
-  taskHistory,
+  taskDetail,
+  taskLogPage,
+  TaskRef,
   TaskState,
   townStatus,
+  Version,
   type Action,
   type Principal,
   type Town,
@@ -49,12 +53,6 @@ export type PrincipalSource = Principal | (() => Promise<Principal>);
 
 export const SERVER_NAME = "tinytown";
 export const SERVER_VERSION = "0.1.0";
-
-const StreamId = z.string().regex(/^\d+-\d+$/, "an id such as 1732412345678-0");
-/** A task's id or unique id prefix. */
-const TaskRef = z.string().trim().min(1, "give the task id (or a unique prefix of it)").max(64);
-/** An agent's name, id or unique id prefix. */
-const AgentRef = z.string().trim().min(1, "name the agent (its name or id)").max(128);
 
 export const AGENT_ACTIONS = ["kill", "interrupt", "resume", "close", "restart"] as const;
 export const MOVE_TARGETS = ["agent", "backlog", "cancelled"] as const;
@@ -92,11 +90,9 @@ export const ToolInputs = {
         ),
       agent: AgentRef.optional().describe("the agent to assign to (with to = agent)"),
       expectedState: TaskState.describe("the task's state as you last saw it (get_task)"),
-      expectedVersion: z
-        .number()
-        .int()
-        .nonnegative()
-        .describe("the task's version as you last saw it; a stale move changes nothing and fails with CONFLICT"),
+      expectedVersion: Version.describe(
+        "the task's version as you last saw it; a stale move changes nothing and fails with CONFLICT",
+      ),
     })
     .refine((i) => (i.to === "agent") === (i.agent !== undefined), {
       message: "give `agent` exactly when `to` is agent",
@@ -107,12 +103,7 @@ export const ToolInputs = {
     SendMessageInput.pick({ to: true, body: true, type: true, priority: true, correlationId: true }).shape,
   ),
   read_inbox: z.strictObject({
-    mailbox: z
-      .string()
-      .trim()
-      .min(1, "name the mailbox (an agent or supervisor)")
-      .max(128)
-      .describe('an agent\'s name or id, or "supervisor"'),
+    mailbox: MailboxRef.describe('an agent\'s name or id, or "supervisor"'),
     limit: z.number().int().positive().max(1000).default(50),
   }),
   task_log: z.strictObject({
@@ -121,22 +112,12 @@ export const ToolInputs = {
     limit: z.number().int().positive().max(TASK_LOG_MAX_LEN).default(200),
   }),
   list_events: z.strictObject({
-    by: z
-      .string()
-      .trim()
-      .min(1)
-      .max(128)
-      .optional()
-      .describe('only what this actor did: a user name, "token:<name>", an agent name, "runner:<id>"'),
-    type: z
-      .string()
-      .trim()
-      .min(1)
-      .max(64)
-      .optional()
-      .describe('only events whose type starts with this, e.g. "task." or "agent.spawned"'),
-    before: StreamId.optional().describe("the `next` of the previous page"),
-    limit: z.number().int().positive().max(500).default(50),
+    by: AuditQuery.shape.by.describe(
+      'only what this actor did: a user name, "token:<name>", an agent name, "runner:<id>"',
+    ),
+    type: AuditQuery.shape.type.describe('only events whose type starts with this, e.g. "task." or "agent.spawned"'),
+    before: AuditQuery.shape.before.describe("the `next` of the previous page"),
+    limit: AuditQuery.shape.limit.unwrap().default(50),
   }),
 } satisfies Record<string, z.ZodType>;
 
@@ -210,13 +191,10 @@ export const TOOLS: { [N in ToolName]: ToolDef<N> } = {
   get_task: {
     title: "Get a task",
     description:
-      "One task (state, version, agent, result or error, attempts) with its history of changes and who made each, oldest first.",
+      "One task (state, version, agent, result or error, attempts) with its history of changes and who made each, oldest first, and the name of its agent.",
     action: "read",
     annotations: READ,
-    run: async (town, i) => {
-      const task = await getTask(town, i.taskId);
-      return { task, history: await taskHistory(town, task.id) };
-    },
+    run: (town, i) => taskDetail(town, i.taskId),
   },
   create_task: {
     title: "Create a task",
@@ -257,24 +235,17 @@ export const TOOLS: { [N in ToolName]: ToolDef<N> } = {
     action: "read",
     annotations: READ,
     run: async (town, i) => {
-      const mailbox = await resolveMailbox(town, i.mailbox);
-      return { mailbox: mailbox.name, messages: await peek(town, mailbox.id, i.limit) };
+      const { mailbox, messages } = await peekMailbox(town, i.mailbox, i.limit);
+      return { mailbox: mailbox.name, messages };
     },
   },
   task_log: {
     title: "Task output",
     description:
-      "A task's output lines (stdout, stderr, and the runner's own lines), oldest first: the latest `limit`, or those after `after`.",
+      "A task's output lines (stdout, stderr, and the runner's own lines), oldest first: the latest `limit`, or those after `after`; `truncated` says the log holds lines this page left out.",
     action: "read",
     annotations: READ,
-    run: async (town, i) => {
-      const task = await getTask(town, i.taskId);
-      return {
-        taskId: task.id,
-        state: task.state,
-        lines: await readTaskLog(town, task.id, { after: i.after, count: i.limit }),
-      };
-    },
+    run: (town, i) => taskLogPage(town, { taskId: i.taskId, after: i.after, limit: i.limit }),
   },
   list_events: {
     title: "Town events (audit)",

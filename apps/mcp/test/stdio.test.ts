@@ -63,7 +63,7 @@ describe("stdio", () => {
   });
 
   test("with users, TT_TOKEN is required: without it the server refuses to start and says why", async () => {
-    await addUser(town, { name: "alice", role: "admin", password: "correct horse battery" });
+    await addUser(town, { name: "alice", role: "admin", password: "correct horse battery", by: "cli" });
     const { code, stderr } = await runToExit(townEnv());
     expect(code).toBe(1);
     expect(stderr).toContain("set TT_TOKEN");
@@ -73,8 +73,8 @@ describe("stdio", () => {
   });
 
   test("with TT_TOKEN, the token's role applies and changes are attributed to it", async () => {
-    await addUser(town, { name: "alice", role: "admin", password: "correct horse battery" });
-    const { token } = await createToken(town, { name: "claude-desktop", role: "operator" });
+    await addUser(town, { name: "alice", role: "admin", password: "correct horse battery", by: "cli" });
+    const { token } = await createToken(town, { name: "claude-desktop", role: "operator", by: "cli" });
     const { client, stderr } = await connect(townEnv({ TT_TOKEN: token }));
     expect(stderr()).toContain("acting as token claude-desktop (operator)");
     const task = await client.ok<Task>("create_task", { description: "with a token" });

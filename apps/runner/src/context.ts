@@ -82,10 +82,3 @@ export interface RunnerContext {
   runsByAgent: Map<string, ActiveRun>;
   stopping: boolean;
 }
-
-export const runnerActor = (id: string) => `runner:${id}`;
-
-/** The runner id in a `runner:<id>` actor, or null. */
-export function runnerOf(actor: string | null | undefined): string | null {
-  return actor?.startsWith("runner:") ? actor.slice("runner:".length) : null;
-}

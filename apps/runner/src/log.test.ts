@@ -41,7 +41,7 @@ describe("runner log lines", () => {
       reconcileMs: 500,
     });
     cleanups.push(() => runner.stop(0));
-    const agent = await spawnAgent(ft.town, { name: "target", model: "ok" });
+    const agent = await spawnAgent(ft.town, { name: "target", model: "ok", by: "cli" });
     await waitFor("agent idle", async () => (await findAgent(ft.town, agent.id))?.state === "idle");
     await sendMessage(ft.town, { to: "target", from: EVIL, type: "shutdown", body: EVIL });
     const line = await waitFor("the shutdown logged", () => lines.find((l) => l.includes("shutdown requested by")));

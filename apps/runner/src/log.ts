@@ -31,8 +31,6 @@ export function createLogger(
   };
 }
 
-export const silentLogger: Logger = createLogger("silent", "");
-
 export function describeError(err: unknown): string {
   if (err instanceof Error) return err.stack ?? err.message;
   return typeof err === "string" ? err : JSON.stringify(err);

@@ -9,6 +9,7 @@ import {
   findAgent,
   inboxLength,
   isCoreError,
+  isLostRace,
   sendMessage,
   takeMessage,
   takeMessages,
@@ -60,7 +61,8 @@ export async function handleControl(ctx: RunnerContext, agentId: string, m: Mess
       await closeAgent(ctx.town, agentId, ctx.by);
       ctx.log.info(`agent ${agent.name}: shutdown requested by ${m.from}`);
     } catch (err) {
-      if (!isCoreError(err, "INVALID_STATE")) throw err;
+      // Already closing or stopped.
+      if (!isLostRace(err)) throw err;
     }
     return;
   }

@@ -4,8 +4,7 @@
  * same loss exactly one acts, and a newer run of the task is never touched. Either way the messages the lost run had
  * in its prompt go back to the agent's inbox, in their original order (core settles them as the task leaves running).
  */
-import { failTask, isCoreError, requeueTask, type Task } from "@tinytown/core";
-import { finishAgent } from "./agent-state";
+import { failTask, finishAgentRun, isLostRace, requeueTask, type Task } from "@tinytown/core";
 import type { RunnerContext } from "./context";
 import { killOrphan } from "./run-record";
 
@@ -27,7 +26,7 @@ export async function recoverLostRun(
         // The lost runs never finished their prompt: its messages go back to the agent's inbox.
         messages: "return",
       });
-      await finishAgent(ctx, agentId, task.id, "failed");
+      await finishAgentRun(ctx.town, { agentId, taskId: task.id, outcome: "failed", by: ctx.by });
       ctx.log.warn(
         `task ${task.id.slice(0, 8)} failed: runner ${lostRunner} lost, attempts used up (${task.attempts})`,
       );
@@ -39,11 +38,11 @@ export async function recoverLostRun(
       reason: `runner ${lostRunner} was lost`,
       by: ctx.by,
     });
-    await finishAgent(ctx, agentId, task.id, "none");
+    await finishAgentRun(ctx.town, { agentId, taskId: task.id, outcome: "none", by: ctx.by });
     ctx.log.warn(`task ${task.id.slice(0, 8)} requeued: runner ${lostRunner} was lost (attempt ${task.attempts})`);
     return "requeued";
   } catch (err) {
-    if (isCoreError(err, "CONFLICT") || isCoreError(err, "INVALID_STATE")) return "skipped";
+    if (isLostRace(err)) return "skipped";
     throw err;
   }
 }

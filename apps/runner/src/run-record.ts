@@ -1,38 +1,11 @@
 /**
- * Which process runs an agent's task, kept in the agent's control hash (`tt:<town>:control:<agentId>`, field
- * `run`): runner, host, pid. A runner killed with SIGKILL leaves its agent process behind (it leads its own
- * process group); the runner that takes the task over kills it when it is on the same host.
+ * A runner killed with SIGKILL leaves its agent process behind (it leads its own process group); the runner that
+ * takes the task over kills it when it is on the same host: the process in the agent's run record (core
+ * runners/runs.ts), or any process of that task another runner started.
  */
 import { readdirSync, readFileSync } from "node:fs";
+import { findRunRecord } from "@tinytown/core";
 import type { RunnerContext } from "./context";
-
-export interface RunRecord {
-  runner: string;
-  host: string;
-  pid: number;
-  taskId: string;
-  version: number;
-  startedAt: number;
-}
-
-export async function writeRunRecord(ctx: RunnerContext, agentId: string, rec: RunRecord): Promise<void> {
-  await ctx.town.redis.hset(ctx.town.keys.agentControl(agentId), "run", JSON.stringify(rec));
-}
-
-export async function clearRunRecord(ctx: RunnerContext, agentId: string, taskId: string): Promise<void> {
-  const rec = await readRunRecord(ctx, agentId);
-  if (rec?.taskId === taskId && rec.runner === ctx.id)
-    await ctx.town.redis.hdel(ctx.town.keys.agentControl(agentId), "run");
-}
-
-async function readRunRecord(ctx: RunnerContext, agentId: string): Promise<RunRecord | null> {
-  const raw = await ctx.town.redis.hget(ctx.town.keys.agentControl(agentId), "run");
-  try {
-    return raw ? (JSON.parse(raw) as RunRecord) : null;
-  } catch {
-    return null;
-  }
-}
 
 /** True when `pid` is alive and is the agent process of `taskId` (checked in its environment, so a reused pid is left alone). */
 function isAgentProcessOf(pid: number, taskId: string): boolean {
@@ -90,7 +63,7 @@ function killTree(pid: number): boolean {
  * runner died before writing it — any process of that task another runner started. Returns the pids killed.
  */
 export async function killOrphan(ctx: RunnerContext, agentId: string, taskId: string): Promise<number[]> {
-  const rec = await readRunRecord(ctx, agentId);
+  const rec = await findRunRecord(ctx.town, agentId);
   const recorded =
     rec && rec.taskId === taskId && rec.host === ctx.host && rec.runner !== ctx.id && isAgentProcessOf(rec.pid, taskId)
       ? [rec.pid]

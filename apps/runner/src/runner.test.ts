@@ -62,10 +62,14 @@ async function waitTask(ft: FixtureTown, id: string, pred: (t: Task) => boolean 
 describe("runs tasks end to end", () => {
   test("sim: assign → running → completed, output in the task log and the log file", async () => {
     const ft = await setup();
-    const agent = await spawnAgent(ft.town, { name: "simmy", model: "sim" });
+    const agent = await spawnAgent(ft.town, { name: "simmy", model: "sim", by: "cli" });
     await waitFor("agent ready", async () => (await findAgent(ft.town, agent.id))?.state === "idle");
     expect((await findAgent(ft.town, agent.id))?.runner).toBe(ft.runner.id);
-    const task = await createTask(ft.town, { description: "Add a --verbose flag to the CLI", assignTo: "simmy" });
+    const task = await createTask(ft.town, {
+      description: "Add a --verbose flag to the CLI",
+      assignTo: "simmy",
+      by: "cli",
+    });
     await waitTask(ft, task.id, (t) => t.state === "running");
     // The runner starts the task, then marks the agent working: two steps, so a read can fall between them.
     await waitFor("agent working", async () => (await findAgent(ft.town, agent.id))?.state === "working");
@@ -91,8 +95,8 @@ describe("runs tasks end to end", () => {
 
   test("fixture ok: completes with the tail of its stdout", async () => {
     const ft = await setup();
-    await spawnAgent(ft.town, { name: "okay", model: "ok" });
-    const task = await createTask(ft.town, { description: "do it", assignTo: "okay" });
+    await spawnAgent(ft.town, { name: "okay", model: "ok", by: "cli" });
+    const task = await createTask(ft.town, { description: "do it", assignTo: "okay", by: "cli" });
     const done = await waitTask(ft, task.id);
     expect(done.state).toBe("completed");
     expect(done.result).toContain(`ok: finished ${task.id}`);
@@ -103,8 +107,8 @@ describe("runs tasks end to end", () => {
 
   test("fixture fail: exit code 3 fails the task with the stderr tail", async () => {
     const ft = await setup();
-    const agent = await spawnAgent(ft.town, { name: "failer", model: "fail" });
-    const task = await createTask(ft.town, { description: "break", assignTo: "failer" });
+    const agent = await spawnAgent(ft.town, { name: "failer", model: "fail", by: "cli" });
+    const task = await createTask(ft.town, { description: "break", assignTo: "failer", by: "cli" });
     const done = await waitTask(ft, task.id);
     expect(done).toMatchObject({
       state: "failed",
@@ -119,16 +123,16 @@ describe("runs tasks end to end", () => {
     const ft = await setup({
       models: () => ({ ghost: { command: "tt-no-such-cli", args: [], prompt: "stdin", env: {} } }),
     });
-    const claude = await spawnAgent(ft.town, { name: "claudia", model: "claude" });
-    const t1 = await createTask(ft.town, { description: "needs claude", assignTo: "claudia" });
+    const claude = await spawnAgent(ft.town, { name: "claudia", model: "claude", by: "cli" });
+    const t1 = await createTask(ft.town, { description: "needs claude", assignTo: "claudia", by: "cli" });
     expect(await waitTask(ft, t1.id)).toMatchObject({
       state: "failed",
       error: "model `claude` needs the `claude` command on PATH",
     });
     await waitFor("agent error", async () => (await findAgent(ft.town, claude.id))?.state === "error");
     expect((await findAgent(ft.town, claude.id))?.error).toBe("model `claude` needs the `claude` command on PATH");
-    await spawnAgent(ft.town, { name: "ghosty", model: "ghost" });
-    const t2 = await createTask(ft.town, { description: "needs ghost", assignTo: "ghosty" });
+    await spawnAgent(ft.town, { name: "ghosty", model: "ghost", by: "cli" });
+    const t2 = await createTask(ft.town, { description: "needs ghost", assignTo: "ghosty", by: "cli" });
     expect(await waitTask(ft, t2.id)).toMatchObject({
       state: "failed",
       error: "model `ghost` needs the `tt-no-such-cli` command on PATH",
@@ -137,8 +141,8 @@ describe("runs tasks end to end", () => {
 
   test("slow start: running and working while the agent says nothing", async () => {
     const ft = await setup();
-    const agent = await spawnAgent(ft.town, { name: "sleepy", model: "slow-start" });
-    const task = await createTask(ft.town, { description: "wake up", assignTo: "sleepy" });
+    const agent = await spawnAgent(ft.town, { name: "sleepy", model: "slow-start", by: "cli" });
+    const task = await createTask(ft.town, { description: "wake up", assignTo: "sleepy", by: "cli" });
     await waitTask(ft, task.id, (t) => t.state === "running");
     await new Promise((r) => setTimeout(r, 700));
     expect((await getTask(ft.town, task.id)).state).toBe("running");
@@ -153,10 +157,10 @@ describe("runs tasks end to end", () => {
 describe("lost enqueues", () => {
   test("an assigned task whose run job went missing is enqueued again and runs", async () => {
     const ft = await setup({}, { enqueueRepairMs: 300 });
-    const agent = await spawnAgent(ft.town, { name: "orphaned", model: "ok" });
+    const agent = await spawnAgent(ft.town, { name: "orphaned", model: "ok", by: "cli" });
     await waitFor("agent ready", async () => (await findAgent(ft.town, agent.id))?.state === "idle");
     await interruptAgent(ft.town, agent.id, "test");
-    const task = await createTask(ft.town, { description: "its job is lost", assignTo: agent.id });
+    const task = await createTask(ft.town, { description: "its job is lost", assignTo: agent.id, by: "cli" });
     // As if the process that assigned it died between the assignment and queue.add.
     const q = agentQueue(ft.town, agent.id);
     await (await q.getJob(runJobId(task.id, task.version)))!.remove();
@@ -181,8 +185,8 @@ describe("the agent gets the prompt literally, never through a shell", () => {
         echo: fixtureModel(fx, "echo.mjs", { ...spec, args: [fixtureModel(fx, "echo.mjs").args[0]!, ...spec.args] }),
       }),
     });
-    await spawnAgent(ft.town, { name: "echoer", model: "echo" });
-    const task = await createTask(ft.town, { description: nasty, assignTo: "echoer" });
+    await spawnAgent(ft.town, { name: "echoer", model: "echo", by: "cli" });
+    const task = await createTask(ft.town, { description: nasty, assignTo: "echoer", by: "cli" });
     expect((await waitTask(ft, task.id)).state).toBe("completed");
     const [got] = readJsonl<{ argv: string[]; stdin: string; file: string | null }>(`${ft.fx}/echo-${task.id}.jsonl`);
     const prompt = mode === "stdin" ? got!.stdin : mode === "arg" ? got!.argv[1]! : got!.file!;
@@ -197,8 +201,8 @@ describe("the agent gets the prompt literally, never through a shell", () => {
 describe("limits", () => {
   test("timeout: a process ignoring SIGTERM is SIGKILLed after the grace, with its whole tree", async () => {
     const ft = await setup({}, { taskTimeoutMs: 800, killGraceMs: 400 });
-    await spawnAgent(ft.town, { name: "stuck", model: "hang" });
-    const task = await createTask(ft.town, { description: "hang", assignTo: "stuck" });
+    await spawnAgent(ft.town, { name: "stuck", model: "hang", by: "cli" });
+    const task = await createTask(ft.town, { description: "hang", assignTo: "stuck", by: "cli" });
     const rec = await waitFor("hang pids", () => readJsonl<{ pid: number; child: number }>(`${ft.fx}/hang.jsonl`)[0]);
     expect(pidAlive(rec.pid) && pidAlive(rec.child)).toBe(true);
     const done = await waitTask(ft, task.id);
@@ -211,11 +215,11 @@ describe("limits", () => {
 
   test("flood: 100 MB of output keeps memory bounded and the log capped", async () => {
     const ft = await setup();
-    await spawnAgent(ft.town, { name: "loud", model: "flood" });
+    await spawnAgent(ft.town, { name: "loud", model: "flood", by: "cli" });
     const before = process.memoryUsage().rss;
     let peak = before;
     const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
-    const task = await createTask(ft.town, { description: "flood", assignTo: "loud" });
+    const task = await createTask(ft.town, { description: "flood", assignTo: "loud", by: "cli" });
     const done = await waitTask(ft, task.id, settled, 60_000).finally(() => clearInterval(sampler));
     expect(done.state).toBe("completed");
     expect(done.result).toContain("flood done");
@@ -236,10 +240,10 @@ describe("queues", () => {
   test("one agent's tasks run by priority, then age", async () => {
     const ft = await fixtureTown();
     cleanups.push(() => ft.town.close());
-    const agent = await spawnAgent(ft.town, { name: "orderly", model: "ok" });
+    const agent = await spawnAgent(ft.town, { name: "orderly", model: "ok", by: "cli" });
     const ids: Record<string, string> = {};
     for (const p of ["low", "normal", "high", "urgent", "normal"] as const) {
-      const t = await createTask(ft.town, { description: `p ${p}`, priority: p, assignTo: "orderly" });
+      const t = await createTask(ft.town, { description: `p ${p}`, priority: p, assignTo: "orderly", by: "cli" });
       ids[t.id] = p;
     }
     const runner = await startRunner(ft.town, FAST);
@@ -253,14 +257,14 @@ describe("queues", () => {
 
   test("a paused agent takes no work until resumed", async () => {
     const ft = await setup();
-    const agent = await spawnAgent(ft.town, { name: "pausy", model: "ok" });
+    const agent = await spawnAgent(ft.town, { name: "pausy", model: "ok", by: "cli" });
     await waitFor("ready", async () => (await findAgent(ft.town, agent.id))?.state === "idle");
-    await interruptAgent(ft.town, "pausy");
+    await interruptAgent(ft.town, "pausy", "cli");
     await waitFor("queue paused", () => agentQueue(ft.town, agent.id).isPaused());
-    const task = await createTask(ft.town, { description: "later", assignTo: "pausy" });
+    const task = await createTask(ft.town, { description: "later", assignTo: "pausy", by: "cli" });
     await new Promise((r) => setTimeout(r, 800));
     expect((await getTask(ft.town, task.id)).state).toBe("assigned");
-    await resumeAgent(ft.town, "pausy");
+    await resumeAgent(ft.town, "pausy", "cli");
     expect((await waitTask(ft, task.id)).state).toBe("completed");
   });
 });
@@ -268,10 +272,10 @@ describe("queues", () => {
 describe("messages and control", () => {
   test("an urgent message interrupts the run; the task resumes first and its prompt starts with the message", async () => {
     const ft = await setup();
-    await spawnAgent(ft.town, { name: "busy", model: "interruptible" });
-    const t1 = await createTask(ft.town, { description: "long refactor", assignTo: "busy" });
+    await spawnAgent(ft.town, { name: "busy", model: "interruptible", by: "cli" });
+    const t1 = await createTask(ft.town, { description: "long refactor", assignTo: "busy", by: "cli" });
     await waitFor("first run", () => readJsonl(`${ft.fx}/prompts-${t1.id}.jsonl`).length === 1);
-    const t2 = await createTask(ft.town, { description: "next thing STOP-AND-FIX", assignTo: "busy" });
+    const t2 = await createTask(ft.town, { description: "next thing STOP-AND-FIX", assignTo: "busy", by: "cli" });
     await sendMessage(ft.town, { to: "busy", from: "alice", body: "normal note", priority: "normal" });
     await sendMessage(ft.town, {
       to: "busy",
@@ -298,10 +302,10 @@ describe("messages and control", () => {
 
   test("an urgent interrupt gives the first run's messages back: the next prompt has the urgent one first, then them", async () => {
     const ft = await setup();
-    const busy = await spawnAgent(ft.town, { name: "busy2", model: "interruptible" });
+    const busy = await spawnAgent(ft.town, { name: "busy2", model: "interruptible", by: "cli" });
     await sendMessage(ft.town, { to: "busy2", from: "alice", body: "context one", priority: "low" });
     await sendMessage(ft.town, { to: "busy2", from: "alice", body: "context two", priority: "low" });
-    const t1 = await createTask(ft.town, { description: "long refactor", assignTo: "busy2" });
+    const t1 = await createTask(ft.town, { description: "long refactor", assignTo: "busy2", by: "cli" });
     await waitFor("first run", () => readJsonl(`${ft.fx}/prompts-${t1.id}.jsonl`).length === 1);
     expect(await peek(ft.town, busy.id)).toEqual([]);
     await sendMessage(ft.town, { to: "busy2", from: "bob", body: "STOP-AND-FIX now", priority: "urgent" });
@@ -317,8 +321,8 @@ describe("messages and control", () => {
 
   test("status_request and ping are answered by the runner, with the correlation id", async () => {
     const ft = await setup();
-    const a = await spawnAgent(ft.town, { name: "answerer", model: "ok" });
-    await spawnAgent(ft.town, { name: "asker", model: "ok" });
+    const a = await spawnAgent(ft.town, { name: "answerer", model: "ok", by: "cli" });
+    await spawnAgent(ft.town, { name: "asker", model: "ok", by: "cli" });
     await waitFor("ready", async () => (await findAgent(ft.town, a.id))?.state === "idle");
     await sendMessage(ft.town, {
       to: "answerer",
@@ -345,26 +349,26 @@ describe("messages and control", () => {
 
   test("a shutdown message stops an idle agent", async () => {
     const ft = await setup();
-    const a = await spawnAgent(ft.town, { name: "sleeper", model: "ok" });
+    const a = await spawnAgent(ft.town, { name: "sleeper", model: "ok", by: "cli" });
     await waitFor("ready", async () => (await findAgent(ft.town, a.id))?.state === "idle");
-    await sendMessage(ft.town, { to: "sleeper", type: "shutdown", body: "bye" });
+    await sendMessage(ft.town, { to: "sleeper", type: "shutdown", body: "bye", from: "supervisor" });
     await waitFor("stopped", async () => (await findAgent(ft.town, a.id))?.state === "stopped");
   });
 
   test("killing an agent kills its process; cancelling a running task kills the process", async () => {
     const ft = await setup();
-    const a = await spawnAgent(ft.town, { name: "victim", model: "interruptible" });
-    const t1 = await createTask(ft.town, { description: "forever", assignTo: "victim" });
+    const a = await spawnAgent(ft.town, { name: "victim", model: "interruptible", by: "cli" });
+    const t1 = await createTask(ft.town, { description: "forever", assignTo: "victim", by: "cli" });
     const r1 = await waitFor("run", () => readJsonl<{ pid: number }>(`${ft.fx}/prompts-${t1.id}.jsonl`)[0]);
-    await stopAgent(ft.town, "victim");
+    await stopAgent(ft.town, "victim", { by: "cli" });
     await waitFor("killed", () => !pidAlive(r1.pid), 3_000);
     expect(await getTask(ft.town, t1.id)).toMatchObject({ state: "pending", assignedTo: null });
     expect((await findAgent(ft.town, a.id))?.state).toBe("stopped");
 
-    const b = await spawnAgent(ft.town, { name: "victim2", model: "interruptible" });
-    const t2 = await createTask(ft.town, { description: "forever", assignTo: "victim2" });
+    const b = await spawnAgent(ft.town, { name: "victim2", model: "interruptible", by: "cli" });
+    const t2 = await createTask(ft.town, { description: "forever", assignTo: "victim2", by: "cli" });
     const r2 = await waitFor("run", () => readJsonl<{ pid: number }>(`${ft.fx}/prompts-${t2.id}.jsonl`)[0]);
-    await cancelTask(ft.town, { taskId: t2.id });
+    await cancelTask(ft.town, { taskId: t2.id, by: "cli" });
     await waitFor("killed", () => !pidAlive(r2.pid), 3_000);
     await waitFor("idle", async () => (await findAgent(ft.town, b.id))?.state === "idle");
     expect((await getTask(ft.town, t2.id)).state).toBe("cancelled");
@@ -375,8 +379,12 @@ describe("lost runners", () => {
   async function ghostRun(maxAttempts: number) {
     const ft = await fixtureTown({ runner: { maxAttempts } });
     cleanups.push(() => ft.town.close());
-    const a = await spawnAgent(ft.town, { name: "orphaned", model: "ok" });
-    const t = await createTask(ft.town, { description: "started by a runner that died", assignTo: "orphaned" });
+    const a = await spawnAgent(ft.town, { name: "orphaned", model: "ok", by: "cli" });
+    const t = await createTask(ft.town, {
+      description: "started by a runner that died",
+      assignTo: "orphaned",
+      by: "cli",
+    });
     await ft.town.redis.zadd(ft.town.keys.runnerAlive, Date.now() - 60_000, "ghost");
     await startTask(ft.town, { taskId: t.id, agentId: a.id, by: "runner:ghost" });
     const runner = await startRunner(ft.town, { ...FAST, runnerDeadMs: 1_000 });

@@ -49,20 +49,7 @@ export async function fixtureTown(
   return { town, dir, fx };
 }
 
-export async function waitFor<T>(
-  what: string,
-  fn: () => Promise<T | null | undefined | false> | T | null | undefined | false,
-  ms = 15_000,
-  every = 25,
-): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > until) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, every));
-  }
-}
+export { waitFor } from "@tinytown/core/testing";
 
 /** Alive and not a zombie (core's check, shared with the managed Redis). */
 export { processAlive as pidAlive } from "@tinytown/core";

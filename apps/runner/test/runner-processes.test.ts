@@ -71,9 +71,9 @@ function recordedPids(fx: string): number[] {
 test("SIGTERM: a runner process stops taking work, requeues its running task, unregisters and exits 143", async () => {
   const ft = await town({ runner: { shutdownGraceSec: 0.3, killGraceSec: 0.3 } });
   const child = startRunnerProcess(ft, "term-1");
-  const worker = await spawnAgent(ft.town, { name: "worker", model: "interruptible" });
+  const worker = await spawnAgent(ft.town, { name: "worker", model: "interruptible", by: "cli" });
   const note = await sendMessage(ft.town, { to: "worker", from: "alice", body: "read me first" });
-  const task = await createTask(ft.town, { description: "a long job", assignTo: "worker" });
+  const task = await createTask(ft.town, { description: "a long job", assignTo: "worker", by: "cli" });
   const run = await waitFor("running", () => readJsonl<{ pid: number }>(`${ft.fx}/prompts-${task.id}.jsonl`)[0]);
   expect((await getTask(ft.town, task.id)).state).toBe("running");
   expect((await inflightMessages(ft.town, worker.id)).messages).toEqual([note]);
@@ -100,12 +100,12 @@ test("kill -9 of the runner mid-task: attempt 2's prompt has the messages of att
     models: (fx) => ({ "slow-once": fixtureModel(fx, "slow-once.mjs", { env: { FIXTURE_FIRST_MS: "20000" } }) }),
   });
   const first = startRunnerProcess(ft, "msg-a");
-  const k1 = await spawnAgent(ft.town, { name: "k1", model: "slow-once" });
+  const k1 = await spawnAgent(ft.town, { name: "k1", model: "slow-once", by: "cli" });
   const sent = [];
   sent.push(await sendMessage(ft.town, { to: "k1", from: "alice", body: "msg" }));
   sent.push(await sendMessage(ft.town, { to: "k1", from: "bob", body: "then this one", priority: "low" }));
   sent.push(await sendMessage(ft.town, { to: "k1", from: "carol", body: "high one", priority: "high" }));
-  const task = await createTask(ft.town, { description: "t", assignTo: "k1" });
+  const task = await createTask(ft.town, { description: "t", assignTo: "k1", by: "cli" });
   const run1 = await waitFor("first run", () =>
     readJsonl<{ pid: number; first: boolean; prompt: string }>(`${ft.fx}/slow-once.jsonl`).find((r) => r.first),
   );
@@ -143,9 +143,10 @@ test("3 runner processes, 10 agents, 200 tasks: all complete once, never two at 
   const ft = await town();
   const runners = ["multi-a", "multi-b", "multi-c"].map((id) => startRunnerProcess(ft, id));
   const agents = [];
-  for (let i = 0; i < 10; i++) agents.push(await spawnAgent(ft.town, { name: `w${i}`, model: "ok" }));
+  for (let i = 0; i < 10; i++) agents.push(await spawnAgent(ft.town, { name: `w${i}`, model: "ok", by: "cli" }));
   const started = Date.now();
-  for (let i = 0; i < 200; i++) await createTask(ft.town, { description: `task ${i}`, assignTo: agents[i % 10]!.name });
+  for (let i = 0; i < 200; i++)
+    await createTask(ft.town, { description: `task ${i}`, assignTo: agents[i % 10]!.name, by: "cli" });
   await waitFor("200 completed", async () => (await countTasks(ft.town)).completed === 200, 60_000, 200);
   const elapsed = Date.now() - started;
 
@@ -184,10 +185,11 @@ test("kill -9 of one of 3 runners during a 200-task run on 10 agents: all comple
     models: (fx) => ({ "slow-once": fixtureModel(fx, "slow-once.mjs", { env: { FIXTURE_FIRST_MS: "30000" } }) }),
   });
   const procs = new Map(["kill-a", "kill-b", "kill-c"].map((id) => [id, startRunnerProcess(ft, id)]));
-  await spawnAgent(ft.town, { name: "slowpoke", model: "slow-once" });
+  await spawnAgent(ft.town, { name: "slowpoke", model: "slow-once", by: "cli" });
   for (let i = 0; i < 9; i++) await spawnAgent(ft.town, { name: `quick${i}`, model: "ok", by: "test" });
-  const slow = await createTask(ft.town, { description: "slow first time", assignTo: "slowpoke" });
-  for (let i = 0; i < 199; i++) await createTask(ft.town, { description: `quick ${i}`, assignTo: `quick${i % 9}` });
+  const slow = await createTask(ft.town, { description: "slow first time", assignTo: "slowpoke", by: "cli" });
+  for (let i = 0; i < 199; i++)
+    await createTask(ft.town, { description: `quick ${i}`, assignTo: `quick${i % 9}`, by: "cli" });
   const first = await waitFor("slow task running", () =>
     readJsonl<{ pid: number; first: boolean }>(`${ft.fx}/slow-once.jsonl`).find((r) => r.first),
   );

@@ -15,6 +15,7 @@ import {
   HASH_CONCURRENCY,
   hashPassword,
   readEvents,
+  REDIS_DEADLINE_MS,
   SESSION_RENEW_EVERY_MS,
   SESSION_TTL_MS,
   type Town,
@@ -23,7 +24,6 @@ import { testTown } from "@tinytown/core/testing";
 
 import { createContext, SESSION_COOKIE } from "./context";
 import { closeLiveHubs } from "./live/hub";
-import { REDIS_DEADLINE_MS } from "./redis-deadline";
 import { appRouter } from "./root";
 
 const ORIGIN = "http://tt.test";
@@ -80,7 +80,7 @@ const maxAge = (setCookie: string[]) => Number(/Max-Age=(\d+)/.exec(setCookie.jo
 
 describe("changing one's own password", () => {
   test("needs the current password, keeps this browser signed in and signs out every other session", async () => {
-    await addUser(town, { name: "ada", role: "operator", password: PW });
+    await addUser(town, { name: "ada", role: "operator", password: PW, by: "cli" });
     const here = await createSession(town, "ada");
     const laptop = await createSession(town, "ada");
     const change = (currentPassword: string, newPassword: string) =>
@@ -109,7 +109,7 @@ describe("changing one's own password", () => {
   });
 
   test("a token has no password to change; without credentials it is refused", async () => {
-    const { token } = await createToken(town, { name: "deploy", role: "admin" });
+    const { token } = await createToken(town, { name: "deploy", role: "admin", by: "cli" });
     const input = { currentPassword: PW, newPassword: "brand-new-password" };
     const byToken = await http("auth.changePassword", {
       mutation: true,
@@ -124,7 +124,7 @@ describe("changing one's own password", () => {
 
 describe("sign-in under load", () => {
   test("a sign-in that waits for a hash slot longer than the 3 s Redis deadline still answers (not a 503)", async () => {
-    await addUser(town, { name: "burst", role: "viewer", password: PW });
+    await addUser(town, { name: "burst", role: "viewer", password: PW, by: "cli" });
     // Keep the process's hash slots busy for about 4 s: past the 3 s deadline, well under the 10 s a hash may wait
     // for its turn. One round (every slot busy at once) is timed first, as the machine is now.
     const t0 = performance.now();
@@ -148,7 +148,7 @@ describe("the session cookie follows the sliding session", () => {
   }
 
   test("a request that renews the session sends the cookie again with a full Max-Age; at most once an hour", async () => {
-    await addUser(town, { name: "vic", role: "viewer", password: PW });
+    await addUser(town, { name: "vic", role: "viewer", password: PW, by: "cli" });
     const id = await sessionRenewedAgo("vic", 6 * 24 * 3600_000); // signed in six days ago, busy ever since
     const first = await http("town.status", { headers: cookie(id) });
     expect(first.status).toBe(200);
@@ -169,7 +169,7 @@ describe("the session cookie follows the sliding session", () => {
   });
 
   test("auth.me (the dashboard's keep-alive) always sends the cookie with the session's remaining life", async () => {
-    await addUser(town, { name: "wes", role: "viewer", password: PW });
+    await addUser(town, { name: "wes", role: "viewer", password: PW, by: "cli" });
     const fresh = await sessionRenewedAgo("wes", 10 * 60_000);
     const me = await http("auth.me", { headers: cookie(fresh) });
     expect(me.text).toContain('"name":"wes"');

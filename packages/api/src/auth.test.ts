@@ -102,10 +102,10 @@ beforeAll(async () => {
     ["olga", "operator"],
     ["vic", "viewer"],
   ] as const) {
-    await addUser(town, { name, role, password: PW });
+    await addUser(town, { name, role, password: PW, by: "cli" });
     session[name] = (await login(town, { name, password: PW, ip: "t" })).sessionId;
   }
-  ciToken = (await createToken(town, { name: "ci-bot", role: "operator" })).token;
+  ciToken = (await createToken(town, { name: "ci-bot", role: "operator", by: "cli" })).token;
 });
 afterAll(async () => {
   closeLiveHubs(town);
@@ -465,7 +465,7 @@ describe("CSRF: changes must come from this origin", () => {
 
 describe("sign-in over HTTP", () => {
   test("login sets an HTTP-only SameSite cookie (Secure behind https); that cookie works; logout ends it", async () => {
-    await addUser(town, { name: "lena", role: "viewer", password: PW });
+    await addUser(town, { name: "lena", role: "viewer", password: PW, by: "cli" });
     const wrong = await http({
       path: "auth.login",
       type: "mutation",
@@ -519,7 +519,7 @@ describe("sign-in over HTTP", () => {
   });
 
   test("login backs off: after the free failures from one address, even the right password is refused for a while", async () => {
-    await addUser(town, { name: "rita", role: "viewer", password: PW });
+    await addUser(town, { name: "rita", role: "viewer", password: PW, by: "cli" });
     const from = { ...sameOrigin, "x-forwarded-for": "203.0.113.9" };
     for (let i = 0; i < LOGIN_POLICY.pair.free; i++) {
       expect(
@@ -544,7 +544,7 @@ describe("sign-in over HTTP", () => {
     expect(r.text).toContain('"reason":"rate_limited"');
     expect(r.headers.get("set-cookie")).toBeNull();
     // Without a trusted proxy, a forged X-Forwarded-For is not a new address: the socket's peer counts.
-    await addUser(town, { name: "rudi", role: "viewer", password: PW });
+    await addUser(town, { name: "rudi", role: "viewer", password: PW, by: "cli" });
     for (let i = 0; i < LOGIN_POLICY.pair.free; i++) {
       const forged = { ...sameOrigin, "x-forwarded-for": `198.51.100.${i}` };
       const res = await http({
@@ -567,7 +567,7 @@ describe("sign-in over HTTP", () => {
   });
 
   test("sign out everywhere ends every session of the user", async () => {
-    await addUser(town, { name: "ezra", role: "operator", password: PW });
+    await addUser(town, { name: "ezra", role: "operator", password: PW, by: "cli" });
     const ids = await Promise.all(
       [1, 2, 3].map(async (i) => (await login(town, { name: "ezra", password: PW, ip: `e${i}` })).sessionId),
     );

@@ -26,9 +26,9 @@ const tokens = {} as Record<Role, string>;
 
 beforeAll(async () => {
   town = await testTown({}, "httpapi");
-  await addUser(town, { name: "ada", role: "admin", password: "correct horse battery" });
+  await addUser(town, { name: "ada", role: "admin", password: "correct horse battery", by: "cli" });
   for (const role of ["viewer", "operator", "admin"] as const)
-    tokens[role] = (await createToken(town, { name: `script-${role}`, role })).token;
+    tokens[role] = (await createToken(town, { name: `script-${role}`, role, by: "cli" })).token;
   await spawnAgent(town, { name: "builder", model: "sim", by: "test" });
 });
 afterAll(async () => {

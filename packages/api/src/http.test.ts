@@ -12,8 +12,8 @@ afterAll(async () => {
 });
 
 test("with Redis paused, a token request through the gate settles with a clear 503 instead of hanging", async () => {
-  await addUser(town, { name: "ada", role: "admin", password: "correct horse battery" });
-  const { token } = await createToken(town, { name: "ci", role: "operator" });
+  await addUser(town, { name: "ada", role: "admin", password: "correct horse battery", by: "cli" });
+  const { token } = await createToken(town, { name: "ci", role: "operator", by: "cli" });
   const req = () =>
     new Request("http://127.0.0.1/api/trpc/town.status", { headers: { authorization: `Bearer ${token}` } });
   expect(await trpcGate(req(), { endpoint: "/api/trpc", town, reach: IN_PROCESS_REACH })).toBeNull();

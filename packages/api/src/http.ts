@@ -1,9 +1,8 @@
 /** HTTP-level guards for the web's route handlers (the procedures check again; these only refuse earlier). */
-import { isCoreError, type Reach, type Town } from "@tinytown/core";
+import { assertRedisReady, isCoreError, withRedisDeadline, type Reach, type Town } from "@tinytown/core";
 
 import { requirePrincipal } from "./auth";
 import { bufferBody, refusalResponse, refuseRequest } from "./guard/limits";
-import { assertRedisReady, withRedisDeadline } from "./redis-deadline";
 
 /** Procedures anyone may call: the sign-in page needs them, and a liveness ping reveals nothing. */
 export const PUBLIC_PROCEDURES: ReadonlySet<string> = new Set(["health.ping", "auth.me", "auth.login", "auth.logout"]);

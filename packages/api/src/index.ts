@@ -23,13 +23,12 @@ export {
 export { trpcGate, limitTrpcRequest, PUBLIC_PROCEDURES } from "./http";
 export { reachFromHeaders, safeNextPath, MAX_BATCH_CALLS, MAX_BODY_BYTES } from "./guard/index";
 export { streamGuard } from "./live/hub";
-export { readiness, metricsText, type Readiness } from "./services/health";
+// The health endpoints and the types the dashboard names, from core (the web reaches core through this package).
+export { readiness, metricsText, type Readiness } from "@tinytown/core";
 export { getTown, closeTown } from "./town";
 export { closeLiveHubs } from "./live/hub";
 export type { CoreErrorData } from "./trpc";
-export type { TaskCard } from "./services/board";
-export type { TownOverview } from "./services/overview";
-export type { ModelInfo } from "./services/models";
+export type { TaskCard, TownOverview, ModelInfo } from "@tinytown/core";
 
 /** Inputs of every procedure, e.g. `RouterInputs["task"]["create"]`. */
 export type RouterInputs = inferRouterInputs<AppRouter>;

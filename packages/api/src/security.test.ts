@@ -42,7 +42,7 @@ beforeAll(async () => {
   town = await testTown({}, "sec");
   open = await testTown({}, "secopen");
   capped = await testTown({ web: { maxStreamsPerClient: 3 } }, "seccap");
-  await addUser(town, { name: "ada", role: "admin", password: PW });
+  await addUser(town, { name: "ada", role: "admin", password: PW, by: "cli" });
 });
 afterAll(async () => {
   for (const t of [town, open, capped]) {
@@ -110,7 +110,7 @@ async function endsWithin(stream: Stream, revoke: () => Promise<unknown>, ms = 1
 
 describe("revocation ends live streams within 1 s", () => {
   test("revoking a token ends its event stream and its task-log stream", async () => {
-    const { token, info } = await createToken(town, { name: "watcher", role: "viewer" });
+    const { token, info } = await createToken(town, { name: "watcher", role: "viewer", by: "cli" });
     const auth = { authorization: `Bearer ${token}` };
     const agent = await spawnAgent(town, { name: "logger", model: "sim", by: "t" });
     const task = await createTask(town, { description: "log me", assignTo: agent.id, by: "t" });
@@ -180,7 +180,7 @@ describe("revocation ends live streams within 1 s", () => {
 
   test("open access ends for open streams when the first user is added", async () => {
     const stream = await openStream("town.events", {}, {}, open);
-    const r = await endsWithin(stream, () => addUser(open, { name: "first", role: "admin", password: PW }));
+    const r = await endsWithin(stream, () => addUser(open, { name: "first", role: "admin", password: PW, by: "cli" }));
     expect(r.elapsed).toBeLessThan(1_000);
     expect(r.text).toContain("open access has ended");
   });
@@ -219,7 +219,7 @@ describe("a per-client cap on live streams", () => {
 });
 
 test("watched task logs share one Redis connection instead of one each", async () => {
-  const { token } = await createToken(town, { name: "log-reader", role: "viewer" });
+  const { token } = await createToken(town, { name: "log-reader", role: "viewer", by: "cli" });
   const streams = [];
   const tasks = [];
   for (let i = 0; i < 10; i++) {

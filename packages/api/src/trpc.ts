@@ -3,12 +3,23 @@ import type { TRPC_ERROR_CODE_KEY } from "@trpc/server/rpc";
 import superjson from "superjson";
 import { z, ZodError } from "zod";
 
-import { actorOf, assertCan, CoreError, type Action, type CoreErrorCode, type Principal } from "@tinytown/core";
+import {
+  actorOf,
+  assertCan,
+  assertRedisReady,
+  CoreError,
+  PASSWORD_DEADLINE_MS,
+  REDIS_DEADLINE_MS,
+  toCoreError,
+  withRedisDeadline,
+  type Action,
+  type CoreErrorCode,
+  type Principal,
+} from "@tinytown/core";
 
 import { assertSameOrigin, refreshSessionCookie, requireRequestAccess } from "./auth";
 import type { Context } from "./context";
 import { getTown } from "./town";
-import { assertRedisReady, PASSWORD_DEADLINE_MS, REDIS_DEADLINE_MS, withRedisDeadline } from "./redis-deadline";
 
 /** What the web reads from `error.data.core`: the core error's code and its machine-readable facts. */
 export interface CoreErrorData {
@@ -32,7 +43,10 @@ const t = initTRPC.context<Context>().create({
       /** Set for every error that came from core (and for bad input, as VALIDATION); null otherwise. */
       core: coreData(error.cause),
       /** Flattened zod issues of bad input, so forms can show them next to their fields. */
-      zodError: error.cause instanceof ZodError ? z.flattenError(error.cause) : null,
+      zodError:
+        error.cause instanceof CoreError && error.cause.cause instanceof ZodError
+          ? z.flattenError(error.cause.cause)
+          : null,
     },
   }),
 });
@@ -54,54 +68,33 @@ const CODE_MAP: Record<CoreErrorCode, TRPC_ERROR_CODE_KEY> = {
 };
 
 /**
- * The ONE place where errors raised below the API become tRPC errors: core's `CoreError` by its code, bad
- * input (zod) as BAD_REQUEST with a message naming each bad field, a lost Redis connection as
- * SERVICE_UNAVAILABLE. The original error stays the `cause`, which the error formatter turns into `data.core`.
+ * The ONE place where errors raised below the API become tRPC errors: whatever was thrown becomes a CoreError (core
+ * `toCoreError`: bad input as VALIDATION naming each field, a lost Redis as REDIS_UNAVAILABLE), mapped by its code.
+ * The core error is the `cause`, which the error formatter turns into `data.core`; an internal error keeps the
+ * original as its cause (it is no fact for clients to act on).
  *
  * `err` is what a procedure reported: usually a `TRPCError` whose `cause` is the value originally thrown (tRPC
  * wraps anything that is not a `TRPCError` as INTERNAL_SERVER_ERROR); subscriptions pass raw errors.
  */
 export function toTRPCError(err: unknown): never {
   const cause = err instanceof TRPCError && err.cause ? err.cause : err;
-  if (cause instanceof CoreError) {
-    throw new TRPCError({ code: CODE_MAP[cause.code] ?? "INTERNAL_SERVER_ERROR", message: cause.message, cause });
+  if (cause instanceof TRPCError) throw cause;
+  const core = toCoreError(cause);
+  if (core.code === "INTERNAL" && core !== cause) {
+    // Not a fact core knows: tRPC's own refusal (a body it could not parse, a method not supported) stays as it is;
+    // anything else is an internal error with the original as its cause.
+    if (err instanceof TRPCError) throw err;
+    throw new TRPCError({
+      code: "INTERNAL_SERVER_ERROR",
+      message: core.message,
+      cause: cause instanceof Error ? cause : undefined,
+    });
   }
-  if (cause instanceof ZodError) {
-    throw new TRPCError({ code: "BAD_REQUEST", message: `invalid input: ${zodIssues(cause).join("; ")}`, cause });
-  }
-  if (isRedisConnectionError(cause)) {
-    const core = new CoreError(
-      "REDIS_UNAVAILABLE",
-      `the town's Redis is unreachable (${(cause as Error).message}); try again in a moment`,
-    );
-    throw new TRPCError({ code: "SERVICE_UNAVAILABLE", message: core.message, cause: core });
-  }
-  if (err instanceof TRPCError) throw err;
-  throw new TRPCError({
-    code: "INTERNAL_SERVER_ERROR",
-    message: cause instanceof Error ? cause.message : String(cause),
-    cause: cause instanceof Error ? cause : undefined,
-  });
-}
-
-/** "path: message" for each issue (the path is omitted for a top-level issue). */
-function zodIssues(err: ZodError): string[] {
-  return err.issues.map((i) => (i.path.length ? `${i.path.map(String).join(".")}: ${i.message}` : i.message));
+  throw new TRPCError({ code: CODE_MAP[core.code] ?? "INTERNAL_SERVER_ERROR", message: core.message, cause: core });
 }
 
 function coreData(cause: unknown): CoreErrorData | null {
-  if (cause instanceof CoreError) return { code: cause.code, details: cause.details };
-  if (cause instanceof ZodError) return { code: "VALIDATION", details: { issues: zodIssues(cause) } };
-  return null;
-}
-
-/** ioredis gives up on a command (MaxRetriesPerRequestError) or finds its connection closed / refused. */
-function isRedisConnectionError(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
-  return (
-    err.name === "MaxRetriesPerRequestError" ||
-    /Connection is closed|ECONNREFUSED|ECONNRESET|ENOTFOUND|ETIMEDOUT/.test(err.message)
-  );
+  return cause instanceof CoreError ? { code: cause.code, details: cause.details } : null;
 }
 
 /**

@@ -1,6 +1,7 @@
 /**
- * The one error type of the core. Adapters map `code` once each: to tRPC codes (packages/api),
- * to exit codes (apps/cli), to retry/unrecoverable (apps/runner).
+ * The one error type of the core. Anything thrown becomes one through {@link toCoreError}; adapters then map `code`
+ * once each: to tRPC codes (packages/api), to exit codes (apps/cli), to MCP tool errors (apps/mcp), to HTTP statuses
+ * (the runner's agent API). No zod or ioredis import here: the agent-mode `tt` bundles this module alone.
  */
 export type CoreErrorCode =
   | "VALIDATION" // the input is wrong; nothing was written
@@ -24,13 +25,23 @@ export class CoreError extends Error {
     message: string,
     /** Machine-readable facts, e.g. `{ state: "running", version: 4 }` or `{ candidates: [...] }`. */
     readonly details: Record<string, unknown> = {},
+    /** The value this error stands for, when it was not a CoreError (see {@link toCoreError}). */
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
   }
 }
 
 export function isCoreError(err: unknown, code?: CoreErrorCode): err is CoreError {
   return err instanceof CoreError && (code === undefined || err.code === code);
+}
+
+/**
+ * Someone else changed the thing first: a version-checked change found a newer version (CONFLICT) or a state that no
+ * longer allows it (INVALID_STATE). The one test for "lost the race" — the caller re-reads, or leaves it to the winner.
+ */
+export function isLostRace(err: unknown): err is CoreError {
+  return isCoreError(err, "CONFLICT") || isCoreError(err, "INVALID_STATE");
 }
 
 /** A validation issue as zod reports it (the fields used to word it for people). */
@@ -89,4 +100,45 @@ export function validationError(what: string, issues: Issue[]): CoreError {
     return text === i.message ? `${field}: ${text}` : `${field} ${text}`;
   });
   return new CoreError("VALIDATION", `invalid ${what}: ${parts.join("; ")}`, { issues: parts });
+}
+
+/** ioredis failures that mean Redis is not there or not answering, rather than a bug. */
+const REDIS_DOWN =
+  /ECONNREFUSED|connect ENOENT|ETIMEDOUT|ECONNRESET|EHOSTUNREACH|ENOTFOUND|Connection is closed|Command timed out/;
+
+/** ioredis gave up on a command (MaxRetriesPerRequestError, a command timeout) or found its connection closed or refused. */
+export function isRedisConnectionError(err: unknown): err is Error {
+  return err instanceof Error && (err.name === "MaxRetriesPerRequestError" || REDIS_DOWN.test(err.message));
+}
+
+/** A zod error, recognised without importing zod. */
+function isZodError(err: unknown): err is Error & { issues: Issue[] } {
+  return err instanceof Error && err.name === "ZodError" && Array.isArray((err as { issues?: unknown }).issues);
+}
+
+/** "path: message" for each issue, as zod words it (the path is left out for a top-level issue). */
+function zodIssues(issues: Issue[]): string[] {
+  return issues.map((i) => (i.path.length ? `${i.path.map(String).join(".")}: ${i.message}` : i.message));
+}
+
+/**
+ * The ONE normaliser: any thrown value as the CoreError it stands for. A CoreError as it is; bad input (a zod error
+ * that escaped a schema) as VALIDATION naming each field; a lost or silent Redis as REDIS_UNAVAILABLE; anything else
+ * as INTERNAL with its own message. The original value is kept as `cause`.
+ */
+export function toCoreError(err: unknown): CoreError {
+  if (err instanceof CoreError) return err;
+  if (isZodError(err)) {
+    const issues = zodIssues(err.issues);
+    return new CoreError("VALIDATION", `invalid input: ${issues.join("; ")}`, { issues }, { cause: err });
+  }
+  if (isRedisConnectionError(err)) {
+    const message = /Command timed out/.test(err.message)
+      ? "the town's Redis did not answer in time (paused, overloaded or unreachable): nothing was confirmed, but a " +
+        "change may still be applied when it answers, so check what changed before trying again"
+      : `the town's Redis is unreachable (${err.message}); try again in a moment`;
+    return new CoreError("REDIS_UNAVAILABLE", message, {}, { cause: err });
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return new CoreError("INTERNAL", message, {}, { cause: err });
 }

@@ -4,6 +4,7 @@ import { createContext, runInContext } from "node:vm";
 
 import { build, type Plugin } from "esbuild";
 import { expect, test } from "vitest";
+import type * as SchemaModule from "./schema";
 
 const ENTRY = fileURLToPath(new URL("./schema.ts", import.meta.url));
 const SERVER_ONLY = /^(node:|ioredis$|ioredis\/|bullmq$|bullmq\/)/;
@@ -44,7 +45,7 @@ test("its schemas run where only browser globals exist (no Buffer, no process)",
   const { code } = await bundleForBrowser();
   const sandbox = createContext({ TextEncoder });
   runInContext(`${code}\nglobalThis.schema = schema;`, sandbox);
-  const s = (sandbox as { schema: typeof import("./schema") }).schema;
+  const s = (sandbox as { schema: typeof SchemaModule }).schema;
 
   const over = s.TaskDescription.safeParse(`${"é".repeat(32 * 1024)}x`);
   expect(over.success).toBe(false);

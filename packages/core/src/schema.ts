@@ -4,6 +4,7 @@
  * import it. schema.test.ts bundles this entry for the browser and fails on any Node, ioredis or BullMQ import;
  * `tsconfig.schema.json` typechecks it without Node's types (so `Buffer` or `process` fail too).
  */
+export * from "./refs";
 export * from "./task/task";
 export * from "./task/review";
 export * from "./task/board";

@@ -202,20 +202,7 @@ export interface EvidenceRecord {
   at: number;
 }
 
-export async function waitFor<T>(
-  what: string,
-  fn: () => Promise<T | null | undefined | false> | T | null | undefined | false,
-  ms = 15_000,
-  every = 50,
-): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > until) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(every);
-  }
-}
+export { waitFor } from "@tinytown/core/testing";
 
 /** Alive and not a zombie (core's check, shared with the managed Redis). */
 export const pidAlive = processAlive;

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import {
+  agentHasWork,
   closeAgent,
   CoreError,
   followEvents,
@@ -7,7 +8,6 @@ import {
   interruptAgent,
   listAgents,
   listRunners,
-  listTasks,
   modelAvailability,
   pruneAgents,
   resolveAgent,
@@ -176,13 +176,6 @@ export function registerAgentCommands(program: Command, ctx: Ctx) {
     });
 }
 
-async function busy(town: Town, agent: Agent): Promise<boolean> {
-  if (agent.state === "stopped" || agent.state === "error") return false;
-  if (agent.currentTask) return true;
-  const { items } = await listTasks(town, { agent: agent.id, limit: 1000 });
-  return items.some((t) => t.state === "assigned" || t.state === "running");
-}
-
 /** Follows events (no polling) until the agent is idle with nothing queued, or the timeout passes. */
 async function waitIdle(town: Town, ref: string, timeoutMs: number, ctx: Ctx): Promise<Agent> {
   const start = await resolveAgent(town, ref);
@@ -202,11 +195,11 @@ async function waitIdle(town: Town, ref: string, timeoutMs: number, ctx: Ctx): P
     // Take the cursor before checking, so a change between the check and the first read is not missed.
     const events = followEvents(town, { signal: abort.signal, blockMs: 1000, after: await lastEventId(town) });
     let agent = start;
-    if (!(await busy(town, agent))) return agent;
+    if (!(await agentHasWork(town, agent))) return agent;
     for await (const ev of events) {
       if (ev.agentId !== agent.id) continue;
       agent = await resolveAgent(town, agent.id);
-      if (!(await busy(town, agent))) return agent;
+      if (!(await agentHasWork(town, agent))) return agent;
     }
     if (ctx.exitCode !== undefined) return agent;
     throw new CoreError("TIMEOUT", `${start.name} is still busy after ${timeoutMs / 1000} s`);

@@ -7,13 +7,12 @@ import {
   CoreError,
   createTask,
   failTask,
-  getTask,
   listAgents,
   listBacklog,
   listTasks,
   resolveAgent,
   retryTask,
-  taskHistory,
+  taskDetail,
   unassignTask,
   PRIORITIES,
   TASK_STATES,
@@ -149,8 +148,7 @@ export function registerTaskCommands(program: Command, ctx: Ctx) {
     .description("everything about a task, with its history")
     .action(async (id: string) => {
       const town = await ctx.town();
-      const t = await getTask(town, id);
-      const [agentNames, history] = await Promise.all([names(town), taskHistory(town, t.id)]);
+      const [{ task: t, history }, agentNames] = await Promise.all([taskDetail(town, id), names(town)]);
       const who = (agentId: unknown) =>
         typeof agentId === "string" ? (agentNames.get(agentId) ?? agentId.slice(0, 8)) : "-";
       const running = t.state === "running";

@@ -75,7 +75,11 @@ interface Step {
 }
 
 async function runSteps(ft: FixtureTown, agent: string, steps: string[]): Promise<{ task: Task; log: Step[] }> {
-  const created = await createTask(ft.town, { description: ["probe", ...steps, ""].join("\n"), assignTo: agent });
+  const created = await createTask(ft.town, {
+    description: ["probe", ...steps, ""].join("\n"),
+    assignTo: agent,
+    by: "cli",
+  });
   const task = await waitFor(
     "task settled",
     async () => {
@@ -123,7 +127,7 @@ describe("agents get least privilege", () => {
   test("an agent's environment: the allow-list, its model's passEnv and its credential; no runner secret, no Redis URL; tt on PATH", async () => {
     runnerEnv({ ...SECRETS, FIXTURE_PASS_ME: "declared by the model", PATH: pathWithoutTt() });
     const ft = await setup();
-    await spawnAgent(ft.town, { name: "reporter", model: "reporter" });
+    await spawnAgent(ft.town, { name: "reporter", model: "reporter", by: "cli" });
     const { task, log } = await runSteps(ft, "reporter", [
       api("task.show", {}),
       tt("task", "complete", "--result", "reported through tt"),
@@ -149,11 +153,11 @@ describe("agents get least privilege", () => {
   test("tt inside an agent: show, send, inbox and complete work; users, roles, tokens, other tasks and agents are refused and unchanged", async () => {
     const ft = await setup();
     await addUser(ft.town, { name: "oscar", role: "operator", password: "correct horse battery", by: "test" });
-    const bystander = await spawnAgent(ft.town, { name: "bystander", model: "ok" });
+    const bystander = await spawnAgent(ft.town, { name: "bystander", model: "ok", by: "cli" });
     await waitFor("bystander idle", async () => (await findAgent(ft.town, bystander.id))?.state === "idle");
-    const other = await createTask(ft.town, { description: "someone else's task" });
-    const other2 = await createTask(ft.town, { description: "another task" });
-    await spawnAgent(ft.town, { name: "reporter", model: "reporter" });
+    const other = await createTask(ft.town, { description: "someone else's task", by: "cli" });
+    const other2 = await createTask(ft.town, { description: "another task", by: "cli" });
+    await spawnAgent(ft.town, { name: "reporter", model: "reporter", by: "cli" });
 
     const { task, log } = await runSteps(ft, "reporter", [
       tt("--json", "task", "show"),

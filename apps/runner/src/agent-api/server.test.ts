@@ -36,8 +36,8 @@ function post(endpoint: string, op: string, body: string, headers: Record<string
 }
 
 async function running(town: Town) {
-  const agent = await spawnAgent(town, { name: "worker", model: "sim" });
-  const created = await createTask(town, { description: "work", assignTo: "worker" });
+  const agent = await spawnAgent(town, { name: "worker", model: "sim", by: "cli" });
+  const created = await createTask(town, { description: "work", assignTo: "worker", by: "cli" });
   const task = await startTask(town, { taskId: created.id, agentId: agent.id, by: "runner:test" });
   return { agent, task };
 }

@@ -18,6 +18,7 @@ import {
   CoreError,
   isAgentOp,
   processAlive,
+  toCoreError,
   validationError,
   type AgentOpName,
   type CoreErrorCode,
@@ -151,12 +152,13 @@ export class AgentApi {
       const data = await run(this.town, credential.scope, parsed.data, signal);
       reply(res, 200, { data });
     } catch (err) {
-      if (err instanceof HttpError) reply(res, err.status, { error: { code: err.code, message: err.message } });
-      else if (err instanceof CoreError)
-        reply(res, STATUS[err.code] ?? 500, { error: { code: err.code, message: err.message } });
-      else {
+      const core = toCoreError(err);
+      if (core.code === "INTERNAL" && core !== err) {
         this.log.error("agent API", err);
         reply(res, 500, { error: { code: "INTERNAL", message: "internal error in the runner's agent API" } });
+      } else {
+        const status = core instanceof HttpError ? core.status : (STATUS[core.code] ?? 500);
+        reply(res, status, { error: { code: core.code, message: core.message } });
       }
     } finally {
       if (credential) {

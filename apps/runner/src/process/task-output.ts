@@ -6,7 +6,7 @@
  */
 import { createWriteStream, mkdirSync, statSync, type WriteStream } from "node:fs";
 import { dirname } from "node:path";
-import { appendTaskLog, type TaskLogStream, type Town } from "@tinytown/core";
+import { writeTaskLog, type TaskLogStream, type Town } from "@tinytown/core";
 
 export const LOG_FILE_MAX_BYTES = 20 * 1024 * 1024;
 const BATCH_LINES = 500;
@@ -106,10 +106,8 @@ export class TaskOutput {
       while (this.pending.length > 0) {
         const batch = this.pending.splice(0, BATCH_LINES);
         for (const l of batch) this.pendingBytes -= Buffer.byteLength(l.line) + 1;
-        const pipe = this.opts.town.redis.pipeline();
-        appendTaskLog(pipe, this.opts.town, this.opts.taskId, batch);
         try {
-          await pipe.exec();
+          await writeTaskLog(this.opts.town, this.opts.taskId, batch);
         } catch (err) {
           // Redis is away: the file still has the lines; the stream is best effort.
           this.opts.onError?.(err);

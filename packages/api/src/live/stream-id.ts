@@ -4,6 +4,3 @@ export function compareStreamIds(a: string, b: string): number {
   const [bm = "0", bs = "0"] = b.split("-");
   return Number(am) - Number(bm) || Number(as) - Number(bs);
 }
-
-/** A full stream id, as a client may pass back to resume. */
-export const STREAM_ID = /^\d{1,20}-\d{1,20}$/;

@@ -17,8 +17,8 @@ describe("agent router", () => {
 
     const t1 = await api.task.create({ description: "first", assignTo: "builder" });
     const t2 = await api.task.create({ description: "second", assignTo: agent.id });
-    await sendMessage(town, { to: agent.id, body: "later", priority: "low" });
-    await sendMessage(town, { to: agent.id, body: "now", priority: "urgent" });
+    await sendMessage(town, { to: agent.id, body: "later", priority: "low", from: "supervisor" });
+    await sendMessage(town, { to: agent.id, body: "now", priority: "urgent", from: "supervisor" });
 
     const got = await api.agent.get({ agent: "BUILDER" });
     expect(got.agent.id).toBe(agent.id);

@@ -2,6 +2,8 @@ import type { TRPCRouterRecord } from "@trpc/server";
 import { z } from "zod";
 
 import {
+  AgentRef,
+  agentDetail,
   closeAgent,
   interruptAgent,
   listAgents,
@@ -12,11 +14,7 @@ import {
   stopAgent,
 } from "@tinytown/core";
 
-import { agentDetail } from "../services/agent-detail";
 import { adminProcedure, viewerProcedure } from "../trpc";
-
-/** An agent's name, id or unique id prefix. */
-export const AgentRef = z.string().trim().min(1, "name the agent (its name or id)").max(128);
 
 export const AgentInput = z.object({ agent: AgentRef });
 export type AgentInput = z.infer<typeof AgentInput>;

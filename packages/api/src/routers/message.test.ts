@@ -13,7 +13,7 @@ afterAll(() => Promise.all([town.close(), withUsers.close()]));
 
 /** A caller signed in as a new user of `withUsers` with `role`. */
 async function signedIn(name: string, role: Role) {
-  await addUser(withUsers, { name, role, password: "correct horse battery" });
+  await addUser(withUsers, { name, role, password: "correct horse battery", by: "cli" });
   const id = await createSession(withUsers, name);
   return createCaller(createContext({ headers: new Headers({ cookie: `${SESSION_COOKIE}=${id}` }), town: withUsers }));
 }
@@ -56,7 +56,7 @@ describe("message router", () => {
     const ada = await signedIn("ada", "operator");
     const m = await ada.message.send({ to: SUPERVISOR, body: "from the dashboard" });
     expect(m).toMatchObject({ from: "ada", data: { by: "ada" } });
-    const { token } = await createToken(withUsers, { name: "ci-bot", role: "operator" });
+    const { token } = await createToken(withUsers, { name: "ci-bot", role: "operator", by: "cli" });
     const wire = await httpCall(
       withUsers,
       "mutation",

@@ -1,9 +1,8 @@
 import type { TRPCRouterRecord } from "@trpc/server";
 import { z } from "zod";
 
-import { assertCanSend, sendMessage, SendMessageInput } from "@tinytown/core";
+import { assertCanSend, MailboxRef, peekMailbox, sendMessage, SendMessageInput } from "@tinytown/core";
 
-import { peekMailbox } from "../services/inbox";
 import { operatorProcedure, viewerProcedure } from "../trpc";
 
 /**
@@ -15,7 +14,7 @@ export type SendInput = z.infer<typeof SendInput>;
 
 export const InboxInput = z.object({
   /** An agent's name or id, or "supervisor". */
-  mailbox: z.string().trim().min(1, "name the mailbox (an agent or supervisor)").max(128),
+  mailbox: MailboxRef,
   limit: z.number().int().positive().max(1000).default(100),
 });
 export type InboxInput = z.infer<typeof InboxInput>;
@@ -28,5 +27,7 @@ export const messageRouter = {
   }),
 
   /** The next messages of a mailbox, in the order they will be read, without taking them. */
-  inbox: viewerProcedure.input(InboxInput).query(({ ctx, input }) => peekMailbox(ctx.town, input.mailbox, input.limit)),
+  inbox: viewerProcedure
+    .input(InboxInput)
+    .query(async ({ ctx, input }) => (await peekMailbox(ctx.town, input.mailbox, input.limit)).messages),
 } satisfies TRPCRouterRecord;

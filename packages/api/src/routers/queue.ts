@@ -1,17 +1,24 @@
 import type { TRPCRouterRecord } from "@trpc/server";
 import { z } from "zod";
 
-import { cleanQueues, interruptAgent, listQueues, promoteTask, resumeAgent, retryQueues } from "@tinytown/core";
+import {
+  AgentRef,
+  cleanQueues,
+  interruptAgent,
+  listQueues,
+  promoteTask,
+  resumeAgent,
+  retryQueues,
+  TaskRef,
+} from "@tinytown/core";
 
 import { adminProcedure, viewerProcedure } from "../trpc";
-import { AgentInput, AgentRef } from "./agent";
+import { AgentInput } from "./agent";
 
 /** One agent's queue, or every agent's when `agent` is left out. */
 export const QueueScopeInput = z.object({ agent: AgentRef.optional() }).default({});
 export type QueueScopeInput = z.infer<typeof QueueScopeInput>;
-export const PromoteInput = z.object({
-  taskId: z.string().trim().min(1, "name the task (its id or a unique prefix)").max(128),
-});
+export const PromoteInput = z.object({ taskId: TaskRef });
 export type PromoteInput = z.infer<typeof PromoteInput>;
 
 /**

@@ -3,6 +3,7 @@ import { z } from "zod";
 
 import {
   BoardColumn,
+  boardColumn,
   cancelTask,
   createTask,
   CreateTaskInput,
@@ -12,22 +13,20 @@ import {
   moveTask,
   MoveTarget,
   retryTask,
+  StreamId,
+  TaskChangeInput as CoreTaskChangeInput,
+  TaskRef,
+  Version,
+  TASK_LOG_MAX_LEN,
+  taskDetail,
+  taskLogPage,
   TaskState,
 } from "@tinytown/core";
 
 import { openLiveStream } from "../live/guard";
 import { taskLogHub } from "../live/hub";
 import { taskTails } from "../live/tails";
-import { STREAM_ID } from "../live/stream-id";
-import { boardColumn } from "../services/board";
-import { MAX_LOG_PAGE, taskLogPage } from "../services/task-log";
-import { taskDetail } from "../services/task-detail";
 import { operatorProcedure, toTRPCError, viewerProcedure } from "../trpc";
-
-/** A task's id or unique id prefix. */
-export const TaskRef = z.string().trim().min(1, "give the task id").max(64);
-const Version = z.number().int().nonnegative();
-const LogId = z.string().regex(STREAM_ID, "a log position is a line id such as 1732412345678-0");
 
 export const TaskColumnInput = z.object({
   column: BoardColumn,
@@ -51,20 +50,20 @@ export const MoveInput = z.object({
 });
 export type MoveInput = z.infer<typeof MoveInput>;
 
-export const TaskChangeInput = z.object({ taskId: TaskRef, expectedVersion: Version.optional() });
+export const TaskChangeInput = CoreTaskChangeInput.omit({ by: true });
 export type TaskChangeInput = z.infer<typeof TaskChangeInput>;
 
 export const TaskLogInput = z.object({
   taskId: TaskRef,
-  after: LogId.optional(),
-  limit: z.number().int().positive().max(MAX_LOG_PAGE).default(500),
+  after: StreamId.optional(),
+  limit: z.number().int().positive().max(TASK_LOG_MAX_LEN).default(500),
 });
 export type TaskLogInput = z.infer<typeof TaskLogInput>;
 
 export const TaskLogStreamInput = z.object({
   taskId: TaskRef,
   /** The id of the last line the client has (set by `httpSubscriptionLink` on reconnect); omit to start at the first line. */
-  lastEventId: LogId.nullish(),
+  lastEventId: StreamId.nullish(),
 });
 export type TaskLogStreamInput = z.infer<typeof TaskLogStreamInput>;
 

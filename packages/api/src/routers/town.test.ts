@@ -35,11 +35,11 @@ async function subscribe(lastEventId?: string, name = "watcher") {
 describe("town queries", () => {
   test("status and overview count tasks and agents; throughput buckets the last hour by minute", async () => {
     const api = callerFor(town, "alice");
-    const agent = await spawnAgent(town, { name: "counter", model: "sim" });
-    const done = await createTask(town, { description: "done", assignTo: agent.id });
+    const agent = await spawnAgent(town, { name: "counter", model: "sim", by: "cli" });
+    const done = await createTask(town, { description: "done", assignTo: agent.id, by: "cli" });
     await startTask(town, { taskId: done.id, agentId: agent.id, by: "runner:x" });
     await completeTask(town, { taskId: done.id, by: "counter" });
-    const bad = await createTask(town, { description: "bad", assignTo: agent.id });
+    const bad = await createTask(town, { description: "bad", assignTo: agent.id, by: "cli" });
     await startTask(town, { taskId: bad.id, agentId: agent.id, by: "runner:x" });
     await failTask(town, { taskId: bad.id, error: "exit 1", by: "counter" });
     await api.task.create({ description: "waiting" });

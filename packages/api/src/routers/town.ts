@@ -1,13 +1,21 @@
 import { tracked, type TRPCRouterRecord } from "@trpc/server";
 import { z } from "zod";
 
-import { auditLog, CoreError, lastEventId, modelAvailability, townStatus, type TownEvent } from "@tinytown/core";
+import {
+  AuditQuery,
+  auditLog,
+  CoreError,
+  lastEventId,
+  listModels,
+  modelAvailability,
+  STREAM_ID,
+  townOverview,
+  townStatus,
+  type TownEvent,
+} from "@tinytown/core";
 
 import { openLiveStream } from "../live/guard";
 import { eventHub, redisHealth } from "../live/hub";
-import { STREAM_ID } from "../live/stream-id";
-import { listModels } from "../services/models";
-import { townOverview } from "../services/overview";
 import { toTRPCError, viewerProcedure } from "../trpc";
 
 export const TownEventsInput = z
@@ -18,15 +26,8 @@ export const TownEventsInput = z
   .optional();
 export type TownEventsInput = z.infer<typeof TownEventsInput>;
 
-export const AuditInput = z.object({
-  /** Only what this actor did: a user name, "token:<name>", an agent name or "runner:<id>". */
-  by: z.string().trim().max(128).optional(),
-  /** Only events whose type starts with this, e.g. "task." or "agent.spawned". */
-  type: z.string().trim().max(64).optional(),
-  /** The `next` of the previous page. */
-  before: z.string().regex(STREAM_ID, "before must be an event id such as 1732412345678-0").optional(),
-  limit: z.number().int().positive().max(500).default(100),
-});
+/** Who did what: core's audit query (by actor, by event type prefix, paged with `before`). */
+export const AuditInput = AuditQuery;
 export type AuditInput = z.infer<typeof AuditInput>;
 
 export const townRouter = {

@@ -10,13 +10,14 @@
 import { z } from "zod";
 import type { CoreErrorCode } from "../errors";
 import { MessageType, type Message } from "../message/message";
+import { MailboxRef, TaskRef } from "../refs";
 import { Priority, type Task } from "../task/task";
 import { AGENT_INBOX_MAX_WAIT_MS } from "./wire";
 
 export * from "./wire";
 
 /** A task reference from the agent: its own task's id or a prefix of it (at least 8 characters); default: its task. */
-const OwnTaskRef = z.string().min(1).max(64).optional();
+const OwnTaskRef = TaskRef.optional();
 
 export const AgentOps = {
   "task.show": z.object({ task: OwnTaskRef }).strict(),
@@ -24,7 +25,7 @@ export const AgentOps = {
   "task.fail": z.object({ task: OwnTaskRef, error: z.string() }).strict(),
   "message.send": z
     .object({
-      to: z.string().min(1).max(128),
+      to: MailboxRef,
       body: z.string(),
       type: MessageType.optional(),
       priority: Priority.optional(),

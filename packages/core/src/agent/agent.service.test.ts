@@ -16,19 +16,14 @@ import { AGENT_STATES, type Agent, type AgentState } from "./agent";
 import {
   changeAgent,
   countAgents,
-  failAgent,
   findAgent,
   heartbeatAgent,
-  interruptAgent,
-  killAgent,
   listAgents,
   pruneAgents,
   resolveAgent,
-  restartAgent,
-  resumeAgent,
   spawnAgent,
 } from "./agent.service";
-import { closeAgent, stopAgent } from "./agent-ops";
+import { closeAgent, failAgent, interruptAgent, killAgent, restartAgent, resumeAgent, stopAgent } from "./lifecycle";
 
 let town: Town;
 beforeAll(async () => {
@@ -78,22 +73,26 @@ describe("spawn", () => {
     ["Conductor", "reserved"],
     [" SUPERVISOR ", "reserved"],
   ])("name %j → VALIDATION, nothing written", async (name, hint) => {
-    const err = await expectRefusedUnchanged(town, () => spawnAgent(town, { name, model: "claude" }), "VALIDATION");
+    const err = await expectRefusedUnchanged(
+      town,
+      () => spawnAgent(town, { name, model: "claude", by: "cli" }),
+      "VALIDATION",
+    );
     expect(err.message).toContain("name");
     expect(err.message).toContain(hint);
   });
 
   test("64 characters is the longest name", async () => {
     const name = `n${"x".repeat(63)}`;
-    expect((await spawnAgent(town, { name, model: "claude" })).name).toBe(name);
+    expect((await spawnAgent(town, { name, model: "claude", by: "cli" })).name).toBe(name);
   });
 
   test("a name is unique case-insensitively: ALREADY_EXISTS, nothing written", async () => {
-    await spawnAgent(town, { name: "dup", model: "claude" });
+    await spawnAgent(town, { name: "dup", model: "claude", by: "cli" });
     for (const name of ["dup", "DUP", " Dup "]) {
       const err = await expectRefusedUnchanged(
         town,
-        () => spawnAgent(town, { name, model: "codex" }),
+        () => spawnAgent(town, { name, model: "codex", by: "cli" }),
         "ALREADY_EXISTS",
       );
       expect(err.message).toContain("dup");
@@ -102,7 +101,9 @@ describe("spawn", () => {
 
   test("20 concurrent spawns of one name: exactly one agent exists", async () => {
     const results = await Promise.allSettled(
-      Array.from({ length: 20 }, (_, i) => spawnAgent(town, { name: i % 2 ? "Twin" : "twin", model: "claude" })),
+      Array.from({ length: 20 }, (_, i) =>
+        spawnAgent(town, { name: i % 2 ? "Twin" : "twin", model: "claude", by: "cli" }),
+      ),
     );
     const ok = results.filter((r) => r.status === "fulfilled");
     expect(ok).toHaveLength(1);
@@ -115,7 +116,7 @@ describe("spawn", () => {
   test("an unknown model → VALIDATION listing the models, nothing written", async () => {
     const err = await expectRefusedUnchanged(
       town,
-      () => spawnAgent(town, { name: "nomodel", model: "gpt-17" }),
+      () => spawnAgent(town, { name: "nomodel", model: "gpt-17", by: "cli" }),
       "VALIDATION",
     );
     expect(err.message).toContain('unknown model "gpt-17"');
@@ -128,19 +129,26 @@ describe("spawn", () => {
   test("a custom model from the town config is accepted and listed; unknown elsewhere", async () => {
     const custom = await testTown({ models: { fixture: { command: "node", args: ["fixture.js"] } } }, "custom");
     try {
-      expect((await spawnAgent(custom, { name: "fx", model: "fixture" })).model).toBe("fixture");
-      const err = await expectCoreError(() => spawnAgent(custom, { name: "fy", model: "nope" }), "VALIDATION");
+      expect((await spawnAgent(custom, { name: "fx", model: "fixture", by: "cli" })).model).toBe("fixture");
+      const err = await expectCoreError(
+        () => spawnAgent(custom, { name: "fy", model: "nope", by: "cli" }),
+        "VALIDATION",
+      );
       expect(err.message).toContain("fixture");
     } finally {
       await custom.close();
     }
-    await expectRefusedUnchanged(town, () => spawnAgent(town, { name: "fx", model: "fixture" }), "VALIDATION");
+    await expectRefusedUnchanged(
+      town,
+      () => spawnAgent(town, { name: "fx", model: "fixture", by: "cli" }),
+      "VALIDATION",
+    );
   });
 });
 
 describe("resolve", () => {
   test("by name (any case), full id, id prefix; unknown → NOT_FOUND / null", async () => {
-    const a = await spawnAgent(town, { name: "resolver", model: "claude" });
+    const a = await spawnAgent(town, { name: "resolver", model: "claude", by: "cli" });
     expect((await resolveAgent(town, "RESOLVER")).id).toBe(a.id);
     expect((await resolveAgent(town, " resolver ")).id).toBe(a.id);
     expect((await resolveAgent(town, a.id)).id).toBe(a.id);
@@ -155,7 +163,8 @@ describe("resolve", () => {
     const own = await testTown({}, "amb");
     try {
       const agents: Agent[] = [];
-      for (let i = 0; i < 17; i++) agents.push(await spawnAgent(own, { name: `cand-${i}`, model: "claude" }));
+      for (let i = 0; i < 17; i++)
+        agents.push(await spawnAgent(own, { name: `cand-${i}`, model: "claude", by: "cli" }));
       const first = new Map<string, Agent[]>();
       for (const a of agents) first.set(a.id[0]!, [...(first.get(a.id[0]!) ?? []), a]);
       const [prefix, shared] = [...first.entries()].find(([, xs]) => xs.length > 1)!;
@@ -186,7 +195,7 @@ const work = (id: string) =>
   changeAgent(town, id, { action: "work", by: RUNNER, patch: () => ({ state: "working", currentTask: "some-task" }) });
 
 async function agentIn(state: AgentState): Promise<Agent> {
-  const a = await spawnAgent(town, { name: freshName(state), model: "claude" });
+  const a = await spawnAgent(town, { name: freshName(state), model: "claude", by: "cli" });
   switch (state) {
     case "starting":
       return a;
@@ -195,17 +204,17 @@ async function agentIn(state: AgentState): Promise<Agent> {
     case "working":
       return work((await ready(a.id)).id);
     case "paused":
-      return interruptAgent(town, a.id);
+      return interruptAgent(town, a.id, "cli");
     case "draining":
-      return closeAgent(town, (await work((await ready(a.id)).id)).id);
+      return closeAgent(town, (await work((await ready(a.id)).id)).id, "cli");
     case "stopped":
-      return killAgent(town, a.id);
+      return killAgent(town, a.id, "cli");
     case "error":
-      return failAgent(town, a.id, "claude: command not found");
+      return failAgent(town, a.id, "claude: command not found", "cli");
   }
 }
 
-/** What DESIGN.md allows (written out, not imported), and where each action leads from there. */
+/** What ARCHITECTURE.md ("Lifecycles") allows (written out, not imported), and where each action leads from there. */
 const LEGAL: Record<string, Partial<Record<AgentState, AgentState>>> = {
   interrupt: { starting: "paused", idle: "paused", working: "paused" },
   resume: { paused: "starting" },
@@ -222,12 +231,12 @@ const LEGAL: Record<string, Partial<Record<AgentState, AgentState>>> = {
   restart: { stopped: "starting", error: "starting" },
 };
 const ACT: Record<string, (a: Agent) => Promise<Agent>> = {
-  interrupt: (a) => interruptAgent(town, a.name),
-  resume: (a) => resumeAgent(town, a.name),
-  close: (a) => closeAgent(town, a.name),
-  kill: (a) => killAgent(town, a.name),
-  fail: (a) => failAgent(town, a.name, "cli missing"),
-  restart: (a) => restartAgent(town, a.name),
+  interrupt: (a) => interruptAgent(town, a.name, "cli"),
+  resume: (a) => resumeAgent(town, a.name, "cli"),
+  close: (a) => closeAgent(town, a.name, "cli"),
+  kill: (a) => killAgent(town, a.name, "cli"),
+  fail: (a) => failAgent(town, a.name, "cli missing", "cli"),
+  restart: (a) => restartAgent(town, a.name, "cli"),
 };
 const PAIRS = Object.keys(LEGAL).flatMap((action) => AGENT_STATES.map((s) => [action, s] as const));
 
@@ -264,13 +273,15 @@ describe("agent transitions", () => {
   });
 
   test("resume returns to what the agent was doing", async () => {
-    expect((await resumeAgent(town, (await interruptAgent(town, (await agentIn("idle")).id)).id)).state).toBe("idle");
-    expect((await resumeAgent(town, (await interruptAgent(town, (await agentIn("working")).id)).id)).state).toBe(
-      "working",
-    );
-    expect((await resumeAgent(town, (await interruptAgent(town, (await agentIn("starting")).id)).id)).state).toBe(
-      "starting",
-    );
+    expect(
+      (await resumeAgent(town, (await interruptAgent(town, (await agentIn("idle")).id, "cli")).id, "cli")).state,
+    ).toBe("idle");
+    expect(
+      (await resumeAgent(town, (await interruptAgent(town, (await agentIn("working")).id, "cli")).id, "cli")).state,
+    ).toBe("working");
+    expect(
+      (await resumeAgent(town, (await interruptAgent(town, (await agentIn("starting")).id, "cli")).id, "cli")).state,
+    ).toBe("starting");
   });
 
   test("a stale expectedVersion → CONFLICT, nothing changed", async () => {
@@ -314,19 +325,23 @@ describe("agent transitions", () => {
 describe("stopAgent and pruneAgents", () => {
   async function agentWithWork() {
     const a = await agentIn("idle");
-    const assigned = await createTask(town, { description: "queued work", assignTo: a.id });
-    const r = await createTask(town, { description: "running work", assignTo: a.id });
+    const assigned = await createTask(town, { description: "queued work", assignTo: a.id, by: "cli" });
+    const r = await createTask(town, { description: "running work", assignTo: a.id, by: "cli" });
     const running = await startTask(town, { taskId: r.id, agentId: a.id, by: RUNNER });
-    const d = await createTask(town, { description: "finished work", assignTo: a.id });
+    const d = await createTask(town, { description: "finished work", assignTo: a.id, by: "cli" });
     await startTask(town, { taskId: d.id, agentId: a.id, by: RUNNER });
-    const done = await completeTask(town, { taskId: d.id, result: "ok" });
-    const other = await createTask(town, { description: "someone else's", assignTo: (await agentIn("idle")).id });
+    const done = await completeTask(town, { taskId: d.id, result: "ok", by: "cli" });
+    const other = await createTask(town, {
+      description: "someone else's",
+      assignTo: (await agentIn("idle")).id,
+      by: "cli",
+    });
     return { a, assigned, running, done, other };
   }
 
   test("default: the agent stops and its unfinished tasks go back to the backlog, unassigned", async () => {
     const { a, assigned, running, done, other } = await agentWithWork();
-    const res = await stopAgent(town, a.name);
+    const res = await stopAgent(town, a.name, { by: "cli" });
     expect(res.agent.state).toBe("stopped");
     expect(res.tasks.map((t) => t.id).sort()).toEqual([assigned.id, running.id].sort());
     for (const id of [assigned.id, running.id])
@@ -346,7 +361,7 @@ describe("stopAgent and pruneAgents", () => {
 
   test("tasks: cancel cancels its unfinished tasks", async () => {
     const { a, assigned, running, done, other } = await agentWithWork();
-    const res = await stopAgent(town, a.id, { tasks: "cancel" });
+    const res = await stopAgent(town, a.id, { tasks: "cancel", by: "cli" });
     expect(res.tasks.map((t) => t.id).sort()).toEqual([assigned.id, running.id].sort());
     for (const id of [assigned.id, running.id]) expect(await getTask(town, id)).toMatchObject({ state: "cancelled" });
     expect(await getTask(town, done.id)).toEqual(done);
@@ -356,21 +371,26 @@ describe("stopAgent and pruneAgents", () => {
 
   test("a stopped agent cannot be stopped again; nothing changes", async () => {
     const a = await agentIn("stopped");
-    await expectRefusedUnchanged(town, () => stopAgent(town, a.id), "INVALID_STATE");
+    await expectRefusedUnchanged(town, () => stopAgent(town, a.id, { by: "cli" }), "INVALID_STATE");
   });
 
   test("pruneAgents removes stopped agents; their unread messages go to supervisor; error ones only with includeErrors", async () => {
     const own = await testTown({}, "prune");
     try {
-      const s = await spawnAgent(own, { name: "gone", model: "claude" });
-      const e = await spawnAgent(own, { name: "broken", model: "claude" });
-      const live = await spawnAgent(own, { name: "live", model: "claude" });
-      const t = await createTask(own, { description: "history", assignTo: "gone" });
-      await sendMessage(own, { to: "supervisor", body: "earlier, for the humans", priority: "low" });
-      const hello = await sendMessage(own, { to: "gone", body: "hello" });
-      const urgent = await sendMessage(own, { to: "gone", body: "read me", priority: "urgent" });
-      await stopAgent(own, "gone");
-      await failAgent(own, "broken", "missing cli");
+      const s = await spawnAgent(own, { name: "gone", model: "claude", by: "cli" });
+      const e = await spawnAgent(own, { name: "broken", model: "claude", by: "cli" });
+      const live = await spawnAgent(own, { name: "live", model: "claude", by: "cli" });
+      const t = await createTask(own, { description: "history", assignTo: "gone", by: "cli" });
+      await sendMessage(own, {
+        to: "supervisor",
+        body: "earlier, for the humans",
+        priority: "low",
+        from: "supervisor",
+      });
+      const hello = await sendMessage(own, { to: "gone", body: "hello", from: "supervisor" });
+      const urgent = await sendMessage(own, { to: "gone", body: "read me", priority: "urgent", from: "supervisor" });
+      await stopAgent(own, "gone", { by: "cli" });
+      await failAgent(own, "broken", "missing cli", "cli");
       expect(await inboxLength(own, s.id)).toBe(2);
 
       const from = await lastEventId(own);
@@ -393,15 +413,15 @@ describe("stopAgent and pruneAgents", () => {
       expect((await getTask(own, t.id)).id).toBe(t.id);
       await expectAgentIndexesConsistent(own);
       // The name is free again.
-      await spawnAgent(own, { name: "GONE", model: "claude" });
+      await spawnAgent(own, { name: "GONE", model: "claude", by: "cli" });
 
-      expect((await pruneAgents(own, { includeErrors: true })).map((a) => a.id)).toEqual([e.id]);
+      expect((await pruneAgents(own, { includeErrors: true, by: "cli" })).map((a) => a.id)).toEqual([e.id]);
       expect((await listAgents(own)).map((a) => a.name).sort()).toEqual(["gone", "live"]);
       expect((await resolveAgent(own, "live")).id).toBe(live.id);
       await expectAgentIndexesConsistent(own);
 
       const before = await dumpTown(own);
-      expect(await pruneAgents(own, { includeErrors: true })).toEqual([]);
+      expect(await pruneAgents(own, { includeErrors: true, by: "cli" })).toEqual([]);
       expect(await dumpTown(own)).toEqual(before);
     } finally {
       await own.close();

@@ -200,43 +200,6 @@ export async function changeAgent(
   throw new CoreError("CONFLICT", `agent ${ref} is changing too fast to update; try again`);
 }
 
-const by = (b?: string) => b ?? "cli";
-
-/** Pause: the agent takes no new work. With `now`, the runner also stops the current run and requeues its task. */
-export const interruptAgent = (town: Town, ref: string, actor?: string, opts: { now?: boolean } = {}) =>
-  changeAgent(town, ref, {
-    action: "interrupt",
-    by: by(actor),
-    patch: () => ({ state: "paused" }),
-    eventData: { now: opts.now ?? false },
-  });
-
-export const resumeAgent = (town: Town, ref: string, actor?: string) =>
-  changeAgent(town, ref, {
-    action: "resume",
-    by: by(actor),
-    patch: (a) => ({ state: a.runner ? (a.currentTask ? "working" : "idle") : "starting" }),
-  });
-
-/** Stop now. The runner hosting it kills its process; its tasks are handled by the caller's choice. */
-export const killAgent = (town: Town, ref: string, actor?: string) =>
-  changeAgent(town, ref, { action: "kill", by: by(actor), patch: () => ({ state: "stopped", currentTask: null }) });
-
-export const restartAgent = (town: Town, ref: string, actor?: string) =>
-  changeAgent(town, ref, {
-    action: "restart",
-    by: by(actor),
-    patch: () => ({ state: "starting", error: null, runner: null, currentTask: null }),
-  });
-
-/** The agent's model cannot run (e.g. its CLI is missing); the reason is stored. */
-export const failAgent = (town: Town, ref: string, reason: string, actor?: string) =>
-  changeAgent(town, ref, {
-    action: "fail",
-    by: by(actor),
-    patch: () => ({ state: "error", error: reason, currentTask: null }),
-  });
-
 /** Records liveness without a version bump or an event (heartbeats are frequent). */
 export async function heartbeatAgent(town: Town, agentId: string, at = Date.now()): Promise<void> {
   await town.redis.hset(town.keys.agent(agentId), "lastHeartbeat", at);
@@ -249,10 +212,7 @@ export type PrunedAgent = Agent & { movedMessages: number };
  * Removes stopped agents; with `includeErrors`, agents in error too. Tasks stay as history. An agent's unread
  * messages are never deleted: they move to the supervisor mailbox (marked `data.forwardedFrom`), in their order.
  */
-export async function pruneAgents(
-  town: Town,
-  opts: { includeErrors?: boolean; by?: string } = {},
-): Promise<PrunedAgent[]> {
+export async function pruneAgents(town: Town, opts: { includeErrors?: boolean; by: string }): Promise<PrunedAgent[]> {
   const states: AgentState[] = opts.includeErrors ? ["stopped", "error"] : ["stopped"];
   const removed: PrunedAgent[] = [];
   for (const state of states) {
@@ -268,7 +228,7 @@ export async function pruneAgents(
           { key: k.agentsByState(a.state), member: a.id },
         ],
         del: [k.agent(a.id)],
-        event: eventPlan(town, "agent.removed", by(opts.by), {
+        event: eventPlan(town, "agent.removed", opts.by, {
           agentId: a.id,
           name: a.name,
           from: a.state,

@@ -1,5 +1,7 @@
 import { z } from "zod";
 
+import { Actor } from "../refs";
+
 export const AGENT_STATES = ["starting", "idle", "working", "paused", "draining", "stopped", "error"] as const;
 export const AgentState = z.enum(AGENT_STATES);
 export type AgentState = z.infer<typeof AgentState>;
@@ -41,7 +43,7 @@ export type Agent = z.infer<typeof Agent>;
 export const SpawnAgentInput = z.object({
   name: AgentName,
   model: z.string().trim().min(1, "a model is required").max(64),
-  by: z.string().min(1).max(128).default("cli"),
+  by: Actor,
 });
 export type SpawnAgentInput = z.input<typeof SpawnAgentInput>;
 

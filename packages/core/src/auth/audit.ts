@@ -2,18 +2,23 @@
  * The audit view: the town's event stream, newest first, optionally only what one actor did. Reads the capped
  * stream backwards in slices, so a filtered page costs at most a scan of the stream's length (events.maxLen).
  */
+import { z } from "zod";
+
 import { parseEvents, type TownEvent } from "../channel/events";
+import { StreamId } from "../refs";
 import type { Town } from "../town/town";
 
-export interface AuditQuery {
+/** A page of the audit view; an empty `by` or `type` filters nothing. */
+export const AuditQuery = z.object({
   /** Only events whose `by` equals this (case-insensitive), e.g. "alice" or "token:ci-bot". */
-  by?: string;
+  by: z.string().trim().max(128).optional(),
   /** Only events of this type prefix, e.g. "task." or "user.added". */
-  type?: string;
+  type: z.string().trim().max(64).optional(),
   /** Resume below this event id (the `next` of the previous page). */
-  before?: string;
-  limit?: number;
-}
+  before: StreamId.optional(),
+  limit: z.number().int().positive().max(500).default(100),
+});
+export type AuditQuery = z.input<typeof AuditQuery>;
 
 const SLICE = 500;
 /** The most entries one page reads before it stops looking (the stream is capped anyway). */

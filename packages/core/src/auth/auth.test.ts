@@ -11,7 +11,8 @@ import { login } from "./login";
 import { hashPassword, verifyPassword } from "./password";
 import { MESSAGE_TYPES } from "../message/message";
 import { actorOf, assertCan, assertCanSend, can, messageAction, PERMISSIONS, ROLES } from "./roles";
-import { endAllSessions, endSession, resolveSession } from "./sessions";
+import { endAllSessions, endSession } from "./session-store";
+import { resolveSession } from "./sessions";
 import { createToken, listTokens, resolveToken, revokeToken } from "./tokens";
 import { addUser, findUser, hasUsers, listUsers, removeUser, setUserRole } from "./users";
 
@@ -106,53 +107,65 @@ describe("users", () => {
   });
 
   test("bad input and taken names change nothing", async () => {
-    await addUser(town, { name: "alice", role: "admin", password: PW });
+    await addUser(town, { name: "alice", role: "admin", password: PW, by: "cli" });
     await expectRefusedUnchanged(
       town,
-      () => addUser(town, { name: "ALICE", role: "viewer", password: PW }),
+      () => addUser(town, { name: "ALICE", role: "viewer", password: PW, by: "cli" }),
       "ALREADY_EXISTS",
     );
     await expectRefusedUnchanged(
       town,
-      () => addUser(town, { name: "bad name", role: "viewer", password: PW }),
+      () => addUser(town, { name: "bad name", role: "viewer", password: PW, by: "cli" }),
       "VALIDATION",
     );
     await expectRefusedUnchanged(
       town,
-      () => addUser(town, { name: "carol", role: "root" as never, password: PW }),
+      () => addUser(town, { name: "carol", role: "root" as never, password: PW, by: "cli" }),
       "VALIDATION",
     );
     await expectRefusedUnchanged(
       town,
-      () => addUser(town, { name: "carol", role: "viewer", password: "short" }),
+      () => addUser(town, { name: "carol", role: "viewer", password: "short", by: "cli" }),
       "VALIDATION",
     );
-    await expectRefusedUnchanged(town, () => setUserRole(town, { name: "nobody", role: "viewer" }), "NOT_FOUND");
+    await expectRefusedUnchanged(
+      town,
+      () => setUserRole(town, { name: "nobody", role: "viewer", by: "cli" }),
+      "NOT_FOUND",
+    );
   });
 
   test("the last admin can be neither demoted nor removed while others exist; alone, it can be removed", async () => {
-    await addUser(town, { name: "alice", role: "admin", password: PW });
-    await expectRefusedUnchanged(town, () => setUserRole(town, { name: "alice", role: "operator" }), "INVALID_STATE");
-    await addUser(town, { name: "bob", role: "operator", password: PW });
-    const err = await expectRefusedUnchanged(town, () => removeUser(town, { name: "alice" }), "INVALID_STATE");
+    await addUser(town, { name: "alice", role: "admin", password: PW, by: "cli" });
+    await expectRefusedUnchanged(
+      town,
+      () => setUserRole(town, { name: "alice", role: "operator", by: "cli" }),
+      "INVALID_STATE",
+    );
+    await addUser(town, { name: "bob", role: "operator", password: PW, by: "cli" });
+    const err = await expectRefusedUnchanged(
+      town,
+      () => removeUser(town, { name: "alice", by: "cli" }),
+      "INVALID_STATE",
+    );
     expect(err.message).toContain("last admin");
-    await setUserRole(town, { name: "bob", role: "admin" });
-    await setUserRole(town, { name: "alice", role: "viewer" });
-    await removeUser(town, { name: "alice" });
-    await removeUser(town, { name: "bob" });
+    await setUserRole(town, { name: "bob", role: "admin", by: "cli" });
+    await setUserRole(town, { name: "alice", role: "viewer", by: "cli" });
+    await removeUser(town, { name: "alice", by: "cli" });
+    await removeUser(town, { name: "bob", by: "cli" });
     expect(await hasUsers(town)).toBe(false);
   });
 });
 
 describe("sign-in and sessions", () => {
   test("login gives a session whose role follows the user; sign out ends it; unknown ids are nobody", async () => {
-    await addUser(town, { name: "alice", role: "admin", password: PW });
-    await addUser(town, { name: "bob", role: "operator", password: PW });
+    await addUser(town, { name: "alice", role: "admin", password: PW, by: "cli" });
+    await addUser(town, { name: "bob", role: "operator", password: PW, by: "cli" });
     const { sessionId, user } = await login(town, { name: "bob", password: PW, ip: "10.0.0.1" });
     expect(user).toMatchObject({ name: "bob", role: "operator" });
     expect(JSON.stringify(await dumpTown(town))).not.toContain(sessionId);
     expect(await authenticate(town, { sessionId })).toEqual({ kind: "user", name: "bob", role: "operator" });
-    await setUserRole(town, { name: "bob", role: "viewer" });
+    await setUserRole(town, { name: "bob", role: "viewer", by: "cli" });
     expect(await resolveSession(town, sessionId)).toMatchObject({ role: "viewer" });
     await endSession(town, sessionId);
     expect(await resolveSession(town, sessionId)).toBeNull();
@@ -160,7 +173,7 @@ describe("sign-in and sessions", () => {
   });
 
   test("wrong password or unknown user: the same UNAUTHORIZED message", async () => {
-    await addUser(town, { name: "alice", role: "admin", password: PW });
+    await addUser(town, { name: "alice", role: "admin", password: PW, by: "cli" });
     const a = await expectCoreError(
       () => login(town, { name: "alice", password: "nope-nope", ip: "1" }),
       "UNAUTHORIZED",
@@ -170,8 +183,8 @@ describe("sign-in and sessions", () => {
   });
 
   test("sign out everywhere ends every session of that user only; removing a user ends theirs too", async () => {
-    await addUser(town, { name: "alice", role: "admin", password: PW });
-    await addUser(town, { name: "bob", role: "viewer", password: PW });
+    await addUser(town, { name: "alice", role: "admin", password: PW, by: "cli" });
+    await addUser(town, { name: "bob", role: "viewer", password: PW, by: "cli" });
     const a1 = (await login(town, { name: "alice", password: PW, ip: "1" })).sessionId;
     const a2 = (await login(town, { name: "alice", password: PW, ip: "2" })).sessionId;
     const b1 = (await login(town, { name: "bob", password: PW, ip: "1" })).sessionId;
@@ -179,7 +192,7 @@ describe("sign-in and sessions", () => {
     expect(await resolveSession(town, a1)).toBeNull();
     expect(await resolveSession(town, a2)).toBeNull();
     expect(await resolveSession(town, b1)).not.toBeNull();
-    await removeUser(town, { name: "bob" });
+    await removeUser(town, { name: "bob", by: "cli" });
     expect(await resolveSession(town, b1)).toBeNull();
   });
 });
@@ -195,13 +208,13 @@ describe("tokens", () => {
     expect(await authenticate(town, { bearer: token, sessionId: "ignored" })).toEqual(p);
     expect(await resolveToken(town, token + "x")).toBeNull();
     expect(await resolveToken(town, "not-a-token")).toBeNull();
-    await expectCoreError(() => createToken(town, { name: "ci-bot", role: "viewer" }), "ALREADY_EXISTS");
+    await expectCoreError(() => createToken(town, { name: "ci-bot", role: "viewer", by: "cli" }), "ALREADY_EXISTS");
     expect((await listTokens(town)).map((t) => t.name)).toEqual(["ci-bot"]);
     await revokeToken(town, { ref: info.id, by: "alice" });
     expect(await resolveToken(town, token)).toBeNull();
-    await expectCoreError(() => revokeToken(town, { ref: "ci-bot" }), "NOT_FOUND");
-    const second = await createToken(town, { name: "deploy", role: "viewer" });
-    await revokeToken(town, { ref: "deploy" });
+    await expectCoreError(() => revokeToken(town, { ref: "ci-bot", by: "cli" }), "NOT_FOUND");
+    const second = await createToken(town, { name: "deploy", role: "viewer", by: "cli" });
+    await revokeToken(town, { ref: "deploy", by: "cli" });
     expect(await resolveToken(town, second.token)).toBeNull();
     expect((await readEvents(town)).map((e) => `${e.type} by ${e.by}`)).toEqual([
       "token.created by alice",

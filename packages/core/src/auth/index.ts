@@ -11,16 +11,8 @@ export {
 } from "./password";
 export * from "./users";
 export * from "./tokens";
-export {
-  SESSION_TTL_MS,
-  SESSION_RENEW_EVERY_MS,
-  createSession,
-  touchSession,
-  resolveSession,
-  endSession,
-  endAllSessions,
-  type LiveSession,
-} from "./sessions";
+export { SESSION_TTL_MS, SESSION_RENEW_EVERY_MS, createSession, endSession, endAllSessions } from "./session-store";
+export { touchSession, resolveSession, type LiveSession } from "./sessions";
 export * from "./login";
 export { LOGIN_POLICY, backoffMs, clientKey, unlockUser, type BackoffRule } from "./throttle";
 export * from "./access";

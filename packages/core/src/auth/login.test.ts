@@ -17,7 +17,8 @@ import {
   SCRYPT_PARAMS,
   verifyPassword,
 } from "./password";
-import { createSession, endSession, resolveSession, SESSION_TTL_MS, touchSession } from "./sessions";
+import { createSession, endSession, SESSION_TTL_MS } from "./session-store";
+import { resolveSession, touchSession } from "./sessions";
 import { clientKey, LOGIN_POLICY, unlockUser, type LoginPolicy } from "./throttle";
 import { addUser, findStoredUser, setPassword } from "./users";
 
@@ -59,7 +60,7 @@ async function attempt(name: string, password: string, ip: string, policy?: Logi
 
 describe("sign-in backoff", () => {
   test("five failures are free; then each waits 1 s, 2 s …; a refused attempt hashes nothing; no lockout", async () => {
-    await addUser(town, { name: "alice", role: "admin", password: PW });
+    await addUser(town, { name: "alice", role: "admin", password: PW, by: "cli" });
     for (let i = 0; i < LOGIN_POLICY.pair.free; i++)
       expect(await attempt("alice", `guess-${i}`, "6.6.6.6")).toEqual({ outcome: "wrong" });
 
@@ -89,7 +90,7 @@ describe("sign-in backoff", () => {
   });
 
   test("an attacker hammering the admin from other addresses cannot keep the admin out", async () => {
-    await addUser(town, { name: "root", role: "admin", password: PW });
+    await addUser(town, { name: "root", role: "admin", password: PW, by: "cli" });
     const hammer = (ip: string) =>
       Promise.all(Array.from({ length: 40 }, (_, i) => attempt("root", `guess-${i}`, ip, SLOW_POLICY)));
     const wrong = (rs: { outcome: string }[]) => rs.filter((r) => r.outcome === "wrong").length;
@@ -128,7 +129,7 @@ describe("sign-in backoff", () => {
       /^too many failed sign-ins from this address: try again in (29|30) s$/,
     );
     // The same message for a name that exists: the throttle tells nothing about which names are real.
-    await addUser(town, { name: "real", role: "viewer", password: PW });
+    await addUser(town, { name: "real", role: "viewer", password: PW, by: "cli" });
     expect(await attempt("real", "spray-pass", "198.51.100.7", SLOW_POLICY)).toMatchObject({
       outcome: "wait",
       scope: "client",
@@ -136,14 +137,14 @@ describe("sign-in backoff", () => {
   });
 
   test("tt user unlock clears a user's failures at once, and is audited", async () => {
-    await addUser(town, { name: "bob", role: "operator", password: PW });
+    await addUser(town, { name: "bob", role: "operator", password: PW, by: "cli" });
     for (let i = 0; i < LOGIN_POLICY.pair.free; i++) await attempt("bob", `guess-${i}`, "10.0.0.9");
     expect(await attempt("bob", PW, "10.0.0.9")).toMatchObject({ outcome: "wait" });
     await unlockUser(town, { name: "BOB", by: "root" });
     expect(await attempt("bob", PW, "10.0.0.9")).toEqual({ outcome: "ok" });
     const events = (await readEvents(town)).filter((e) => e.type === "user.unlocked");
     expect(events.map((e) => [e.by, e.user])).toEqual([["root", "bob"]]);
-    await expectRefusedUnchanged(town, () => unlockUser(town, { name: "ghost" }), "NOT_FOUND");
+    await expectRefusedUnchanged(town, () => unlockUser(town, { name: "ghost", by: "cli" }), "NOT_FOUND");
   });
 
   test("clients: IPv4 as is (also IPv4-mapped), IPv6 by its /64", () => {
@@ -189,7 +190,7 @@ describe("password hashing", () => {
   });
 
   test("a hash made with older parameters is upgraded on sign-in; the password keeps working", async () => {
-    await addUser(town, { name: "old", role: "viewer", password: PW });
+    await addUser(town, { name: "old", role: "viewer", password: PW, by: "cli" });
     // What a town created before the upgrade holds: N=2^14.
     const legacy = await hashPassword(PW, { N: 2 ** 14, r: 8, p: 1 });
     const stored = (await findStoredUser(town, "old"))!;
@@ -210,7 +211,7 @@ describe("password hashing", () => {
 
 describe("password changes", () => {
   test("an admin's reset ends every session of the user; the old password stops working", async () => {
-    await addUser(town, { name: "ada", role: "operator", password: PW });
+    await addUser(town, { name: "ada", role: "operator", password: PW, by: "cli" });
     const s1 = (await login(town, { name: "ada", password: PW, ip: "1.1.1.1" })).sessionId;
     const s2 = await createSession(town, "ada");
     const r = await setPassword(town, { name: "ada", password: "a-new-password", by: "root" });
@@ -222,12 +223,20 @@ describe("password changes", () => {
     expect((await readEvents(town)).filter((e) => e.type === "user.password").map((e) => [e.by, e.user])).toEqual([
       ["root", "ada"],
     ]);
-    await expectRefusedUnchanged(town, () => setPassword(town, { name: "ada", password: "short" }), "VALIDATION");
-    await expectRefusedUnchanged(town, () => setPassword(town, { name: "nobody", password: PW }), "NOT_FOUND");
+    await expectRefusedUnchanged(
+      town,
+      () => setPassword(town, { name: "ada", password: "short", by: "cli" }),
+      "VALIDATION",
+    );
+    await expectRefusedUnchanged(
+      town,
+      () => setPassword(town, { name: "nobody", password: PW, by: "cli" }),
+      "NOT_FOUND",
+    );
   });
 
   test("a user's own change needs the current password, keeps their session and ends the others", async () => {
-    await addUser(town, { name: "lin", role: "viewer", password: PW });
+    await addUser(town, { name: "lin", role: "viewer", password: PW, by: "cli" });
     const mine = (await login(town, { name: "lin", password: PW, ip: "1.1.1.1" })).sessionId;
     const other = (await login(town, { name: "lin", password: PW, ip: "2.2.2.2" })).sessionId;
     const hashBefore = (await findStoredUser(town, "lin"))!.passwordHash;
@@ -262,7 +271,7 @@ describe("password changes", () => {
   });
 
   test("a wrong current password counts as a failed sign-in (a borrowed session cannot guess it freely)", async () => {
-    await addUser(town, { name: "kim", role: "viewer", password: PW });
+    await addUser(town, { name: "kim", role: "viewer", password: PW, by: "cli" });
     const guess = (i: number) =>
       changePassword(town, { name: "kim", currentPassword: `guess-${i}`, newPassword: "whatever-new", ip: "9.9.9.9" });
     for (let i = 0; i < LOGIN_POLICY.pair.free; i++) await expectCoreError(() => guess(i), "VALIDATION");
@@ -273,7 +282,7 @@ describe("password changes", () => {
 
 describe("sessions slide", () => {
   test("a session in use is renewed at most once an hour, and says so (for the cookie)", async () => {
-    await addUser(town, { name: "sam", role: "viewer", password: PW });
+    await addUser(town, { name: "sam", role: "viewer", password: PW, by: "cli" });
     const id = (await login(town, { name: "sam", password: PW, ip: "1" })).sessionId;
     expect(await touchSession(town, id)).toMatchObject({ renewed: false, principal: { name: "sam" } });
     const key = town.keys.session((await import("./secret")).digest(id));

@@ -8,7 +8,7 @@ import { z } from "zod";
 import { CoreError, validationError } from "../errors";
 import type { Town } from "../town/town";
 import { dummyHash, verifyPassword } from "./password";
-import { createSession } from "./sessions";
+import { createSession } from "./session-store";
 import { beginAttempt, clientKey, endAttempt, type LoginPolicy } from "./throttle";
 import { findStoredUser, Password, setPassword, upgradePasswordHash, UserName, type User } from "./users";
 

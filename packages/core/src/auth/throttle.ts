@@ -201,12 +201,12 @@ export async function endAttempt(
 }
 
 /** Forgets every failed sign-in of a user (from every client), so that no backoff holds them; audited. */
-export async function unlockUser(town: Town, input: { name: string; by?: string }): Promise<User> {
+export async function unlockUser(town: Town, input: { name: string; by: string }): Promise<User> {
   const user = await getUser(town, input.name);
   await applyPlan(town.redis, {
     expect: [],
     del: [town.keys.loginUser(user.name)],
-    event: eventPlan(town, "user.unlocked", input.by ?? "cli", { user: user.name }),
+    event: eventPlan(town, "user.unlocked", input.by, { user: user.name }),
   });
   return user;
 }

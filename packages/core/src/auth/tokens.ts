@@ -8,6 +8,7 @@ import { z } from "zod";
 import { eventPlan } from "../channel/events";
 import { CoreError, validationError } from "../errors";
 import { applyPlan } from "../redis/atomic";
+import { Actor } from "../refs";
 import type { Town } from "../town/town";
 import { Role, type Principal } from "./roles";
 import { digest, newSecret } from "./secret";
@@ -24,7 +25,7 @@ export const ApiToken = z.object({
 });
 export type ApiToken = z.infer<typeof ApiToken>;
 
-export const CreateTokenInput = z.object({ name: UserName, role: Role, by: z.string().default("cli") });
+export const CreateTokenInput = z.object({ name: UserName, role: Role, by: Actor });
 export type CreateTokenInput = z.input<typeof CreateTokenInput>;
 
 /** Creates a token; the returned `token` is the only copy of the secret. Token names are unique. */
@@ -55,7 +56,7 @@ export async function listTokens(town: Town): Promise<ApiToken[]> {
 }
 
 /** Revokes a token by its id or its name; it stops working at once. */
-export async function revokeToken(town: Town, input: { ref: string; by?: string }): Promise<ApiToken> {
+export async function revokeToken(town: Town, input: { ref: string; by: string }): Promise<ApiToken> {
   const all = await town.redis.hgetall(town.keys.tokens);
   const ref = input.ref.trim();
   const hit = Object.entries(all)
@@ -66,7 +67,7 @@ export async function revokeToken(town: Town, input: { ref: string; by?: string 
   await applyPlan(town.redis, {
     expect: [],
     hdel: [{ key: town.keys.tokens, fields: [hash] }],
-    event: eventPlan(town, "token.revoked", input.by ?? "cli", { token: info.name, tokenId: info.id }),
+    event: eventPlan(town, "token.revoked", input.by, { token: info.name, tokenId: info.id }),
   });
   return info;
 }

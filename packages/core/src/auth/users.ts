@@ -9,10 +9,11 @@ import { z } from "zod";
 import { eventPlan } from "../channel/events";
 import { CoreError, validationError } from "../errors";
 import { applyPlan } from "../redis/atomic";
+import { Actor } from "../refs";
 import type { Town } from "../town/town";
 import { hashPassword, needsRehash } from "./password";
 import { Role } from "./roles";
-import { endAllSessions } from "./sessions";
+import { endAllSessions } from "./session-store";
 
 /** Lower-case, like agent names: `[a-z0-9][a-z0-9._-]{0,63}`. */
 export const UserName = z
@@ -33,7 +34,7 @@ export type User = z.infer<typeof User>;
 const StoredUser = User.extend({ passwordHash: z.string() });
 type StoredUser = z.infer<typeof StoredUser>;
 
-export const AddUserInput = z.object({ name: UserName, role: Role, password: Password, by: z.string().default("cli") });
+export const AddUserInput = z.object({ name: UserName, role: Role, password: Password, by: Actor });
 export type AddUserInput = z.input<typeof AddUserInput>;
 
 function parseInput<T extends z.ZodType>(schema: T, input: unknown, what: string): z.infer<T> {
@@ -98,10 +99,10 @@ export async function addUser(town: Town, input: AddUserInput): Promise<User> {
 }
 
 /** Changes a user's role; takes effect on the user's next request (roles are read per request). */
-export async function setUserRole(town: Town, input: { name: string; role: string; by?: string }): Promise<User> {
+export async function setUserRole(town: Town, input: { name: string; role: string; by: string }): Promise<User> {
   const name = parseInput(UserName, input.name, "user name");
   const role = parseInput(Role, input.role, "role");
-  const by = input.by ?? "cli";
+  const { by } = input;
   for (;;) {
     const cur = await town.redis.hget(town.keys.users, name);
     if (!cur) throw new CoreError("NOT_FOUND", `no user "${name}": see \`tt user list\``, { name });
@@ -118,9 +119,9 @@ export async function setUserRole(town: Town, input: { name: string; role: strin
 }
 
 /** Removes a user and ends all of their sessions. The last admin cannot be removed. */
-export async function removeUser(town: Town, input: { name: string; by?: string }): Promise<User> {
+export async function removeUser(town: Town, input: { name: string; by: string }): Promise<User> {
   const name = parseInput(UserName, input.name, "user name");
-  const by = input.by ?? "cli";
+  const { by } = input;
   for (;;) {
     const cur = await town.redis.hget(town.keys.users, name);
     if (!cur) throw new CoreError("NOT_FOUND", `no user "${name}": see \`tt user list\``, { name });
@@ -135,7 +136,7 @@ export async function removeUser(town: Town, input: { name: string; by?: string 
 export const SetPasswordInput = z.object({
   name: UserName,
   password: Password,
-  by: z.string().default("cli"),
+  by: Actor,
   /** A session id to keep (the caller's own, when users change their own password); all others end. */
   keepSession: z.string().max(128).optional(),
 });

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { onCluster, startRedisServer, testTown, type TestRedis } from "../testing";
 import { nodeFor } from "../redis/connection";
 import { dumpTown, expectCoreError, expectRefusedUnchanged, sleep } from "../testing/inspect";
-import { killAgent, spawnAgent } from "../agent/agent.service";
+import { spawnAgent } from "../agent/agent.service";
+import { killAgent } from "../agent/lifecycle";
 import { PRIORITIES, type Priority } from "../task/task";
 import { townOnRedis, type Town } from "../town/town";
 import type { Agent } from "../agent/agent";
@@ -15,7 +16,7 @@ let town: Town;
 let bob: Agent;
 beforeAll(async () => {
   town = await testTown({}, "chan");
-  bob = await spawnAgent(town, { name: "bob", model: "claude" });
+  bob = await spawnAgent(town, { name: "bob", model: "claude", by: "cli" });
 });
 afterAll(() => town.close());
 
@@ -33,7 +34,7 @@ async function untilBlocked(t: Town, on: Town = t): Promise<void> {
 
 describe("ordering", () => {
   test("1,000 messages of mixed priorities come out strictly by priority, FIFO within each", async () => {
-    const inbox = await spawnAgent(town, { name: "ordered", model: "claude" });
+    const inbox = await spawnAgent(town, { name: "ordered", model: "claude", by: "cli" });
     // A deterministic pseudo-random sequence, so that a failure can be reproduced.
     let seed = 42;
     const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
@@ -41,7 +42,7 @@ describe("ordering", () => {
     for (let i = 0; i < 1000; i++) {
       const priority = PRIORITIES[Math.floor(rand() * 4)]!;
       sent.push({ body: `m${i}`, priority });
-      await sendMessage(town, { to: "ordered", body: `m${i}`, priority }, { event: false });
+      await sendMessage(town, { to: "ordered", body: `m${i}`, priority, from: "supervisor" }, { event: false });
     }
     const rank = (p: Priority) => PRIORITIES.indexOf(p);
     const expected = sent
@@ -61,7 +62,7 @@ describe("ordering", () => {
   });
 
   test("urgent messages keep their order among themselves (not reversed) and jump ahead of the rest", async () => {
-    const a = await spawnAgent(town, { name: "urgent-order", model: "claude" });
+    const a = await spawnAgent(town, { name: "urgent-order", model: "claude", by: "cli" });
     for (const [body, priority] of [
       ["n1", "normal"],
       ["u1", "urgent"],
@@ -70,7 +71,7 @@ describe("ordering", () => {
       ["h1", "high"],
       ["u3", "urgent"],
     ] as const) {
-      await sendMessage(town, { to: a.id, body, priority });
+      await sendMessage(town, { to: a.id, body, priority, from: "supervisor" });
     }
     expect((await drain(town, a.id)).map((m) => m.body)).toEqual(["u1", "u2", "u3", "h1", "n1", "l1"]);
   });
@@ -83,7 +84,7 @@ describe("blocking receive", () => {
     await untilBlocked(town);
     const blockedFor = Date.now() - started;
     const sentAt = Date.now();
-    const sent = await sendMessage(town, { to: "bob", body: "wake up", type: "ping" });
+    const sent = await sendMessage(town, { to: "bob", body: "wake up", type: "ping", from: "supervisor" });
     const { m, at } = await pending;
     expect(m).toEqual(sent);
     expect(m!.createdAt).toBeGreaterThanOrEqual(started);
@@ -108,7 +109,7 @@ describe("blocking receive", () => {
 
 describe("mailboxes", () => {
   test("tryReceive / peek / length / drain", async () => {
-    const a = await spawnAgent(town, { name: "box", model: "claude" });
+    const a = await spawnAgent(town, { name: "box", model: "claude", by: "cli" });
     expect(await tryReceive(town, a.id)).toBeNull();
     expect(await peek(town, a.id)).toEqual([]);
     const sent = [];
@@ -155,12 +156,17 @@ describe("mailboxes", () => {
     const own = await testTown({}, "bcast");
     try {
       const live = [
-        await spawnAgent(own, { name: "one", model: "claude" }),
-        await spawnAgent(own, { name: "two", model: "claude" }),
+        await spawnAgent(own, { name: "one", model: "claude", by: "cli" }),
+        await spawnAgent(own, { name: "two", model: "claude", by: "cli" }),
       ];
-      const dead = await spawnAgent(own, { name: "dead", model: "claude" });
-      await killAgent(own, dead.id);
-      const msgs = await broadcast(own, { body: "all hands", type: "shutdown", priority: "urgent" });
+      const dead = await spawnAgent(own, { name: "dead", model: "claude", by: "cli" });
+      await killAgent(own, dead.id, "cli");
+      const msgs = await broadcast(own, {
+        body: "all hands",
+        type: "shutdown",
+        priority: "urgent",
+        from: "supervisor",
+      });
       expect(msgs.map((m) => m.to).sort()).toEqual(live.map((a) => a.id).sort());
       for (const a of live)
         expect((await drain(own, a.id)).map((m) => [m.body, m.type, m.priority])).toEqual([
@@ -168,7 +174,7 @@ describe("mailboxes", () => {
         ]);
       expect(await inboxLength(own, dead.id)).toBe(0);
       expect(await inboxLength(own, "supervisor")).toBe(0);
-      await expectRefusedUnchanged(own, () => broadcast(own, { body: "nul\u0000" }), "VALIDATION");
+      await expectRefusedUnchanged(own, () => broadcast(own, { body: "nul\u0000", from: "supervisor" }), "VALIDATION");
     } finally {
       await own.close();
     }
@@ -192,11 +198,11 @@ describe("mailboxes", () => {
   test("the supervisor mailbox keeps the newest task_done reports; questions and failures are never dropped", async () => {
     const own = await testTown({ supervisor: { keepTaskDone: 3 } }, "cap");
     try {
-      const worker = await spawnAgent(own, { name: "worker", model: "claude" });
+      const worker = await spawnAgent(own, { name: "worker", model: "claude", by: "cli" });
       const question = await sendMessage(own, { to: "supervisor", from: "worker", body: "which DB?", type: "query" });
       const done: string[] = [];
       for (let i = 0; i < 10; i++) {
-        const task = await createTask(own, { description: `task ${i}`, assignTo: "worker" });
+        const task = await createTask(own, { description: `task ${i}`, assignTo: "worker", by: "cli" });
         await startTask(own, { taskId: task.id, agentId: worker.id, by: "runner:r" });
         if (i === 4) await failTask(own, { taskId: task.id, error: "boom", by: "runner:r" });
         else await completeTask(own, { taskId: task.id, result: "ok", by: "runner:r" });
@@ -211,7 +217,7 @@ describe("mailboxes", () => {
       expect(view).toMatchObject({ total: 5, droppedReports: 6 });
       // A report someone already read is not counted as dropped, and never removes an unread one in its place.
       await drain(own, "supervisor", 100);
-      const t = await createTask(own, { description: "one more", assignTo: "worker" });
+      const t = await createTask(own, { description: "one more", assignTo: "worker", by: "cli" });
       await startTask(own, { taskId: t.id, agentId: worker.id, by: "runner:r" });
       await completeTask(own, { taskId: t.id, result: "ok", by: "runner:r" });
       expect((await inboxView(own, "supervisor")).messages.map((m) => m.body)).toEqual(["completed: one more"]);
@@ -222,7 +228,11 @@ describe("mailboxes", () => {
   });
 
   test("an unknown mailbox → NOT_FOUND, nothing written", async () => {
-    const err = await expectRefusedUnchanged(town, () => sendMessage(town, { to: "nobody", body: "hi" }), "NOT_FOUND");
+    const err = await expectRefusedUnchanged(
+      town,
+      () => sendMessage(town, { to: "nobody", body: "hi", from: "supervisor" }),
+      "NOT_FOUND",
+    );
     expect(err.message).toContain("nobody");
   });
 
@@ -235,14 +245,14 @@ describe("mailboxes", () => {
   ])("a message with %s → VALIDATION, nothing written", async (_what, fields, hint) => {
     const err = await expectRefusedUnchanged(
       town,
-      () => sendMessage(town, { to: "bob", ...fields } as never),
+      () => sendMessage(town, { to: "bob", from: "supervisor", ...fields } as never),
       "VALIDATION",
     );
     expect(err.message).toContain(hint);
   });
 
   test("exactly 64 KiB is accepted", async () => {
-    const m = await sendMessage(town, { to: "bob", body: "é".repeat(32 * 1024) });
+    const m = await sendMessage(town, { to: "bob", body: "é".repeat(32 * 1024), from: "supervisor" });
     expect((await tryReceive(town, bob.id))!.body).toBe(m.body);
   });
 });
@@ -296,8 +306,8 @@ describe.skipIf(onCluster())("Redis restart", () => {
 
 test("dump helper sees writes (guards the unchanged-checks above)", async () => {
   const before = await dumpTown(town);
-  await sendMessage(town, { to: "bob", body: "x" }, { event: false });
+  await sendMessage(town, { to: "bob", body: "x", from: "supervisor" }, { event: false });
   expect(await dumpTown(town)).not.toEqual(before);
-  await expectCoreError(() => sendMessage(town, { to: "bob", body: "\u0000" }), "VALIDATION");
+  await expectCoreError(() => sendMessage(town, { to: "bob", body: "\u0000", from: "supervisor" }), "VALIDATION");
   await drain(town, bob.id);
 });

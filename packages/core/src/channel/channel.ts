@@ -12,7 +12,7 @@ import { CoreError, validationError } from "../errors";
 import { SUPERVISOR } from "../redis/keys";
 import { priorityRank } from "../task/task";
 import type { Town } from "../town/town";
-import { Message, SendMessageInput } from "../message/message";
+import { type Message, SendMessageInput } from "../message/message";
 
 const SEND = `
 local seq = redis.call('INCR', KEYS[2])

@@ -2,18 +2,25 @@
  * The town's event stream (`tt:<town>:events`): capped, one entry per state change, resumable by id.
  */
 import type { Redis } from "ioredis";
+import { CoreError } from "../errors";
 import type { WritePlan } from "../redis/atomic";
 import type { Town } from "../town/town";
 import type { EventType, TownEvent } from "./event-types";
 
 export { EVENT_TYPES, type EventType, type TownEvent } from "./event-types";
 
+/**
+ * The event of a change, for the write plan that applies it. Every change says who makes it: without `by` (a
+ * caller that forgot it) the change is refused here, before anything is written, instead of being recorded as nobody's.
+ */
 export function eventPlan(
   town: Town,
   type: EventType,
   by: string,
   data: Record<string, unknown>,
 ): NonNullable<WritePlan["event"]> {
+  if (typeof by !== "string" || by.length === 0)
+    throw new CoreError("VALIDATION", `a ${type} change must say who makes it (\`by\`): nothing was changed`);
   return { stream: town.keys.events, maxLen: town.config.events.maxLen, type, data: { at: Date.now(), by, ...data } };
 }
 

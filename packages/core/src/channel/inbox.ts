@@ -5,7 +5,7 @@
 import type { Message } from "../message/message";
 import { SUPERVISOR } from "../redis/keys";
 import type { Town } from "../town/town";
-import { resolveMailbox, type Mailbox } from "./channel";
+import { peek, resolveMailbox, type Mailbox } from "./channel";
 import { inflightMessages, type InflightMessages } from "./inflight";
 
 export interface InboxView {
@@ -18,6 +18,16 @@ export interface InboxView {
   total: number;
   /** Supervisor mailbox: how many `task_done` reports the cap (`supervisor.keepTaskDone`) has dropped so far. */
   droppedReports: number;
+}
+
+/** The next `limit` messages of a mailbox (an agent reference or "supervisor"), in read order, without taking them. */
+export async function peekMailbox(
+  town: Town,
+  ref: string,
+  limit: number,
+): Promise<{ mailbox: Mailbox; messages: Message[] }> {
+  const mailbox = await resolveMailbox(town, ref);
+  return { mailbox, messages: await peek(town, mailbox.id, limit) };
 }
 
 /** Reads a mailbox (agent reference, `supervisor` or `conductor`) without taking anything. */

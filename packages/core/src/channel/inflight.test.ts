@@ -5,7 +5,7 @@
 import { afterAll, expect, test } from "vitest";
 import { testTown } from "../testing";
 import { spawnAgent } from "../agent/agent.service";
-import { stopAgent } from "../agent/agent-ops";
+import { stopAgent } from "../agent/lifecycle";
 import { cancelTask, completeTask, createTask, failTask, requeueTask, startTask } from "../task/task.service";
 import { peek, sendMessage } from "./channel";
 import { inflightMessages, takeForRun } from "./inflight";
@@ -16,12 +16,18 @@ afterAll(() => town.close());
 let n = 0;
 /** An agent with an urgent ping and three messages (sent low, normal, urgent); a running task took those three. */
 async function runWithMessages() {
-  const agent = await spawnAgent(town, { name: `agent-${++n}`, model: "claude" });
-  const ping = await sendMessage(town, { to: agent.id, body: "ping", type: "ping", priority: "urgent" });
-  const low = await sendMessage(town, { to: agent.id, body: "low", priority: "low" });
-  const normal = await sendMessage(town, { to: agent.id, body: "normal" });
-  const urgent = await sendMessage(town, { to: agent.id, body: "urgent", priority: "urgent" });
-  const task = await createTask(town, { description: "work", assignTo: agent.id });
+  const agent = await spawnAgent(town, { name: `agent-${++n}`, model: "claude", by: "cli" });
+  const ping = await sendMessage(town, {
+    to: agent.id,
+    body: "ping",
+    type: "ping",
+    priority: "urgent",
+    from: "supervisor",
+  });
+  const low = await sendMessage(town, { to: agent.id, body: "low", priority: "low", from: "supervisor" });
+  const normal = await sendMessage(town, { to: agent.id, body: "normal", from: "supervisor" });
+  const urgent = await sendMessage(town, { to: agent.id, body: "urgent", priority: "urgent", from: "supervisor" });
+  const task = await createTask(town, { description: "work", assignTo: agent.id, by: "cli" });
   const running = await startTask(town, { taskId: task.id, agentId: agent.id, by: "runner:r1" });
   const taken = await takeForRun(town, { agentId: agent.id, taskId: task.id, attempt: 1, leave: ["ping"] });
   expect(taken).toEqual([urgent, normal, low]);
@@ -36,7 +42,7 @@ async function runWithMessages() {
 
 test("a requeued run (runner lost, interrupt, shutdown) gives its messages back with their original order", async () => {
   const { agent, task, inOrder, ping } = await runWithMessages();
-  const later = await sendMessage(town, { to: agent.id, body: "interrupting", priority: "urgent" });
+  const later = await sendMessage(town, { to: agent.id, body: "interrupting", priority: "urgent", from: "supervisor" });
   await requeueTask(town, { taskId: task.id, reason: "runner lost", by: "runner:r2", expectedVersion: task.version });
   const [first, ...rest] = inOrder;
   expect(await peek(town, agent.id)).toEqual([ping, first, later, ...rest]);
@@ -73,7 +79,7 @@ test("tt kill and cancel give the messages back to the inbox", async () => {
 test("a hold left by a run that ended without settling it is given back before the next run takes", async () => {
   const { agent, inOrder, ping } = await runWithMessages();
   // As if the settle step after the task's change was lost: the next run (another task) still sees everything.
-  const next = await createTask(town, { description: "next", assignTo: agent.id });
+  const next = await createTask(town, { description: "next", assignTo: agent.id, by: "cli" });
   const taken = await takeForRun(town, { agentId: agent.id, taskId: next.id, attempt: 1, leave: ["ping"] });
   expect(taken).toEqual(inOrder);
   expect(await peek(town, agent.id)).toEqual([ping]);

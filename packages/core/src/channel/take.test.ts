@@ -8,10 +8,10 @@ const town = await testTown();
 afterAll(() => town.close());
 
 test("takes a given message out of an inbox, exactly once under a race", async () => {
-  const a = await spawnAgent(town, { name: "taker", model: "sim" });
-  await sendMessage(town, { to: "taker", body: "one" });
-  const ping = await sendMessage(town, { to: "taker", type: "ping", body: "ping" });
-  await sendMessage(town, { to: "taker", body: "three", priority: "urgent" });
+  const a = await spawnAgent(town, { name: "taker", model: "sim", by: "cli" });
+  await sendMessage(town, { to: "taker", body: "one", from: "supervisor" });
+  const ping = await sendMessage(town, { to: "taker", type: "ping", body: "ping", from: "supervisor" });
+  await sendMessage(town, { to: "taker", body: "three", priority: "urgent", from: "supervisor" });
   const results = await Promise.all([1, 2, 3].map(() => takeMessage(town, a.id, ping.id)));
   expect(results.filter(Boolean)).toHaveLength(1);
   expect((await peek(town, a.id)).map((m) => m.body)).toEqual(["three", "one"]);

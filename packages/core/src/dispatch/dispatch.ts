@@ -4,7 +4,8 @@
  * hint that says "this task may be ready for this agent"; the task hash is the truth, and the runner's
  * processor re-checks it (startTask) before doing anything. Runners reconcile assigned tasks that lack a job.
  */
-import { Queue, type JobsOptions } from "bullmq";
+import { Queue, Worker, type Job, type JobsOptions } from "bullmq";
+import type { Redis } from "ioredis";
 import type { Priority } from "../task/task";
 import type { Town } from "../town/town";
 import { queuesOf } from "./queue-cache";
@@ -38,6 +39,31 @@ export function agentQueue(town: Town, agentId: string): Queue<RunJobData> {
   return q;
 }
 
+/**
+ * A runner's worker on one agent's queue: concurrency 1, and the queue's global concurrency set to 1, so the agent
+ * runs one task at a time across all runners. `connection` is the runner's blocking connection (BullMQ duplicates it).
+ */
+export async function openRunWorker(
+  town: Town,
+  agentId: string,
+  process: (job: Job<RunJobData>) => Promise<string>,
+  opts: { connection: Redis; runnerId: string; lockDurationMs: number; stalledIntervalMs: number },
+): Promise<Worker<RunJobData, string>> {
+  await agentQueue(town, agentId).setGlobalConcurrency(1);
+  return new Worker<RunJobData, string>(agentQueueName(agentId), process, {
+    connection: opts.connection,
+    prefix: town.keys.bullPrefix,
+    name: opts.runnerId,
+    concurrency: 1,
+    lockDuration: opts.lockDurationMs,
+    stalledInterval: opts.stalledIntervalMs,
+    // Jobs are hints: a job that keeps stalling is dropped and the runners' reconcile enqueues the task again.
+    maxStalledCount: 5,
+    drainDelay: 5,
+    skipVersionCheck: true,
+  });
+}
+
 export function runJobId(taskId: string, attempt: number) {
   return `${taskId}.${attempt}`;
 }
@@ -69,5 +95,3 @@ export async function dequeueRuns(town: Town, agentId: string, taskId: string): 
   const jobs = await q.getJobs(["waiting", "prioritized", "delayed"], 0, 1000);
   await Promise.all(jobs.filter((j) => j.data.taskId === taskId).map((j) => j.remove().catch(() => undefined)));
 }
-
-export { closeQueues } from "./queue-cache";

@@ -9,11 +9,11 @@ const town = await testTown();
 afterAll(() => town.close());
 
 test("list, clean, retry and promote act on the agents' queues according to task state", async () => {
-  const a = await spawnAgent(town, { name: "queued", model: "sim" });
+  const a = await spawnAgent(town, { name: "queued", model: "sim", by: "cli" });
   const q = agentQueue(town, a.id);
-  const t1 = await createTask(town, { description: "one", assignTo: a.id, priority: "low" });
-  const t2 = await createTask(town, { description: "two", assignTo: a.id });
-  const t3 = await createTask(town, { description: "three", assignTo: a.id });
+  const t1 = await createTask(town, { description: "one", assignTo: a.id, priority: "low", by: "cli" });
+  const t2 = await createTask(town, { description: "two", assignTo: a.id, by: "cli" });
+  const t3 = await createTask(town, { description: "three", assignTo: a.id, by: "cli" });
   expect((await listQueues(town)).find((x) => x.agent === "queued")).toMatchObject({
     counts: { prioritized: 3 },
     assigned: 3,
@@ -22,7 +22,7 @@ test("list, clean, retry and promote act on the agents' queues according to task
 
   // A job whose task went away is stale: clean removes it and nothing else.
   await q.add("run", { taskId: "00000000-gone", agentId: a.id }, { jobId: "stale", priority: 4 });
-  await cancelTask(town, { taskId: t3.id });
+  await cancelTask(town, { taskId: t3.id, by: "cli" });
   expect(await cleanQueues(town, { agent: "queued" })).toEqual([{ agent: "queued", removed: 1 }]);
   expect(await q.getJob("stale")).toBeUndefined();
   expect((await q.getJobCounts("prioritized")).prioritized).toBe(2);

@@ -106,6 +106,41 @@ export async function retryQueues(
   return out;
 }
 
+/** The agent's queue is paused exactly while the agent is paused (BullMQ's pause is shared by all runners). */
+export async function syncQueuePause(town: Town, agent: Pick<Agent, "id" | "state">): Promise<void> {
+  const q = agentQueue(town, agent.id);
+  const paused = await q.isPaused();
+  if (agent.state === "paused" && !paused) await q.pause();
+  else if (agent.state !== "paused" && paused) await q.resume();
+}
+
+/**
+ * Repairs lost enqueues (a crash between an assignment and its queue.add): enqueues each assigned task of the given
+ * agents whose run job is missing from its agent's queue; returns how many. Compares job ids per queue first:
+ * re-adding every assigned task on every pass cost more CPU than running the tasks (bench B5).
+ */
+export async function enqueueMissingRuns(town: Town, agentIds: ReadonlySet<string>): Promise<number> {
+  const queued = new Map<string, Set<string>>();
+  let enqueued = 0;
+  for (let offset = 0; offset < 100_000; offset += 1000) {
+    const page = await listTasks(town, { state: "assigned", offset, limit: 1000 });
+    for (const t of page.items) {
+      if (!t.assignedTo || !agentIds.has(t.assignedTo)) continue;
+      let ids = queued.get(t.assignedTo);
+      if (!ids) {
+        const q = agentQueue(town, t.assignedTo);
+        ids = new Set(await q.getRanges(["wait", "prioritized", "delayed", "active"], 0, -1));
+        queued.set(t.assignedTo, ids);
+      }
+      if (ids.has(runJobId(t.id, t.version))) continue;
+      await enqueueRun(town, t);
+      enqueued++;
+    }
+    if (page.items.length < 1000) break;
+  }
+  return enqueued;
+}
+
 /** Moves an assigned task to the front of its agent's queue. */
 export async function promoteTask(town: Town, taskRef: string): Promise<void> {
   const t = await getTask(town, taskRef);

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { Actor, MailboxRef } from "../refs";
 import { Priority } from "../task/task";
 import { utf8Length } from "../utf8";
 
@@ -39,8 +40,9 @@ export type Message = z.infer<typeof Message>;
 
 export const SendMessageInput = z.object({
   /** Agent reference (name, id, id prefix) or supervisor/conductor. */
-  to: z.string().min(1),
-  from: z.string().min(1).max(128).default("supervisor"),
+  to: MailboxRef,
+  /** Who sends it (the event's `by`): a person, a token, an agent's name, or `supervisor` for the humans. */
+  from: Actor,
   type: MessageType.default("info"),
   priority: Priority.default("normal"),
   body: z

@@ -5,7 +5,7 @@
  */
 import { isAbsolute, resolve } from "node:path";
 import type { Town } from "../town/town";
-import { listRunners } from "../town/status";
+import { listRunners } from "../runners/registry";
 import { commandOnPath } from "./command";
 import { resolveModel, type ResolvedModel } from "./models";
 

@@ -20,7 +20,7 @@ describe("model names are own keys only (issue 9, finding 11)", () => {
     "spawn --model %s is refused with VALIDATION; no agent, no event for a runner",
     async (model) => {
       const before = (await readEvents(town, { count: 10_000 })).length;
-      const err = await spawnAgent(town, { name: "x", model }).catch((e: unknown) => e);
+      const err = await spawnAgent(town, { name: "x", model, by: "cli" }).catch((e: unknown) => e);
       expect(isCoreError(err, "VALIDATION")).toBe(true);
       expect((err as Error).message).toContain(`unknown model "${model}"`);
       expect(await listAgents(town)).toEqual([]);

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { startRedisServer, type TestRedis } from "../testing";
 import { scanKeys } from "../testing/inspect";
 import { findAgent, listAgents, pruneAgents, spawnAgent } from "../agent/agent.service";
-import { stopAgent } from "../agent/agent-ops";
+import { stopAgent } from "../agent/lifecycle";
 import {
   assignTask,
   completeTask,
@@ -31,22 +31,22 @@ afterAll(() => server.stop());
 
 /** Drives one town through everything that writes: agents, tasks in every path, messages, queues, pruning. */
 async function exercise(town: Town) {
-  const a = await spawnAgent(town, { name: "alice", model: "claude" });
-  await spawnAgent(town, { name: "bob", model: "claude" });
-  const t1 = await createTask(town, { description: `${town.name} first`, tags: ["iso"] });
-  const t2 = await createTask(town, { description: `${town.name} second`, assignTo: "alice" });
-  await assignTask(town, { taskId: t1.id, agent: "bob" });
+  const a = await spawnAgent(town, { name: "alice", model: "claude", by: "cli" });
+  await spawnAgent(town, { name: "bob", model: "claude", by: "cli" });
+  const t1 = await createTask(town, { description: `${town.name} first`, tags: ["iso"], by: "cli" });
+  const t2 = await createTask(town, { description: `${town.name} second`, assignTo: "alice", by: "cli" });
+  await assignTask(town, { taskId: t1.id, agent: "bob", by: "cli" });
   await startTask(town, { taskId: t2.id, agentId: a.id, by: "runner:iso" });
-  await completeTask(town, { taskId: t2.id, result: "ok" });
-  await createTask(town, { description: `${town.name} backlog` });
-  await claimTask(town, { agent: "alice" });
-  await sendMessage(town, { to: "alice", body: `hello from ${town.name}` });
-  await sendMessage(town, { to: "supervisor", body: `report from ${town.name}` });
+  await completeTask(town, { taskId: t2.id, result: "ok", by: "cli" });
+  await createTask(town, { description: `${town.name} backlog`, by: "cli" });
+  await claimTask(town, { agent: "alice", by: "cli" });
+  await sendMessage(town, { to: "alice", body: `hello from ${town.name}`, from: "supervisor" });
+  await sendMessage(town, { to: "supervisor", body: `report from ${town.name}`, from: "supervisor" });
   await town.redis.hset(town.keys.meta, { name: town.name });
-  const c = await spawnAgent(town, { name: "carol", model: "claude" });
-  await createTask(town, { description: `${town.name} carol`, assignTo: "carol" });
-  await stopAgent(town, c.id);
-  await pruneAgents(town);
+  const c = await spawnAgent(town, { name: "carol", model: "claude", by: "cli" });
+  await createTask(town, { description: `${town.name} carol`, assignTo: "carol", by: "cli" });
+  await stopAgent(town, c.id, { by: "cli" });
+  await pruneAgents(town, { by: "cli" });
   return { a, t1, t2 };
 }
 

@@ -1,10 +1,8 @@
 /**
  * The only module that writes Redis key strings. Every key of a town starts with `tt:<town>:`.
  * With `hashTag` (Redis Cluster) the town name is wrapped in `{}` so that all keys of a town share one slot.
+ * It knows no domain type (states are plain strings here): the storage layer sits below the types it stores.
  */
-import type { AgentState } from "../agent/agent";
-import type { TaskState } from "../task/task";
-
 export interface KeyOptions {
   hashTag?: boolean;
 }
@@ -21,7 +19,7 @@ export function townKeys(town: string, opts: KeyOptions = {}) {
     agent: (id: string) => `${p}agent:${id}`,
     /** zset agentId → createdAt (listing in spawn order). */
     agents: `${p}agents`,
-    agentsByState: (state: AgentState) => `${p}agents:state:${state}`,
+    agentsByState: (state: string) => `${p}agents:state:${state}`,
     /** hash lower(name) → agentId: case-insensitive uniqueness. */
     agentNames: `${p}agents:names`,
     /** zset of agent ids, all score 0, for lexicographic prefix lookup. */
@@ -30,7 +28,7 @@ export function townKeys(town: string, opts: KeyOptions = {}) {
     task: (id: string) => `${p}task:${id}`,
     /** zset taskId → createdAt. */
     tasks: `${p}tasks`,
-    tasksByState: (state: TaskState) => `${p}tasks:state:${state}`,
+    tasksByState: (state: string) => `${p}tasks:state:${state}`,
     /** zset taskId → createdAt, tasks currently assigned to (or run by) an agent. */
     tasksByAgent: (agentId: string) => `${p}tasks:agent:${agentId}`,
     /** zset of task ids, all score 0, for lexicographic prefix lookup. */
@@ -86,9 +84,7 @@ export function townKeys(town: string, opts: KeyOptions = {}) {
     runners: `${p}runners`,
     /** zset runnerId → last heartbeat ms. */
     runnerAlive: `${p}runners:alive`,
-    /** lease of one agent by one runner (string with PX). */
-    agentLease: (agentId: string) => `${p}lease:agent:${agentId}`,
-    /** per-agent control flags (interrupt requests etc.). */
+    /** hash of one agent's run record (field `run`: the runner, host and pid running its task; runners/runs.ts). */
     agentControl: (agentId: string) => `${p}control:${agentId}`,
 
     /** hash user name → JSON (name, role, passwordHash, createdAt). */

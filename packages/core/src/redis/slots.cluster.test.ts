@@ -44,17 +44,17 @@ test("keySlot agrees with CLUSTER KEYSLOT", async () => {
 });
 
 test("everything a town writes is in one slot, on the node that owns it", async () => {
-  const a = await spawnAgent(town, { name: "alice", model: "claude" });
-  const t1 = await createTask(town, { description: "one", assignTo: "alice" });
-  await createTask(town, { description: "two" });
+  const a = await spawnAgent(town, { name: "alice", model: "claude", by: "cli" });
+  const t1 = await createTask(town, { description: "one", assignTo: "alice", by: "cli" });
+  await createTask(town, { description: "two", by: "cli" });
   await startTask(town, { taskId: t1.id, agentId: a.id, by: "runner:slots" });
   const pipe = town.redis.pipeline();
   appendTaskLog(pipe, town, t1.id, [{ stream: "out", line: "hello" }]);
   await pipe.exec();
-  await completeTask(town, { taskId: t1.id, result: "ok" });
-  const t3 = await createTask(town, { description: "three" });
-  await assignTask(town, { taskId: t3.id, agent: "alice" });
-  await sendMessage(town, { to: "alice", body: "hi" });
+  await completeTask(town, { taskId: t1.id, result: "ok", by: "cli" });
+  const t3 = await createTask(town, { description: "three", by: "cli" });
+  await assignTask(town, { taskId: t3.id, agent: "alice", by: "cli" });
+  await sendMessage(town, { to: "alice", body: "hi", from: "supervisor" });
 
   const keys = await scanKeys(town.redis, `tt:{${town.name}}:*`);
   const k = town.keys;
@@ -114,7 +114,7 @@ describe("redis.cluster: true with the plain URL of one node", () => {
     expect(isCluster(upgraded.redis)).toBe(true);
     expect(upgraded.redisUrl).toMatch(/^redis\+cluster:\/\/127\.0\.0\.1:\d+$/);
     // A town whose slot lives on another node still works through the one seed node.
-    for (let i = 0; i < 5; i++) await createTask(upgraded, { description: `t${i}` });
+    for (let i = 0; i < 5; i++) await createTask(upgraded, { description: `t${i}`, by: "cli" });
     expect(await upgraded.redis.zcard(upgraded.keys.tasks)).toBe(5);
   });
 });

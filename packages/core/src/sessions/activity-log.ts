@@ -3,6 +3,7 @@
  * entries, entries after an id, or a live follow for the timeline and `tt logs -f`.
  */
 import type { Redis } from "ioredis";
+import { followTaskStream, readTaskStream, type TaskStream } from "../task/task-stream";
 import type { Town } from "../town/town";
 import { ActivityEvent, type ActivityEntry } from "./activity";
 import { ACTIVITY_MAX_LEN } from "./record";
@@ -22,54 +23,30 @@ function parse(entries: [string, string[]][]): ActivityEntry[] {
   });
 }
 
+const activityStream = (town: Town, taskId: string): TaskStream<ActivityEntry> => ({
+  key: town.keys.activity(taskId),
+  parse,
+  maxCount: ACTIVITY_MAX_LEN * 2,
+});
+
 /** Activity after `after` (exclusive), oldest first; without `after`, the latest `count` entries. */
-export async function readActivity(
+export function readActivity(
   town: Town,
   taskId: string,
   opts: { after?: string; count?: number } = {},
 ): Promise<ActivityEntry[]> {
-  const count = Math.min(Math.max(opts.count ?? 200, 1), ACTIVITY_MAX_LEN * 2);
-  const key = town.keys.activity(taskId);
-  if (opts.after) return parse(await town.redis.xrange(key, `(${opts.after}`, "+", "COUNT", count));
-  return parse(((await town.redis.xrevrange(key, "+", "-", "COUNT", count)) as [string, string[]][]).reverse());
+  return readTaskStream(town, activityStream(town, taskId), opts);
 }
 
-const DONE = new Set(["completed", "failed", "cancelled"]);
-
 /**
- * Follows a task's activity from `after` (default: the beginning) with XREAD BLOCK in finite slices, re-issued, so
- * a Redis restart never leaves it hanging. With `untilDone`, ends once the task is settled and nothing more
- * arrives. Pass a dedicated blocking connection (default: the town's); ends when `signal` aborts.
+ * Follows a task's activity from `after` (default: the beginning), re-issuing finite blocking reads so that a Redis
+ * restart never leaves it hanging. With `untilDone`, ends once the task is settled and nothing more arrives. Pass a
+ * dedicated blocking connection (default: the town's); ends when `signal` aborts.
  */
-export async function* followActivity(
+export function followActivity(
   town: Town,
   taskId: string,
   opts: { after?: string; signal?: AbortSignal; blockMs?: number; connection?: Redis; untilDone?: boolean } = {},
 ): AsyncGenerator<ActivityEntry> {
-  const conn = opts.connection ?? town.blocking();
-  const key = town.keys.activity(taskId);
-  let cursor = opts.after ?? "0-0";
-  const block = opts.blockMs ?? 2_000;
-  while (!opts.signal?.aborted) {
-    let reply: [string, [string, string[]][]][] | null;
-    try {
-      reply = await conn.xread("COUNT", 1000, "BLOCK", block, "STREAMS", key, cursor);
-    } catch (err) {
-      if (opts.signal?.aborted) return;
-      if (/Connection is closed/.test(String(err)) && conn.status === "end") return;
-      await new Promise((r) => setTimeout(r, 250));
-      continue;
-    }
-    if (!reply) {
-      if (opts.untilDone && DONE.has((await town.redis.hget(town.keys.task(taskId), "state")) ?? "")) {
-        yield* parse(await town.redis.xrange(key, `(${cursor}`, "+"));
-        return;
-      }
-      continue;
-    }
-    for (const e of parse(reply[0]![1])) {
-      cursor = e.id;
-      yield e;
-    }
-  }
+  return followTaskStream(town, taskId, activityStream(town, taskId), opts);
 }

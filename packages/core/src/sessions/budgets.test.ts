@@ -21,8 +21,12 @@ const cost = (usd: number, seq: number) => [
 ];
 
 async function fixture() {
-  const agent = await spawnAgent(town, { name: `w-${Math.random().toString(36).slice(2, 8)}`, model: "claude" });
-  const task = await createTask(town, { description: "budgeted" });
+  const agent = await spawnAgent(town, {
+    name: `w-${Math.random().toString(36).slice(2, 8)}`,
+    model: "claude",
+    by: "cli",
+  });
+  const task = await createTask(town, { description: "budgeted", by: "cli" });
   return { agent, task, run: { taskId: task.id, agentId: agent.id } };
 }
 
@@ -31,11 +35,11 @@ describe("budgets", () => {
     const { agent, task, run } = await fixture();
     expect(await budgetLimits(town, run)).toEqual({ task: 1, agentDay: 5, townDay: null });
     await setBudget(town, { scope: "task", ref: task.id.slice(0, 8), usd: 2.5, by: "ada" });
-    await setBudget(town, { scope: "agent", ref: agent.name, usd: 10 });
-    await setBudget(town, { scope: "town", usd: 100 });
+    await setBudget(town, { scope: "agent", ref: agent.name, usd: 10, by: "cli" });
+    await setBudget(town, { scope: "town", usd: 100, by: "cli" });
     expect(await budgetLimits(town, run)).toEqual({ task: 2.5, agentDay: 10, townDay: 100 });
-    await setBudget(town, { scope: "task", ref: task.id, usd: null });
-    await setBudget(town, { scope: "town", usd: null });
+    await setBudget(town, { scope: "task", ref: task.id, usd: null, by: "cli" });
+    await setBudget(town, { scope: "town", usd: null, by: "cli" });
     expect(await budgetLimits(town, run)).toEqual({ task: 1, agentDay: 10, townDay: null });
     const events = (await readEvents(town, { count: 1000 })).filter((e) => e.type === "budget.set");
     expect(events[0]).toMatchObject({ by: "ada", scope: "task", taskId: task.id, usd: 2.5 });
@@ -48,12 +52,12 @@ describe("budgets", () => {
       const e = await p.catch((x: unknown) => x);
       expect(isCoreError(e, code), String(e)).toBe(true);
     };
-    await err(setBudget(town, { scope: "task", ref: "nope-nope", usd: 1 }), "NOT_FOUND");
-    await err(setBudget(town, { scope: "agent", ref: "ghost", usd: 1 }), "NOT_FOUND");
-    await err(setBudget(town, { scope: "town", ref: "x", usd: 1 }), "VALIDATION");
-    await err(setBudget(town, { scope: "task", usd: 1 }), "VALIDATION");
-    await err(setBudget(town, { scope: "town", usd: -3 }), "VALIDATION");
-    await err(setBudget(town, { scope: "town", usd: Number.NaN }), "VALIDATION");
+    await err(setBudget(town, { scope: "task", ref: "nope-nope", usd: 1, by: "cli" }), "NOT_FOUND");
+    await err(setBudget(town, { scope: "agent", ref: "ghost", usd: 1, by: "cli" }), "NOT_FOUND");
+    await err(setBudget(town, { scope: "town", ref: "x", usd: 1, by: "cli" }), "VALIDATION");
+    await err(setBudget(town, { scope: "task", usd: 1, by: "cli" }), "VALIDATION");
+    await err(setBudget(town, { scope: "town", usd: -3, by: "cli" }), "VALIDATION");
+    await err(setBudget(town, { scope: "town", usd: Number.NaN, by: "cli" }), "VALIDATION");
     expect(await town.redis.hgetall(town.keys.budgets)).toEqual(before);
   });
 
@@ -70,15 +74,15 @@ describe("budgets", () => {
       reason: "task budget $1.00 reached after $1.05",
     });
     expect(await checkRunBudget(town, run)).toMatchObject({ ok: false, scope: "task" });
-    await setBudget(town, { scope: "task", ref: task.id, usd: 2 });
+    await setBudget(town, { scope: "task", ref: task.id, usd: 2, by: "cli" });
     expect(await checkRunBudget(town, run)).toEqual({ ok: true });
   });
 
   test("an agent's daily budget stops its runs today and lets them start again tomorrow", async () => {
     const { agent } = await fixture();
     const today = Date.UTC(2026, 4, 13, 12);
-    const t1 = await createTask(town, { description: "a" });
-    const t2 = await createTask(town, { description: "b" });
+    const t1 = await createTask(town, { description: "a", by: "cli" });
+    const t2 = await createTask(town, { description: "b", by: "cli" });
     await recordActivity(
       town,
       { runId: `${t1.id}.1`, taskId: t1.id, agentId: agent.id, model: "claude" },
@@ -86,7 +90,7 @@ describe("budgets", () => {
       today,
     );
     for (let i = 0; i < 5; i++) {
-      const t = await createTask(town, { description: `c${i}` });
+      const t = await createTask(town, { description: `c${i}`, by: "cli" });
       await recordActivity(
         town,
         { runId: `${t.id}.1`, taskId: t.id, agentId: agent.id, model: "claude" },

@@ -7,6 +7,7 @@ import { resolveAgent } from "../agent/agent.service";
 import { eventPlan } from "../channel/events";
 import { validationError } from "../errors";
 import { applyPlan } from "../redis/atomic";
+import { Actor } from "../refs";
 import { getTask } from "../task/task.service";
 import type { Town } from "../town/town";
 import {
@@ -25,7 +26,7 @@ export const SetBudgetInput = z
     ref: z.string().trim().min(1).max(200).optional(),
     /** The new limit in USD (per day for agents and the town); null goes back to the config's default. */
     usd: z.number().positive().max(1_000_000).nullable(),
-    by: z.string().min(1).max(200).default("cli"),
+    by: Actor,
   })
   .strict()
   .refine((i) => (i.scope === "town") === (i.ref === undefined), {

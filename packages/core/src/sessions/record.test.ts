@@ -192,7 +192,7 @@ describe("recording a run's activity", () => {
   });
 
   test("follow: new entries as they come; with untilDone it ends when the task is settled", async () => {
-    const task = await createTask(town, { description: "follow me" });
+    const task = await createTask(town, { description: "follow me", by: "cli" });
     const r = run({ taskId: task.id });
     const conn = town.blocking().duplicate();
     const seen: string[] = [];

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, test } from "vitest";
 
 import { spawnAgent } from "../agent/agent.service";
-import { CoreError } from "../errors";
+import { type CoreError } from "../errors";
 import { testTown } from "../testing";
 import { AGENT_STATES } from "../agent/agent";
 import { agentTakesWork, BOARD_COLUMNS, canMove, columnOf, stateAfterMove, type MoveTarget } from "./board";
@@ -20,19 +20,20 @@ test("every task state is shown in exactly one column", () => {
 
 /** A task in `state` assigned (when the state has an agent) to a fresh agent. */
 async function taskIn(state: TaskState, n: number): Promise<{ task: Task; agent: string }> {
-  const agent = await spawnAgent(town, { name: `holder-${state}-${n}`, model: "sim" });
-  if (state === "pending") return { task: await createTask(town, { description: state }), agent: agent.name };
-  const t = await createTask(town, { description: state, assignTo: agent.id });
-  if (state === "cancelled") await cancelTask(town, { taskId: t.id });
+  const agent = await spawnAgent(town, { name: `holder-${state}-${n}`, model: "sim", by: "cli" });
+  if (state === "pending")
+    return { task: await createTask(town, { description: state, by: "cli" }), agent: agent.name };
+  const t = await createTask(town, { description: state, assignTo: agent.id, by: "cli" });
+  if (state === "cancelled") await cancelTask(town, { taskId: t.id, by: "cli" });
   if (["running", "completed", "failed"].includes(state))
     await startTask(town, { taskId: t.id, agentId: agent.id, by: "r" });
-  if (state === "completed") await completeTask(town, { taskId: t.id });
-  if (state === "failed") await failTask(town, { taskId: t.id, error: "boom" });
+  if (state === "completed") await completeTask(town, { taskId: t.id, by: "cli" });
+  if (state === "failed") await failTask(town, { taskId: t.id, error: "boom", by: "cli" });
   return { task: await getTask(town, t.id), agent: agent.name };
 }
 
 describe("the board lights up exactly the moves core accepts", async () => {
-  const other = await spawnAgent(town, { name: "other", model: "sim" });
+  const other = await spawnAgent(town, { name: "other", model: "sim", by: "cli" });
   const targets: MoveTarget[] = [{ kind: "agent", agent: other.name }, { kind: "backlog" }, { kind: "cancelled" }];
   let n = 0;
   for (const state of TASK_STATES) {

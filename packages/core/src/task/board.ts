@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 
+import { AgentRef } from "../refs";
 import type { AgentState } from "../agent/agent";
 import { TASK_TRANSITIONS, type TaskState, type TaskTransition } from "./task";
 
@@ -35,7 +36,7 @@ export const MoveTarget = z.discriminatedUnion("kind", [
   z.object({
     kind: z.literal("agent"),
     /** The agent's name, id or unique id prefix. */
-    agent: z.string().trim().min(1, "name the agent to move the task to").max(128),
+    agent: AgentRef,
   }),
   z.object({ kind: z.literal("backlog") }),
   z.object({ kind: z.literal("cancelled") }),

@@ -16,6 +16,8 @@
  * or a discard.
  */
 import { z } from "zod";
+
+import { Actor, TaskRef, Version } from "../refs";
 import { utf8Length } from "../utf8";
 
 export const REVIEW_STATUSES = ["waiting", "changes_requested", "approved", "merged", "discarded"] as const;
@@ -149,9 +151,9 @@ export const REVIEW_TRANSITIONS = {
 export type ReviewTransition = keyof typeof REVIEW_TRANSITIONS;
 
 const Change = {
-  taskId: z.string().min(1),
-  expectedVersion: z.number().int().nonnegative().optional(),
-  by: z.string().min(1).max(128).default("cli"),
+  taskId: TaskRef,
+  expectedVersion: Version.optional(),
+  by: Actor,
 };
 
 export const RequestChangesInput = z.object({

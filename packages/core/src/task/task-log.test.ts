@@ -35,7 +35,7 @@ test("append, read the latest or after an id, capped", async () => {
 });
 
 test("follow yields new lines and, with untilDone, ends when the task is settled", async () => {
-  const task = await createTask(town, { description: "x" });
+  const task = await createTask(town, { description: "x", by: "cli" });
   const seen: string[] = [];
   const conn = town.blocking().duplicate();
   const done = (async () => {

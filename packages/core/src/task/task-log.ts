@@ -5,6 +5,9 @@
  */
 import type { ChainableCommander, Redis } from "ioredis";
 import type { Town } from "../town/town";
+import type { TaskState } from "./task";
+import { followTaskStream, readTaskStream, type TaskStream } from "./task-stream";
+import { getTask } from "./task.service";
 
 export const TASK_LOG_MAX_LEN = 5_000;
 export const TASK_LOG_TTL_SEC = 7 * 24 * 3600;
@@ -33,6 +36,18 @@ export function appendTaskLog(
   pipe.expire(key, TASK_LOG_TTL_SEC);
 }
 
+/** Appends `lines` to the task's log (a runner streaming its agent's output). */
+export async function writeTaskLog(
+  town: Town,
+  taskId: string,
+  lines: readonly { stream: TaskLogStream; line: string }[],
+): Promise<void> {
+  if (lines.length === 0) return;
+  const pipe = town.redis.pipeline();
+  appendTaskLog(pipe, town, taskId, lines);
+  await pipe.exec();
+}
+
 /** Raw stream entries (XRANGE / XREAD replies of a task log) as log lines. */
 export function parseTaskLog(entries: [string, string[]][]): TaskLogEntry[] {
   return entries.map(([id, fields]) => {
@@ -43,61 +58,58 @@ export function parseTaskLog(entries: [string, string[]][]): TaskLogEntry[] {
   });
 }
 
+const logStream = (town: Town, taskId: string): TaskStream<TaskLogEntry> => ({
+  key: town.keys.taskLog(taskId),
+  parse: parseTaskLog,
+  maxCount: TASK_LOG_MAX_LEN * 2,
+});
+
 /** Log lines after `after` (exclusive), oldest first; without `after`, the latest `count` lines. */
-export async function readTaskLog(
+export function readTaskLog(
   town: Town,
   taskId: string,
   opts: { after?: string; count?: number } = {},
 ): Promise<TaskLogEntry[]> {
-  const count = Math.min(Math.max(opts.count ?? 200, 1), TASK_LOG_MAX_LEN * 2);
-  const key = town.keys.taskLog(taskId);
-  if (opts.after) return parseTaskLog(await town.redis.xrange(key, `(${opts.after}`, "+", "COUNT", count));
-  return parseTaskLog(((await town.redis.xrevrange(key, "+", "-", "COUNT", count)) as [string, string[]][]).reverse());
-}
-
-const DONE = new Set(["completed", "failed", "cancelled"]);
-
-/** Whether a task in `state` is over: its log gets no more lines. */
-export function isTaskOver(state: string | null | undefined): boolean {
-  return DONE.has(state ?? "");
+  return readTaskStream(town, logStream(town, taskId), opts);
 }
 
 /**
- * Follows a task's log from `after` (default: the beginning) with XREAD BLOCK in finite slices, re-issued, so a
- * Redis restart never leaves it hanging. With `untilDone`, ends once the task is completed, failed or cancelled
- * and no more lines arrive. Pass a dedicated blocking connection (default: the town's); ends when `signal` aborts.
+ * Follows a task's log from `after` (default: the beginning), re-issuing finite blocking reads so that a Redis restart
+ * never leaves it hanging. With `untilDone`, ends once the task is completed, failed or cancelled and no more lines
+ * arrive. Pass a dedicated blocking connection (default: the town's); ends when `signal` aborts.
  */
-export async function* followTaskLog(
+export function followTaskLog(
   town: Town,
   taskId: string,
   opts: { after?: string; signal?: AbortSignal; blockMs?: number; connection?: Redis; untilDone?: boolean } = {},
 ): AsyncGenerator<TaskLogEntry> {
-  const conn = opts.connection ?? town.blocking();
-  const key = town.keys.taskLog(taskId);
-  let cursor = opts.after ?? "0-0";
-  const block = opts.blockMs ?? 2_000;
-  while (!opts.signal?.aborted) {
-    let reply: [string, [string, string[]][]][] | null;
-    try {
-      reply = await conn.xread("COUNT", 1000, "BLOCK", block, "STREAMS", key, cursor);
-    } catch (err) {
-      if (opts.signal?.aborted) return;
-      if (/Connection is closed/.test(String(err)) && conn.status === "end") return;
-      await new Promise((r) => setTimeout(r, 250));
-      continue;
-    }
-    if (!reply) {
-      if (opts.untilDone && DONE.has((await town.redis.hget(town.keys.task(taskId), "state")) ?? "")) {
-        // The run may have written its last lines between the read and the state check.
-        const rest = parseTaskLog(await town.redis.xrange(key, `(${cursor}`, "+"));
-        yield* rest;
-        return;
-      }
-      continue;
-    }
-    for (const e of parseTaskLog(reply[0]![1])) {
-      cursor = e.id;
-      yield e;
-    }
-  }
+  return followTaskStream(town, taskId, logStream(town, taskId), opts);
+}
+
+export interface TaskLogPage {
+  taskId: string;
+  /** The task's state when the page was read: a client stops paging once it is over and the log is drained. */
+  state: TaskState;
+  lines: TaskLogEntry[];
+  /**
+   * The log holds lines this page left out: without `after`, older lines before the first one returned; with
+   * `after`, newer lines after the last one (call again with the last id).
+   */
+  truncated: boolean;
+}
+
+/**
+ * A page of a task's output, oldest first: the latest `limit` lines, or the `limit` lines after `after`.
+ * The task must exist (its id may be a prefix), so a typo is NOT_FOUND rather than an empty log.
+ */
+export async function taskLogPage(
+  town: Town,
+  input: { taskId: string; after?: string; limit: number },
+): Promise<TaskLogPage> {
+  const task = await getTask(town, input.taskId);
+  // One line more than asked tells whether the page is complete.
+  const lines = await readTaskLog(town, task.id, { after: input.after, count: input.limit + 1 });
+  const page = { taskId: task.id, state: task.state };
+  if (lines.length <= input.limit) return { ...page, lines, truncated: false };
+  return { ...page, lines: input.after ? lines.slice(0, input.limit) : lines.slice(1), truncated: true };
 }

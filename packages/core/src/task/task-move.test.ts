@@ -10,8 +10,8 @@ afterAll(() => town.close());
 
 describe("moveTask: the board's drag and drop", () => {
   test("backlog → agent → other agent → backlog → cancelled → backlog, each recorded in the task's history", async () => {
-    const a = await spawnAgent(town, { name: "mover-a", model: "sim" });
-    await spawnAgent(town, { name: "mover-b", model: "sim" });
+    const a = await spawnAgent(town, { name: "mover-a", model: "sim", by: "cli" });
+    await spawnAgent(town, { name: "mover-b", model: "sim", by: "cli" });
     let t = await createTask(town, { description: "drag me", by: "alice" });
     t = await moveTask(town, {
       taskId: t.id,
@@ -66,10 +66,10 @@ describe("moveTask: the board's drag and drop", () => {
   });
 
   test("a failed card back to the backlog is a retry", async () => {
-    const a = await spawnAgent(town, { name: "mover-c", model: "sim" });
-    const t0 = await createTask(town, { description: "will fail", assignTo: a.id });
+    const a = await spawnAgent(town, { name: "mover-c", model: "sim", by: "cli" });
+    const t0 = await createTask(town, { description: "will fail", assignTo: a.id, by: "cli" });
     await startTask(town, { taskId: t0.id, agentId: a.id, by: "runner" });
-    const f = await failTask(town, { taskId: t0.id, error: "boom" });
+    const f = await failTask(town, { taskId: t0.id, error: "boom", by: "cli" });
     const t = await moveTask(town, {
       taskId: f.id,
       target: { kind: "backlog" },
@@ -81,7 +81,7 @@ describe("moveTask: the board's drag and drop", () => {
   });
 
   test("a stale move is refused and changes nothing", async () => {
-    const t = await createTask(town, { description: "contested" });
+    const t = await createTask(town, { description: "contested", by: "cli" });
     await moveTask(town, {
       taskId: t.id,
       target: { kind: "cancelled" },

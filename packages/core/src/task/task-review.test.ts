@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { testTown } from "../testing";
 import { expectRefusedUnchanged, expectTaskIndexesConsistent } from "../testing/inspect";
-import { killAgent, spawnAgent } from "../agent/agent.service";
+import { spawnAgent } from "../agent/agent.service";
+import { killAgent } from "../agent/lifecycle";
 import { lastEventId, readEvents } from "../channel/events";
 import { agentQueue } from "../dispatch/dispatch";
 import type { Agent } from "../agent/agent";
@@ -34,7 +35,7 @@ let town: Town;
 let alpha: Agent;
 beforeAll(async () => {
   town = await testTown({}, "review");
-  alpha = await spawnAgent(town, { name: "alpha", model: "claude" });
+  alpha = await spawnAgent(town, { name: "alpha", model: "claude", by: "cli" });
 });
 afterAll(() => town.close());
 
@@ -67,7 +68,7 @@ function captured(files = 2, head = oid("b")): RecordChangesInput["changes"] {
 }
 
 const running = async (description = "review me") => {
-  const t = await createTask(town, { description, assignTo: "alpha" });
+  const t = await createTask(town, { description, assignTo: "alpha", by: "cli" });
   return startTask(town, { taskId: t.id, agentId: alpha.id, by: RUNNER });
 };
 
@@ -126,12 +127,12 @@ describe("recording changes", () => {
     expect(workspaceNeeded(done)).toBe(false);
     // Completed but never captured (a runner died in between): keep the worktree for recovery.
     const other = await running();
-    expect(workspaceNeeded(await completeTask(town, { taskId: other.id }))).toBe(true);
+    expect(workspaceNeeded(await completeTask(town, { taskId: other.id, by: "cli" }))).toBe(true);
   });
 
   test("a failed run's changes are recorded for a retry (no review); records are validated", async () => {
     const t = await running();
-    const failed = await failTask(town, { taskId: t.id, error: "exit 1" });
+    const failed = await failTask(town, { taskId: t.id, error: "exit 1", by: "cli" });
     const rec = await recordChanges(town, { taskId: failed.id, by: RUNNER, changes: captured() });
     expect(rec).toMatchObject({ state: "failed", review: null });
     expect(workspaceNeeded(rec)).toBe(true);
@@ -299,12 +300,12 @@ describe("a review round", () => {
 
     const f = await running();
     await recordChanges(town, { taskId: f.id, by: RUNNER, changes: captured() });
-    await failTask(town, { taskId: f.id, error: "exit 2" });
+    await failTask(town, { taskId: f.id, error: "exit 2", by: "cli" });
     expect((await discardTask(town, { taskId: f.id, by: "carol" })).review?.status).toBe("discarded");
 
-    const c = await createTask(town, { description: "never ran" });
-    await cancelTask(town, { taskId: c.id });
-    await expectRefusedUnchanged(town, () => discardTask(town, { taskId: c.id }), "INVALID_STATE");
+    const c = await createTask(town, { description: "never ran", by: "cli" });
+    await cancelTask(town, { taskId: c.id, by: "cli" });
+    await expectRefusedUnchanged(town, () => discardTask(town, { taskId: c.id, by: "cli" }), "INVALID_STATE");
   });
 });
 
@@ -312,36 +313,36 @@ describe("refused without a write", () => {
   /** A task in `state` with review `review` (null: none), reached through legal transitions. */
   async function taskIn(state: TaskState, review: ReviewStatus | null): Promise<Task> {
     if (review === null) {
-      if (state === "pending") return createTask(town, { description: "p" });
-      if (state === "assigned") return createTask(town, { description: "a", assignTo: "alpha" });
+      if (state === "pending") return createTask(town, { description: "p", by: "cli" });
+      if (state === "assigned") return createTask(town, { description: "a", assignTo: "alpha", by: "cli" });
       const r = await running();
       if (state === "running") return r;
       await recordChanges(town, { taskId: r.id, by: RUNNER, changes: captured() });
-      if (state === "failed") return failTask(town, { taskId: r.id, error: "x" });
-      if (state === "cancelled") return cancelTask(town, { taskId: r.id });
-      const done = await completeTask(town, { taskId: r.id });
+      if (state === "failed") return failTask(town, { taskId: r.id, error: "x", by: "cli" });
+      if (state === "cancelled") return cancelTask(town, { taskId: r.id, by: "cli" });
+      const done = await completeTask(town, { taskId: r.id, by: "cli" });
       return recordChanges(town, { taskId: r.id, by: RUNNER, changes: captured(0) }).then(() => getTask(town, done.id));
     }
     const w = await waiting();
     if (review === "waiting") return w;
-    if (review === "approved") return approveTask(town, { taskId: w.id });
+    if (review === "approved") return approveTask(town, { taskId: w.id, by: "cli" });
     if (review === "merged") {
-      await approveTask(town, { taskId: w.id });
+      await approveTask(town, { taskId: w.id, by: "cli" });
       return recordMerge(town, { taskId: w.id, by: RUNNER, commit: oid("9"), strategy: "merge" });
     }
-    if (review === "discarded") return discardTask(town, { taskId: w.id });
-    const req = await requestChanges(town, { taskId: w.id, comments: [{ text: "again" }] });
+    if (review === "discarded") return discardTask(town, { taskId: w.id, by: "cli" });
+    const req = await requestChanges(town, { taskId: w.id, comments: [{ text: "again" }], by: "cli" });
     if (state === "assigned") return req;
-    return cancelTask(town, { taskId: req.id });
+    return cancelTask(town, { taskId: req.id, by: "cli" });
   }
 
   const actions = {
-    requestChanges: (t: Task) => requestChanges(town, { taskId: t.id, comments: [{ text: "x" }] }),
-    approve: (t: Task) => approveTask(town, { taskId: t.id }),
+    requestChanges: (t: Task) => requestChanges(town, { taskId: t.id, comments: [{ text: "x" }], by: "cli" }),
+    approve: (t: Task) => approveTask(town, { taskId: t.id, by: "cli" }),
     recordMergeCheck: (t: Task) =>
       recordMergeCheck(town, { taskId: t.id, by: RUNNER, baseHead: oid("1"), conflicts: ["a"] }),
     recordMerge: (t: Task) => recordMerge(town, { taskId: t.id, by: RUNNER, commit: oid("2"), strategy: "merge" }),
-    discard: (t: Task) => discardTask(town, { taskId: t.id }),
+    discard: (t: Task) => discardTask(town, { taskId: t.id, by: "cli" }),
     recordChanges: (t: Task) => recordChanges(town, { taskId: t.id, by: RUNNER, changes: captured() }),
   };
   /** Which (task state, review) each action is legal from: everything else must be refused (a repeated discard is a no-op). */
@@ -399,7 +400,7 @@ describe("refused without a write", () => {
     const w = await waiting();
     await expectRefusedUnchanged(
       town,
-      () => approveTask(town, { taskId: w.id, expectedVersion: w.version - 1 }),
+      () => approveTask(town, { taskId: w.id, expectedVersion: w.version - 1, by: "cli" }),
       "CONFLICT",
     );
     for (const comments of [
@@ -408,17 +409,21 @@ describe("refused without a write", () => {
       [{ file: "../etc/passwd", text: "x" }],
       [{ text: "  " }],
     ]) {
-      await expectRefusedUnchanged(town, () => requestChanges(town, { taskId: w.id, comments }), "VALIDATION");
+      await expectRefusedUnchanged(
+        town,
+        () => requestChanges(town, { taskId: w.id, comments, by: "cli" }),
+        "VALIDATION",
+      );
     }
-    const other = await spawnAgent(town, { name: `gone-${w.id.slice(0, 4)}`, model: "claude" });
-    const t = await createTask(town, { description: "x", assignTo: other.name });
+    const other = await spawnAgent(town, { name: `gone-${w.id.slice(0, 4)}`, model: "claude", by: "cli" });
+    const t = await createTask(town, { description: "x", assignTo: other.name, by: "cli" });
     await startTask(town, { taskId: t.id, agentId: other.id, by: RUNNER });
     await recordChanges(town, { taskId: t.id, by: RUNNER, changes: captured() });
-    await completeTask(town, { taskId: t.id });
-    await killAgent(town, other.id);
+    await completeTask(town, { taskId: t.id, by: "cli" });
+    await killAgent(town, other.id, "cli");
     const err = await expectRefusedUnchanged(
       town,
-      () => requestChanges(town, { taskId: t.id, comments: [{ text: "x" }] }),
+      () => requestChanges(town, { taskId: t.id, comments: [{ text: "x" }], by: "cli" }),
       "INVALID_STATE",
     );
     expect(err.message).toMatch(/is stopped/);

@@ -10,8 +10,8 @@ import { assignTask, completeTask, createTask, failTask, getTask, startTask } fr
 let town: Town;
 beforeAll(async () => {
   town = await testTown({}, "input");
-  await spawnAgent(town, { name: "worker", model: "claude" });
-  await createTask(town, { description: "already here" }); // so "nothing written" compares a non-empty town
+  await spawnAgent(town, { name: "worker", model: "claude", by: "cli" });
+  await createTask(town, { description: "already here", by: "cli" }); // so "nothing written" compares a non-empty town
 });
 afterAll(() => town.close());
 
@@ -35,7 +35,11 @@ test.each([
   ["an empty author", { description: "x", by: "" }, "by"],
 ])("createTask with %s → VALIDATION, nothing written", async (_what, input, message) => {
   const keysBefore = (await scanKeys(town.redis, `${town.keys.prefix}*`)).length;
-  const err = await expectRefusedUnchanged(town, () => createTask(town, input as never), "VALIDATION");
+  const err = await expectRefusedUnchanged(
+    town,
+    () => createTask(town, { by: "cli", ...(input as object) } as never),
+    "VALIDATION",
+  );
   expect(err.message).toMatch(/^invalid task: /);
   expect(err.message).toContain(message);
   expect((await scanKeys(town.redis, `${town.keys.prefix}*`)).length).toBe(keysBefore);
@@ -44,13 +48,17 @@ test.each([
 test("exactly 64 KiB is accepted, in ASCII and in multi-byte text, and stored byte for byte", async () => {
   for (const description of ["x".repeat(KiB64), "é".repeat(KiB64 / 2), `${"🙂".repeat(KiB64 / 4 - 1)}abcd`]) {
     expect(Buffer.byteLength(description)).toBe(MAX_DESCRIPTION_BYTES);
-    const t = await createTask(town, { description });
+    const t = await createTask(town, { description, by: "cli" });
     expect((await getTask(town, t.id)).description).toBe(description);
   }
 });
 
 test("valid surrogate pairs, upper-case and duplicate tags are fine", async () => {
-  const t = await createTask(town, { description: "ship it 🚀 — ✓", tags: [" UI ", "ui", "backend.api", "v1:beta"] });
+  const t = await createTask(town, {
+    description: "ship it 🚀 — ✓",
+    tags: [" UI ", "ui", "backend.api", "v1:beta"],
+    by: "cli",
+  });
   expect(await getTask(town, t.id)).toMatchObject({
     description: "ship it 🚀 — ✓",
     tags: ["ui", "backend.api", "v1:beta"],
@@ -60,31 +68,31 @@ test("valid surrogate pairs, upper-case and duplicate tags are fine", async () =
 test("an unknown assignee → NOT_FOUND, nothing written", async () => {
   const err = await expectRefusedUnchanged(
     town,
-    () => createTask(town, { description: "x", assignTo: "ghost" }),
+    () => createTask(town, { description: "x", assignTo: "ghost", by: "cli" }),
     "NOT_FOUND",
   );
   expect(err.message).toContain("ghost");
 });
 
 test("bad input to other task changes → VALIDATION, nothing written", async () => {
-  const t = await createTask(town, { description: "target", assignTo: "worker" });
+  const t = await createTask(town, { description: "target", assignTo: "worker", by: "cli" });
   const agentId = t.assignedTo!;
-  await expectRefusedUnchanged(town, () => assignTask(town, { taskId: "", agent: "worker" }), "VALIDATION");
+  await expectRefusedUnchanged(town, () => assignTask(town, { taskId: "", agent: "worker", by: "cli" }), "VALIDATION");
   await expectRefusedUnchanged(
     town,
-    () => assignTask(town, { taskId: t.id, agent: "worker", expectedVersion: -1 }),
+    () => assignTask(town, { taskId: t.id, agent: "worker", expectedVersion: -1, by: "cli" }),
     "VALIDATION",
   );
   await expectRefusedUnchanged(
     town,
-    () => assignTask(town, { taskId: t.id, agent: "worker", expectedVersion: 1.5 }),
+    () => assignTask(town, { taskId: t.id, agent: "worker", expectedVersion: 1.5, by: "cli" }),
     "VALIDATION",
   );
   await startTask(town, { taskId: t.id, agentId, by: "runner:x" });
-  await expectRefusedUnchanged(town, () => failTask(town, { taskId: t.id, error: "" }), "VALIDATION");
+  await expectRefusedUnchanged(town, () => failTask(town, { taskId: t.id, error: "", by: "cli" }), "VALIDATION");
   await expectRefusedUnchanged(
     town,
-    () => completeTask(town, { taskId: t.id, result: "r".repeat(KiB64 + 1) }),
+    () => completeTask(town, { taskId: t.id, result: "r".repeat(KiB64 + 1), by: "cli" }),
     "VALIDATION",
   );
 });
@@ -92,7 +100,7 @@ test("bad input to other task changes → VALIDATION, nothing written", async ()
 test("the messages say what was wrong", async () => {
   const err = await expectRefusedUnchanged(
     town,
-    () => createTask(town, { description: "", tags: ["Bad Tag"] }),
+    () => createTask(town, { description: "", tags: ["Bad Tag"], by: "cli" }),
     "VALIDATION",
   );
   expect(err.details.issues).toEqual([

@@ -28,7 +28,8 @@ beforeAll(async () => {
   const ids = new Set(await Promise.all(racers.map(async (r) => nodeFor(r.redis, r.keys.meta).client("ID"))));
   expect(ids.size).toBe(RACERS); // really 50 connections
   agents = [];
-  for (let i = 0; i < RACERS; i++) agents.push(await spawnAgent(town, { name: `racer-${i}`, model: "claude" }));
+  for (let i = 0; i < RACERS; i++)
+    agents.push(await spawnAgent(town, { name: `racer-${i}`, model: "claude", by: "cli" }));
 });
 afterAll(async () => {
   await Promise.all(racers.map((r) => r.close()));
@@ -48,9 +49,11 @@ async function race<T>(calls: (() => Promise<T>)[]) {
 }
 
 test("50 assigns with the same expectedVersion: exactly one wins, the rest get CONFLICT", async () => {
-  const t = await createTask(town, { description: "one card, fifty hands" });
+  const t = await createTask(town, { description: "one card, fifty hands", by: "cli" });
   const { won, errors } = await race(
-    racers.map((r, i) => () => assignTask(r, { taskId: t.id, agent: agents[i]!.id, expectedVersion: t.version })),
+    racers.map(
+      (r, i) => () => assignTask(r, { taskId: t.id, agent: agents[i]!.id, expectedVersion: t.version, by: "cli" }),
+    ),
   );
   expect(won).toHaveLength(1);
   expect(errors).toHaveLength(RACERS - 1);
@@ -65,9 +68,9 @@ test("50 assigns with the same expectedVersion: exactly one wins, the rest get C
 });
 
 test("without expectedVersion, racing assigns serialise: each is one step, versions and events agree", async () => {
-  const t = await createTask(town, { description: "last writer wins, but every write counts" });
+  const t = await createTask(town, { description: "last writer wins, but every write counts", by: "cli" });
   const { won, errors } = await race(
-    racers.slice(0, 20).map((r, i) => () => assignTask(r, { taskId: t.id, agent: agents[i]!.id })),
+    racers.slice(0, 20).map((r, i) => () => assignTask(r, { taskId: t.id, agent: agents[i]!.id, by: "cli" })),
   );
   expect(errors).toEqual([]);
   expect(won.map((x) => x.version).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 2));
@@ -80,11 +83,11 @@ test("without expectedVersion, racing assigns serialise: each is one step, versi
 
 test("cancel against assign with the same expectedVersion: exactly one wins, every round", async () => {
   for (let round = 0; round < 10; round++) {
-    const t = await createTask(town, { description: `cancel or assign ${round}` });
+    const t = await createTask(town, { description: `cancel or assign ${round}`, by: "cli" });
     const calls = racers.map((r, i) =>
       i % 2 === 0
-        ? () => cancelTask(r, { taskId: t.id, expectedVersion: t.version })
-        : () => assignTask(r, { taskId: t.id, agent: agents[i]!.id, expectedVersion: t.version }),
+        ? () => cancelTask(r, { taskId: t.id, expectedVersion: t.version, by: "cli" })
+        : () => assignTask(r, { taskId: t.id, agent: agents[i]!.id, expectedVersion: t.version, by: "cli" }),
     );
     const { won, errors } = await race<Task>(calls);
     expect(won).toHaveLength(1);
@@ -105,11 +108,12 @@ test("50 claimers on a backlog of 10: every task is claimed exactly once", async
   );
   try {
     const workers: Agent[] = [];
-    for (let i = 0; i < RACERS; i++) workers.push(await spawnAgent(claimTown, { name: `w-${i}`, model: "claude" }));
+    for (let i = 0; i < RACERS; i++)
+      workers.push(await spawnAgent(claimTown, { name: `w-${i}`, model: "claude", by: "cli" }));
     const tasks: Task[] = [];
-    for (let i = 0; i < 10; i++) tasks.push(await createTask(claimTown, { description: `claim me ${i}` }));
+    for (let i = 0; i < 10; i++) tasks.push(await createTask(claimTown, { description: `claim me ${i}`, by: "cli" }));
 
-    const { won, errors } = await race(handles.map((h, i) => () => claimTask(h, { agent: workers[i]!.id })));
+    const { won, errors } = await race(handles.map((h, i) => () => claimTask(h, { agent: workers[i]!.id, by: "cli" })));
     expect(errors).toEqual([]);
     const claimed = won.filter((t): t is Task => t !== null);
     expect(claimed).toHaveLength(10);

@@ -7,7 +7,8 @@ import {
   expectTaskIndexesConsistent,
   sleep,
 } from "../testing/inspect";
-import { killAgent, spawnAgent } from "../agent/agent.service";
+import { spawnAgent } from "../agent/agent.service";
+import { killAgent } from "../agent/lifecycle";
 import { lastEventId, readEvents } from "../channel/events";
 import { drain } from "../channel/channel";
 import { agentQueue } from "../dispatch/dispatch";
@@ -38,8 +39,8 @@ let beta: Agent;
 
 beforeAll(async () => {
   town = await testTown({}, "task");
-  alpha = await spawnAgent(town, { name: "alpha", model: "claude" });
-  beta = await spawnAgent(town, { name: "beta", model: "claude" });
+  alpha = await spawnAgent(town, { name: "alpha", model: "claude", by: "cli" });
+  beta = await spawnAgent(town, { name: "beta", model: "claude", by: "cli" });
 });
 afterAll(() => town.close());
 
@@ -47,8 +48,8 @@ const RUNNER = "runner:test";
 
 /** A fresh task brought to `state` through legal transitions (assigned/running ones on alpha). */
 async function taskIn(state: TaskState, description = `task in ${state}`): Promise<Task> {
-  const pending = () => createTask(town, { description });
-  const assigned = () => createTask(town, { description, assignTo: "alpha" });
+  const pending = () => createTask(town, { description, by: "cli" });
+  const assigned = () => createTask(town, { description, assignTo: "alpha", by: "cli" });
   const running = async () => startTask(town, { taskId: (await assigned()).id, agentId: alpha.id, by: RUNNER });
   switch (state) {
     case "pending":
@@ -58,11 +59,11 @@ async function taskIn(state: TaskState, description = `task in ${state}`): Promi
     case "running":
       return running();
     case "completed":
-      return completeTask(town, { taskId: (await running()).id, result: "done" });
+      return completeTask(town, { taskId: (await running()).id, result: "done", by: "cli" });
     case "failed":
-      return failTask(town, { taskId: (await running()).id, error: "exit 1" });
+      return failTask(town, { taskId: (await running()).id, error: "exit 1", by: "cli" });
     case "cancelled":
-      return cancelTask(town, { taskId: (await pending()).id });
+      return cancelTask(town, { taskId: (await pending()).id, by: "cli" });
   }
 }
 
@@ -121,7 +122,7 @@ describe("legal transitions", () => {
   });
 
   test("create assigned: assigned to the agent, not in the backlog, a run is queued", async () => {
-    const t = await step(null, () => createTask(town, { description: "pre-assigned", assignTo: "ALPHA" }), {
+    const t = await step(null, () => createTask(town, { description: "pre-assigned", assignTo: "ALPHA", by: "cli" }), {
       to: "assigned",
       event: "task.created",
     });
@@ -139,7 +140,7 @@ describe("legal transitions", () => {
     expect(t1).toMatchObject({ assignedTo: alpha.id, updatedBy: "ana" });
     expect(await jobsOf(alpha.id, t0.id)).toHaveLength(1);
 
-    const t2 = await step(t1, () => assignTask(town, { taskId: t0.id, agent: beta.id }), {
+    const t2 = await step(t1, () => assignTask(town, { taskId: t0.id, agent: beta.id, by: "cli" }), {
       to: "assigned",
       event: "task.assigned",
     });
@@ -148,7 +149,10 @@ describe("legal transitions", () => {
     expect(await jobsOf(alpha.id, t0.id)).toHaveLength(0);
     expect(await jobsOf(beta.id, t0.id)).toHaveLength(1);
 
-    const t3 = await step(t2, () => unassignTask(town, { taskId: t0.id }), { to: "pending", event: "task.unassigned" });
+    const t3 = await step(t2, () => unassignTask(town, { taskId: t0.id, by: "cli" }), {
+      to: "pending",
+      event: "task.unassigned",
+    });
     expect(t3.assignedTo).toBeNull();
     expect(await town.redis.zscore(town.keys.backlog, t0.id)).not.toBeNull();
     expect(await jobsOf(beta.id, t0.id)).toHaveLength(0);
@@ -183,7 +187,7 @@ describe("legal transitions", () => {
   test("fail stores the reason and reports task_failed (high) to the supervisor", async () => {
     const t0 = await taskIn("running");
     await drain(town, "supervisor", 1000);
-    const t1 = await step(t0, () => failTask(town, { taskId: t0.id, error: "exit 2: boom" }), {
+    const t1 = await step(t0, () => failTask(town, { taskId: t0.id, error: "exit 2: boom", by: "cli" }), {
       to: "failed",
       event: "task.failed",
       extraEvents: ["message.sent"],
@@ -213,7 +217,10 @@ describe("legal transitions", () => {
 
   test.each(["pending", "assigned", "running"] as const)("cancel from %s", async (state) => {
     const t0 = await taskIn(state);
-    const t1 = await step(t0, () => cancelTask(town, { taskId: t0.id }), { to: "cancelled", event: "task.cancelled" });
+    const t1 = await step(t0, () => cancelTask(town, { taskId: t0.id, by: "cli" }), {
+      to: "cancelled",
+      event: "task.cancelled",
+    });
     expect(t1.completedAt).toBeGreaterThan(0);
     expect(await town.redis.zscore(town.keys.backlog, t0.id)).toBeNull();
     if (state === "assigned") expect(await jobsOf(alpha.id, t0.id)).toHaveLength(0);
@@ -223,14 +230,17 @@ describe("legal transitions", () => {
     "retry from %s: back to the backlog, unassigned and clean",
     async (state) => {
       const t0 = await taskIn(state);
-      const t1 = await step(t0, () => retryTask(town, { taskId: t0.id }), { to: "pending", event: "task.retried" });
+      const t1 = await step(t0, () => retryTask(town, { taskId: t0.id, by: "cli" }), {
+        to: "pending",
+        event: "task.retried",
+      });
       expect(t1).toMatchObject({ assignedTo: null, error: null, result: null, completedAt: null, startedAt: null });
       expect(await town.redis.zscore(town.keys.backlog, t0.id)).not.toBeNull();
     },
   );
 });
 
-/** Legal `from` states of each action, as DESIGN.md draws them (written out here, not imported). */
+/** Legal `from` states of each action, as ARCHITECTURE.md ("Lifecycles") draws them (written out, not imported). */
 const LEGAL: Record<string, TaskState[]> = {
   assign: ["pending", "assigned"],
   unassign: ["assigned"],
@@ -243,14 +253,14 @@ const LEGAL: Record<string, TaskState[]> = {
 };
 
 const ACTIONS: Record<string, (t: Task) => Promise<Task>> = {
-  assign: (t) => assignTask(town, { taskId: t.id, agent: "beta" }),
-  unassign: (t) => unassignTask(town, { taskId: t.id }),
+  assign: (t) => assignTask(town, { taskId: t.id, agent: "beta", by: "cli" }),
+  unassign: (t) => unassignTask(town, { taskId: t.id, by: "cli" }),
   start: (t) => startTask(town, { taskId: t.id, agentId: t.assignedTo ?? alpha.id, by: RUNNER }),
-  complete: (t) => completeTask(town, { taskId: t.id, result: "ok" }),
-  fail: (t) => failTask(town, { taskId: t.id, error: "boom" }),
+  complete: (t) => completeTask(town, { taskId: t.id, result: "ok", by: "cli" }),
+  fail: (t) => failTask(town, { taskId: t.id, error: "boom", by: "cli" }),
   requeue: (t) => requeueTask(town, { taskId: t.id, reason: "interrupted", by: RUNNER }),
-  cancel: (t) => cancelTask(town, { taskId: t.id }),
-  retry: (t) => retryTask(town, { taskId: t.id }),
+  cancel: (t) => cancelTask(town, { taskId: t.id, by: "cli" }),
+  retry: (t) => retryTask(town, { taskId: t.id, by: "cli" }),
 };
 
 const ILLEGAL = Object.entries(LEGAL).flatMap(([action, from]) =>
@@ -273,16 +283,20 @@ describe("illegal transitions change nothing", () => {
   });
 
   test("assigning to a stopped agent is refused and changes nothing", async () => {
-    const gone = await spawnAgent(town, { name: "gone", model: "claude" });
-    await killAgent(town, gone.id);
+    const gone = await spawnAgent(town, { name: "gone", model: "claude", by: "cli" });
+    await killAgent(town, gone.id, "cli");
     const t = await taskIn("pending");
     const err = await expectRefusedUnchanged(
       town,
-      () => assignTask(town, { taskId: t.id, agent: "gone" }),
+      () => assignTask(town, { taskId: t.id, agent: "gone", by: "cli" }),
       "INVALID_STATE",
     );
     expect(err.message).toContain("stopped");
-    await expectRefusedUnchanged(town, () => createTask(town, { description: "x", assignTo: "gone" }), "INVALID_STATE");
+    await expectRefusedUnchanged(
+      town,
+      () => createTask(town, { description: "x", assignTo: "gone", by: "cli" }),
+      "INVALID_STATE",
+    );
   });
 
   test("a runner starting a task assigned to another agent gets CONFLICT and changes nothing", async () => {
@@ -297,21 +311,25 @@ describe("illegal transitions change nothing", () => {
   test("unknown task → NOT_FOUND, nothing written", async () => {
     await expectRefusedUnchanged(
       town,
-      () => cancelTask(town, { taskId: "00000000-0000-0000-0000-000000000000" }),
+      () => cancelTask(town, { taskId: "00000000-0000-0000-0000-000000000000", by: "cli" }),
       "NOT_FOUND",
     );
-    await expectRefusedUnchanged(town, () => assignTask(town, { taskId: "no-such-task", agent: "alpha" }), "NOT_FOUND");
+    await expectRefusedUnchanged(
+      town,
+      () => assignTask(town, { taskId: "no-such-task", agent: "alpha", by: "cli" }),
+      "NOT_FOUND",
+    );
   });
 });
 
 describe("expectedVersion", () => {
   const CASES: [string, TaskState, (t: Task, v: number) => Promise<Task>][] = [
-    ["assign", "pending", (t, v) => assignTask(town, { taskId: t.id, agent: "alpha", expectedVersion: v })],
-    ["unassign", "assigned", (t, v) => unassignTask(town, { taskId: t.id, expectedVersion: v })],
-    ["complete", "running", (t, v) => completeTask(town, { taskId: t.id, expectedVersion: v })],
-    ["fail", "running", (t, v) => failTask(town, { taskId: t.id, error: "x", expectedVersion: v })],
-    ["cancel", "pending", (t, v) => cancelTask(town, { taskId: t.id, expectedVersion: v })],
-    ["retry", "failed", (t, v) => retryTask(town, { taskId: t.id, expectedVersion: v })],
+    ["assign", "pending", (t, v) => assignTask(town, { taskId: t.id, agent: "alpha", expectedVersion: v, by: "cli" })],
+    ["unassign", "assigned", (t, v) => unassignTask(town, { taskId: t.id, expectedVersion: v, by: "cli" })],
+    ["complete", "running", (t, v) => completeTask(town, { taskId: t.id, expectedVersion: v, by: "cli" })],
+    ["fail", "running", (t, v) => failTask(town, { taskId: t.id, error: "x", expectedVersion: v, by: "cli" })],
+    ["cancel", "pending", (t, v) => cancelTask(town, { taskId: t.id, expectedVersion: v, by: "cli" })],
+    ["retry", "failed", (t, v) => retryTask(town, { taskId: t.id, expectedVersion: v, by: "cli" })],
   ];
 
   test.each(CASES)(
@@ -337,7 +355,7 @@ describe("backlog, claim, listing, lookup", () => {
   afterAll(() => own.close());
 
   test("backlog order is priority, then age; claimTask takes urgent oldest first", async () => {
-    await spawnAgent(own, { name: "worker", model: "claude" });
+    await spawnAgent(own, { name: "worker", model: "claude", by: "cli" });
     const order: [string, "urgent" | "high" | "normal" | "low"][] = [
       ["low-1", "low"],
       ["normal-1", "normal"],
@@ -349,7 +367,7 @@ describe("backlog, claim, listing, lookup", () => {
       ["high-2", "high"],
     ];
     for (const [description, priority] of order) {
-      await createTask(own, { description, priority });
+      await createTask(own, { description, priority, by: "cli" });
       await sleep(3); // distinct creation milliseconds: age is kept to the millisecond
     }
     const expected = ["urgent-1", "urgent-2", "high-1", "high-2", "normal-1", "normal-2", "low-1", "low-2"];
@@ -361,7 +379,7 @@ describe("backlog, claim, listing, lookup", () => {
     );
     const claimed: string[] = [];
     for (;;) {
-      const t = await claimTask(own, { agent: "worker" });
+      const t = await claimTask(own, { agent: "worker", by: "cli" });
       if (!t) break;
       expect(t.state).toBe("assigned");
       claimed.push(t.description);
@@ -373,10 +391,10 @@ describe("backlog, claim, listing, lookup", () => {
 
   test("listTasks pages newest first with totals; countTasks and filters agree", async () => {
     const created: Task[] = [];
-    for (let i = 0; i < 23; i++) created.push(await createTask(own, { description: `page ${i}` }));
-    await spawnAgent(own, { name: "lister", model: "claude" });
-    for (const t of created.slice(0, 5)) await assignTask(own, { taskId: t.id, agent: "lister" });
-    for (const t of created.slice(5, 7)) await cancelTask(own, { taskId: t.id });
+    for (let i = 0; i < 23; i++) created.push(await createTask(own, { description: `page ${i}`, by: "cli" }));
+    await spawnAgent(own, { name: "lister", model: "claude", by: "cli" });
+    for (const t of created.slice(0, 5)) await assignTask(own, { taskId: t.id, agent: "lister", by: "cli" });
+    for (const t of created.slice(5, 7)) await cancelTask(own, { taskId: t.id, by: "cli" });
 
     const all = await listTasks(own, { limit: 1000 });
     const pages = [];
@@ -421,14 +439,14 @@ describe("backlog, claim, listing, lookup", () => {
     expect(err.message).toContain(`"${prefix}"`);
     expect((err.details.candidates as string[]).sort()).toEqual(shared.slice(0, 10).sort());
     await expectCoreError(() => findTask(own, prefix), "AMBIGUOUS");
-    await expectRefusedUnchanged(own, () => cancelTask(own, { taskId: prefix }), "AMBIGUOUS");
+    await expectRefusedUnchanged(own, () => cancelTask(own, { taskId: prefix, by: "cli" }), "AMBIGUOUS");
     expect(await findTask(own, "ffffffffffff-nope")).toBeNull();
     await expectCoreError(() => getTask(own, "zzz"), "NOT_FOUND");
   });
 
   test("a refused change leaves the whole town untouched, including queues", async () => {
     const before = await dumpTown(own);
-    await expectCoreError(() => claimTask(own, { agent: "nobody" }), "NOT_FOUND");
+    await expectCoreError(() => claimTask(own, { agent: "nobody", by: "cli" }), "NOT_FOUND");
     expect(await dumpTown(own)).toEqual(before);
   });
 });

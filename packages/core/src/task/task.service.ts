@@ -6,9 +6,10 @@ import { eventPlan, type EventType, type TownEvent } from "../channel/events";
 import { sendMessage } from "../channel/channel";
 import { settleRunMessages, type SettleMode } from "../channel/inflight";
 import type { dequeueRuns as DequeueRuns, enqueueRun as EnqueueRun } from "../dispatch/dispatch";
-import { CoreError, validationError } from "../errors";
+import { CoreError, isLostRace, validationError } from "../errors";
 import { applyPlan, type WritePlan } from "../redis/atomic";
 import { changePlan, decodeFields, mergePlans, type Codec } from "../redis/entity";
+import { runnerOf } from "../runners/registry";
 import type { Town } from "../town/town";
 import {
   AssignTaskInput,
@@ -30,7 +31,16 @@ const CODEC: Codec = {
   numbers: ["createdAt", "updatedAt", "startedAt", "completedAt", "attempts", "version"],
   json: ["tags", "workspace", "review"],
 };
-const NULLABLE = ["assignedTo", "startedAt", "completedAt", "result", "error", "workspace", "review"] as const;
+const NULLABLE = [
+  "assignedTo",
+  "startedAt",
+  "completedAt",
+  "result",
+  "error",
+  "workspace",
+  "review",
+  "runner",
+] as const;
 
 export const shortId = (id: string) => id.slice(0, 8);
 
@@ -44,9 +54,16 @@ export function parse<S extends z.ZodType>(schema: S, input: unknown, what: stri
 /** The backlog orders pending tasks by priority, then age (oldest first). */
 const backlogScore = (t: Pick<Task, "priority" | "createdAt">) => priorityRank(t.priority) * 1e13 + t.createdAt;
 
+function decodeTask(h: Record<string, string>): Task {
+  const t = decodeFields<Task>(h, CODEC, NULLABLE);
+  // A task started before the holder was a field of its own: its runner is the one that made the start.
+  if (t.state === "running" && t.runner === null) t.runner = runnerOf(t.updatedBy);
+  return t;
+}
+
 async function readTask(town: Town, id: string): Promise<Task | null> {
   const h = await town.redis.hgetall(town.keys.task(id));
-  return h.id ? decodeFields<Task>(h, CODEC, NULLABLE) : null;
+  return h.id ? decodeTask(h) : null;
 }
 
 /** Finds a task by full id or unique id prefix; null when none matches. */
@@ -216,6 +233,8 @@ export async function changeTask(town: Town, ref: string, spec: ChangeSpec): Pro
     const now = Date.now();
     const patch = await spec.patch(prev, now);
     const next: Task = { ...prev, ...patch, updatedAt: now, updatedBy: spec.by, version: prev.version + 1 };
+    // A run ends with the change that takes the task out of `running`: its holder goes in the same write.
+    if (next.state !== "running") next.runner = null;
     const plan = mergePlans(
       changePlan(town.keys.task(prev.id), prev, next, CODEC),
       indexPlan(town, prev, next),
@@ -280,6 +299,7 @@ export async function createTask(town: Town, raw: CreateTaskInput): Promise<Task
     result: null,
     error: null,
     attempts: 0,
+    runner: null,
     createdBy: input.by,
     updatedBy: input.by,
     version: 1,
@@ -327,8 +347,15 @@ export async function unassignTask(town: Town, raw: TaskChangeInput): Promise<Ta
   });
 }
 
-/** A runner starts the task on its agent: counts an attempt. */
-export async function startTask(town: Town, input: { taskId: string; agentId: string; by: string }): Promise<Task> {
+/**
+ * A runner starts the task on its agent: counts an attempt, and the runner holds the task until the run ends.
+ * `runner` defaults to the runner of a `runner:<id>` actor.
+ */
+export async function startTask(
+  town: Town,
+  input: { taskId: string; agentId: string; by: string; runner?: string },
+): Promise<Task> {
+  const runner = input.runner ?? runnerOf(input.by);
   return changeTask(town, input.taskId, {
     action: "start",
     event: "task.started",
@@ -340,7 +367,7 @@ export async function startTask(town: Town, input: { taskId: string; agentId: st
           version: t.version,
         });
       }
-      return { state: "running", startedAt: now, attempts: t.attempts + 1, error: null, result: null };
+      return { state: "running", startedAt: now, attempts: t.attempts + 1, error: null, result: null, runner };
     },
   });
 }
@@ -449,7 +476,7 @@ export async function getTasks(town: Town, ids: string[]): Promise<Task[]> {
   return rows
     .map(([, h]) => h as Record<string, string>)
     .filter((h) => h?.id)
-    .map((h) => decodeFields<Task>(h, CODEC, NULLABLE));
+    .map(decodeTask);
 }
 
 export interface TaskPage {
@@ -533,7 +560,7 @@ export async function listBacklog(town: Town, opts: { offset?: number; limit?: n
 }
 
 /** Takes the first backlog task for an agent; null when the backlog is empty. Safe against racing claimers. */
-export async function claimTask(town: Town, input: { agent: string; by?: string }): Promise<Task | null> {
+export async function claimTask(town: Town, input: { agent: string; by: string }): Promise<Task | null> {
   for (let i = 0; i < 100; i++) {
     const [id] = await town.redis.zrange(town.keys.backlog, 0, "0");
     if (!id) return null;
@@ -545,17 +572,13 @@ export async function claimTask(town: Town, input: { agent: string; by?: string 
       return await assignTask(town, {
         taskId: id,
         agent: input.agent,
-        by: input.by ?? "cli",
+        by: input.by,
         expectedVersion: seen.version,
       });
     } catch (err) {
       // Someone else claimed or cancelled it first: take the next one.
-      if (
-        err instanceof CoreError &&
-        (err.code === "INVALID_STATE" || err.code === "CONFLICT") &&
-        !("agentState" in err.details)
-      )
-        continue;
+      // (An agent that takes no work is no race: that error is the caller's.)
+      if (isLostRace(err) && !("agentState" in err.details)) continue;
       throw err;
     }
   }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 
+import { Actor, AgentRef, TaskRef, Version } from "../refs";
 import { utf8Length } from "../utf8";
 import { TaskReview, TaskWorkspace } from "./review";
 
@@ -52,6 +53,11 @@ export const Task = z.object({
   result: z.string().nullable(),
   error: z.string().nullable(),
   attempts: z.number(),
+  /**
+   * The runner running it, while it is `running`: set by the runner's start and cleared in the same change that ends
+   * the run (completed, failed, requeued, cancelled). A runner that stops heartbeating loses the task to another.
+   */
+  runner: z.string().nullable(),
   createdBy: z.string(),
   /** Who made the last change. */
   updatedBy: z.string(),
@@ -63,26 +69,24 @@ export const Task = z.object({
 });
 export type Task = z.infer<typeof Task>;
 
-const Actor = z.string().min(1).max(128);
-
 export const CreateTaskInput = z.object({
   description: TaskDescription,
   priority: Priority.default("normal"),
   tags: z.array(Tag).max(16).default([]),
   /** Agent reference (name, id or id prefix): create it already assigned. */
-  assignTo: z.string().min(1).optional(),
-  by: Actor.default("cli"),
+  assignTo: AgentRef.optional(),
+  by: Actor,
 });
 export type CreateTaskInput = z.input<typeof CreateTaskInput>;
 
 /** Every change may carry the version the caller saw; a stale one is refused with CONFLICT. */
 const Change = {
-  taskId: z.string().min(1),
-  expectedVersion: z.number().int().nonnegative().optional(),
-  by: Actor.default("cli"),
+  taskId: TaskRef,
+  expectedVersion: Version.optional(),
+  by: Actor,
 };
 
-export const AssignTaskInput = z.object({ ...Change, agent: z.string().min(1) });
+export const AssignTaskInput = z.object({ ...Change, agent: AgentRef });
 export type AssignTaskInput = z.input<typeof AssignTaskInput>;
 export const TaskChangeInput = z.object(Change);
 export type TaskChangeInput = z.input<typeof TaskChangeInput>;
@@ -101,13 +105,13 @@ export type FailTaskInput = z.input<typeof FailTaskInput>;
 
 export const ListTasksInput = z.object({
   state: TaskState.optional(),
-  agent: z.string().optional(),
+  agent: AgentRef.optional(),
   offset: z.number().int().nonnegative().default(0),
   limit: z.number().int().positive().max(1000).default(50),
 });
 export type ListTasksInput = z.input<typeof ListTasksInput>;
 
-/** Legal `from` states of each task transition (see DESIGN.md). */
+/** Legal `from` states of each task transition (drawn in ARCHITECTURE.md, "Lifecycles"). */
 export const TASK_TRANSITIONS = {
   assign: ["pending", "assigned"],
   unassign: ["assigned"],

@@ -3,19 +3,10 @@ import type { Agent, AgentState } from "../agent/agent";
 import { inboxLength } from "../channel/channel";
 import { describeRedisUrl, nodeFor } from "../redis/connection";
 import { SUPERVISOR } from "../redis/keys";
+import { listRunners, type RunnerInfo } from "../runners/registry";
 import { countTasks } from "../task/task.service";
 import type { TaskState } from "../task/task";
 import type { Town } from "./town";
-
-export interface RunnerInfo {
-  id: string;
-  host: string;
-  pid: number;
-  startedAt: number;
-  lastSeen: number;
-  models: string[];
-  alive: boolean;
-}
 
 export interface TownStatus {
   name: string;
@@ -27,24 +18,6 @@ export interface TownStatus {
   supervisorInbox: number;
   runners: RunnerInfo[];
   agentList: Agent[];
-}
-
-/** A runner counts as alive if it heartbeated within this window. */
-export const RUNNER_ALIVE_MS = 15_000;
-
-export async function listRunners(town: Town): Promise<RunnerInfo[]> {
-  const [all, seen] = await Promise.all([
-    town.redis.hgetall(town.keys.runners),
-    town.redis.zrange(town.keys.runnerAlive, 0, "-1", "WITHSCORES"),
-  ]);
-  const last = new Map<string, number>();
-  for (let i = 0; i + 1 < seen.length; i += 2) last.set(seen[i]!, Number(seen[i + 1]));
-  const now = Date.now();
-  return Object.entries(all).map(([id, json]) => {
-    const info = JSON.parse(json) as Omit<RunnerInfo, "id" | "lastSeen" | "alive">;
-    const lastSeen = last.get(id) ?? 0;
-    return { ...info, id, lastSeen, alive: now - lastSeen < RUNNER_ALIVE_MS };
-  });
 }
 
 export async function townStatus(town: Town): Promise<TownStatus> {

@@ -1,4 +1,4 @@
-import type { Town } from "@tinytown/core";
+import type { Town } from "./town";
 
 export interface ThroughputBucket {
   /** Start of the minute, ms since the epoch. */

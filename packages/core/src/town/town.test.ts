@@ -121,10 +121,20 @@ describe("managed Redis", () => {
     expect(await town.redis.config("GET", "appendfsync")).toEqual(["appendfsync", "always"]);
     expect(readFileSync(paths.conf, "utf8")).toMatch(/^appendfsync always$/m);
 
-    const agent = await spawnAgent(town, { name: "survivor", model: "claude" });
-    const task = await createTask(town, { description: "must not be lost", assignTo: "survivor", priority: "high" });
+    const agent = await spawnAgent(town, { name: "survivor", model: "claude", by: "cli" });
+    const task = await createTask(town, {
+      description: "must not be lost",
+      assignTo: "survivor",
+      priority: "high",
+      by: "cli",
+    });
     const running = await startTask(town, { taskId: task.id, agentId: agent.id, by: "runner:x" });
-    const msg = await sendMessage(town, { to: "survivor", body: "still there?", priority: "urgent" });
+    const msg = await sendMessage(town, {
+      to: "survivor",
+      body: "still there?",
+      priority: "urgent",
+      from: "supervisor",
+    });
     const events = await readEvents(town, { count: 1000 });
 
     // appendfsync always: every acknowledged write is in the AOF file, so kill at once (no waiting for a flush).
@@ -153,7 +163,7 @@ describe("managed Redis", () => {
   test("stopTown takes the town down: connecting says so and starts nothing; only a start brings it back", async () => {
     const dir = tempDir();
     const town = track(await initTown({ dir, name: "stoppable" }));
-    await spawnAgent(town, { name: "keeper", model: "sim" });
+    await spawnAgent(town, { name: "keeper", model: "sim", by: "cli" });
     const pid = managedRedisPid(dir)!;
     pids.add(pid);
     await town.close();
@@ -251,7 +261,7 @@ describe("managed Redis", () => {
     const password = readFileSync(managedPaths(dir).passwordFile, "utf8").trim();
     expect(town.redisUrl).toBe(`redis://:${password}@127.0.0.1:${port}`);
     expect(existsSync(managedPaths(dir).socket)).toBe(false);
-    await spawnAgent(town, { name: "deep-agent", model: "claude" });
+    await spawnAgent(town, { name: "deep-agent", model: "claude", by: "cli" });
     const pid = managedRedisPid(dir)!;
     pids.add(pid);
     process.kill(pid, "SIGKILL");
@@ -265,7 +275,7 @@ describe("managed Redis", () => {
   test("`.tt/` and the data dir are 0700; the config, log, pidfile and every AOF file redis-server wrote are 0600", async () => {
     const dir = tempDir();
     const town = track(await initTown({ dir, name: "private" }));
-    await spawnAgent(town, { name: "writer", model: "sim" });
+    await spawnAgent(town, { name: "writer", model: "sim", by: "cli" });
     const paths = managedPaths(dir);
     const mode = (p: string) => statSync(p).mode & 0o777;
     expect(mode(paths.stateDir)).toBe(0o700);

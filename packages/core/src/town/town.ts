@@ -15,7 +15,6 @@ import {
   TownName,
 } from "./config";
 import { ensureManagedRedis, managedRedisPid, stopManagedRedis } from "./managed-redis";
-import { closeQueues } from "../dispatch/queue-cache";
 import { detectBaseBranch } from "../workspace/repo";
 
 /**
@@ -33,6 +32,9 @@ export interface Town {
   readonly redis: Redis;
   readonly keys: TownKeys;
   blocking(): Redis;
+  /** Registers something to close with the town (e.g. the BullMQ queues dispatch opened on its connection). */
+  onClose(fn: () => Promise<unknown>): void;
+  /** Closes what was registered with `onClose`, then the town's connections. */
   close(): Promise<void>;
 }
 
@@ -229,6 +231,7 @@ export async function townOnRedis(opts: {
     redis = await connect(url, opts.name);
   }
   let blocking: Redis | null = null;
+  const closers: (() => Promise<unknown>)[] = [];
   const town: Town = {
     name: config.name,
     dir: opts.dir ?? null,
@@ -242,8 +245,11 @@ export async function townOnRedis(opts: {
       blocking ??= createRedis(url, { blocking: true, readsOnly: true, connectionName: `tt:${opts.name}:blocking` });
       return blocking;
     },
+    onClose(fn) {
+      closers.push(fn);
+    },
     async close() {
-      await closeQueues(town);
+      await Promise.all(closers.splice(0).map((fn) => fn().catch(() => undefined)));
       const conns = [redis, blocking].filter((c): c is Redis => c !== null);
       await Promise.all(conns.map((c) => c.quit().catch(() => c.disconnect())));
     },

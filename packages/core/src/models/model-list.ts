@@ -1,4 +1,6 @@
-import { listRunners, modelNames, resolveModel, type ResolvedModel, type Town } from "@tinytown/core";
+import { listRunners } from "../runners/registry";
+import type { Town } from "../town/town";
+import { modelNames, resolveModel, type ResolvedModel } from "./models";
 
 export interface ModelInfo {
   name: string;

@@ -1,14 +1,10 @@
-import {
-  countAgents,
-  countTasks,
-  readEvents,
-  taskThroughput,
-  type AgentState,
-  type TaskState,
-  type ThroughputBucket,
-  type Town,
-  type TownEvent,
-} from "@tinytown/core";
+import { countAgents } from "../agent/agent.service";
+import type { AgentState } from "../agent/agent";
+import { readEvents, type TownEvent } from "../channel/events";
+import { countTasks } from "../task/task.service";
+import type { TaskState } from "../task/task";
+import { taskThroughput, type ThroughputBucket } from "./throughput";
+import type { Town } from "./town";
 
 export interface TownOverview {
   tasks: Record<TaskState, number>;

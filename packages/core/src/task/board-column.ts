@@ -1,12 +1,8 @@
-import {
-  columnStates,
-  listBacklog,
-  listTasks,
-  listTasksInStates,
-  type BoardColumn,
-  type Task,
-  type Town,
-} from "@tinytown/core";
+/** The board's read model: one page of a column, as cards. */
+import type { Town } from "../town/town";
+import { columnStates, type BoardColumn } from "./board";
+import type { Task } from "./task";
+import { listBacklog, listTasks, listTasksInStates } from "./task.service";
 
 /** A task as a board card: the description is cut so that a page of 1000 cards stays small. */
 export type TaskCard = Task & { truncated: boolean };

@@ -1,19 +1,17 @@
 /**
- * The HTTP endpoints for operators and monitors: readiness (can this server do its job?) and Prometheus metrics.
- * Both answer within a bounded time even when Redis hangs (CLIENT PAUSE) or is gone.
+ * What operators and monitors ask: readiness (can this server do its job?) and Prometheus metrics. Both answer
+ * within a bounded time even when Redis hangs (CLIENT PAUSE) or is gone.
  */
-import { countAgents, countTasks, inboxLength, listRunners, SUPERVISOR, type Town } from "@tinytown/core";
+import { countAgents } from "../agent/agent.service";
+import { inboxLength } from "../channel/channel";
+import { SUPERVISOR } from "../redis/keys";
+import { listRunners } from "../runners/registry";
+import { countTasks } from "../task/task.service";
+import { withRedisDeadline } from "./redis-ready";
+import type { Town } from "./town";
 
 /** How long a check may take before it counts as failed. */
 const CHECK_TIMEOUT_MS = 2_000;
-
-function withTimeout<T>(p: Promise<T>, what: string, ms = CHECK_TIMEOUT_MS): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-}
 
 export interface Readiness {
   ready: boolean;
@@ -25,13 +23,13 @@ export interface Readiness {
 export async function readiness(town: Promise<Town>): Promise<Readiness> {
   let t: Town;
   try {
-    t = await withTimeout(town, "connecting to Redis");
-    await withTimeout(t.redis.ping(), "Redis");
+    t = await withRedisDeadline(town, CHECK_TIMEOUT_MS);
+    await withRedisDeadline(t.redis.ping(), CHECK_TIMEOUT_MS);
   } catch {
     return { ready: false, reasons: ["redis unreachable"] };
   }
   try {
-    const alive = (await withTimeout(listRunners(t), "Redis")).filter((r) => r.alive).length;
+    const alive = (await withRedisDeadline(listRunners(t), CHECK_TIMEOUT_MS)).filter((r) => r.alive).length;
     return alive > 0 ? { ready: true, reasons: [] } : { ready: false, reasons: ["no runner alive"] };
   } catch {
     return { ready: false, reasons: ["redis unreachable"] };
@@ -42,7 +40,7 @@ const escapeLabel = (v: string) => v.replace(/\\/g, "\\\\").replace(/\n/g, "\\n"
 
 /** The town's gauges in the Prometheus text exposition format (version 0.0.4). */
 export async function metricsText(town: Town): Promise<string> {
-  const [tasks, agents, backlog, runners, events, supervisor] = await withTimeout(
+  const [tasks, agents, backlog, runners, events, supervisor] = await withRedisDeadline(
     Promise.all([
       countTasks(town),
       countAgents(town),
@@ -51,7 +49,7 @@ export async function metricsText(town: Town): Promise<string> {
       town.redis.xlen(town.keys.events),
       inboxLength(town, SUPERVISOR),
     ]),
-    "Redis",
+    CHECK_TIMEOUT_MS,
   );
   const townLabel = `town="${escapeLabel(town.name)}"`;
   const lines: string[] = [];

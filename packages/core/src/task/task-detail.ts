@@ -1,4 +1,8 @@
-import { findAgent, getTask, taskHistory, type Task, type Town, type TownEvent } from "@tinytown/core";
+import { findAgent } from "../agent/agent.service";
+import type { TownEvent } from "../channel/events";
+import type { Town } from "../town/town";
+import type { Task } from "./task";
+import { getTask, taskHistory } from "./task.service";
 
 export interface TaskDetail {
   task: Task;
@@ -8,7 +12,7 @@ export interface TaskDetail {
   agentName: string | null;
 }
 
-/** One task with its history and its agent's name (a task page). */
+/** One task with its history and its agent's name (a task page, `tt task show`, MCP `get_task`). */
 export async function taskDetail(town: Town, ref: string): Promise<TaskDetail> {
   const task = await getTask(town, ref);
   const [history, agent] = await Promise.all([
