@@ -3,12 +3,12 @@
  * AOF with `appendfsync always` (the managed Redis's default), so a restart replays everything it acknowledged.
  * Always our own server (REDIS_URL is ignored: the suite kills it); stopped by PID.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
-import { freePort } from "@tinytown/core/testing";
+import { freePort, spawnOwnRedis } from "@tinytown/core/testing";
 import { trackPid } from "./report";
 
 export class FaultRedis {
@@ -55,40 +55,10 @@ export class FaultRedis {
       "--appendfsync",
       "always",
     ];
-    const child = spawn(process.env.TT_REDIS_SERVER ?? "redis-server", args, { stdio: ["ignore", "ignore", "pipe"] });
-    let stderr = "";
-    child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
+    const { child } = await spawnOwnRedis(this.port, args, 15_000);
     this.child = child;
-    this.pids.push(child.pid!);
+    this.pids.push(child.pid);
     trackPid(child.pid, "redis-server");
-    const until = Date.now() + 15_000;
-    for (;;) {
-      if (child.exitCode !== null) throw new Error(`redis-server exited (${child.exitCode}): ${stderr}`);
-      const r = new Redis({
-        port: this.port,
-        host: "127.0.0.1",
-        lazyConnect: true,
-        retryStrategy: () => null,
-        maxRetriesPerRequest: 0,
-      });
-      r.on("error", () => {});
-      try {
-        await r.connect();
-        const info = await r.info("server");
-        const pid = Number(/process_id:(\d+)/.exec(info)?.[1]);
-        // Still loading the AOF answers LOADING errors above; once INFO answers, the data is there.
-        const loading = /loading:1/.test(await r.info("persistence"));
-        r.disconnect();
-        if (pid !== child.pid)
-          throw new Error(`port ${this.port} answered by pid ${pid}, not our redis-server ${child.pid}`);
-        if (!loading) return;
-      } catch (err) {
-        r.disconnect();
-        if (String(err).includes("not our redis-server")) throw err;
-      }
-      if (Date.now() > until) throw new Error(`redis-server did not answer on ${this.port}: ${stderr}`);
-      await new Promise((res) => setTimeout(res, 25));
-    }
   }
 
   /** kill -9 of the server process; resolves once it is gone. */

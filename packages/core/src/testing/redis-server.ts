@@ -33,6 +33,59 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * Starts `redis-server` with `args` on a loopback `port` and waits until that port is answered by this very process
+ * (another may have taken the port between the probe and the start) and any AOF is loaded. Throws with the server's
+ * stderr if it exits or does not answer within `timeoutMs`.
+ */
+export async function spawnOwnRedis(
+  port: number,
+  args: readonly string[],
+  timeoutMs = 10_000,
+): Promise<{ child: ChildProcess & { pid: number }; version: string }> {
+  const child = spawn(process.env.TT_REDIS_SERVER ?? "redis-server", args, { stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`redis-server exited (${child.exitCode}): ${stderr}`);
+    const r = new Redis({
+      port,
+      host: "127.0.0.1",
+      lazyConnect: true,
+      retryStrategy: () => null,
+      maxRetriesPerRequest: 0,
+    });
+    r.on("error", () => {});
+    let failure: unknown = null;
+    try {
+      await r.connect();
+      const info = await r.info();
+      const pid = Number(/process_id:(\d+)/.exec(info)?.[1]);
+      if (pid !== child.pid) throw new Error(`port ${port} answered by pid ${pid}, not our redis-server ${child.pid}`);
+      // While an AOF loads, INFO answers with loading:1; once it says 0, everything acknowledged is back.
+      if (!/loading:1/.test(info))
+        return {
+          child: child as ChildProcess & { pid: number },
+          version: /redis_version:(\S+)/.exec(info)?.[1] ?? "?",
+        };
+    } catch (err) {
+      if (String(err).includes("not our redis-server")) {
+        child.kill("SIGKILL");
+        throw err;
+      }
+      failure = err;
+    } finally {
+      r.disconnect();
+    }
+    if (Date.now() > until) {
+      child.kill("SIGKILL");
+      throw new Error(`redis-server did not answer on ${port}: ${stderr}`, { cause: failure });
+    }
+    await new Promise((res) => setTimeout(res, 25));
+  }
+}
+
 export async function startRedisServer(
   opts: { appendonly?: boolean; port?: number; unixSocket?: boolean; extraArgs?: string[] } = {},
 ): Promise<TestRedis> {
@@ -55,38 +108,8 @@ export async function startRedisServer(
     ...(socket ? ["--unixsocket", socket, "--unixsocketperm", "700"] : []),
     ...(opts.extraArgs ?? []),
   ];
-  const child = spawn(process.env.TT_REDIS_SERVER ?? "redis-server", args, { stdio: ["ignore", "ignore", "pipe"] });
-  let stderr = "";
-  child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
+  const { child, version } = await spawnOwnRedis(port, args);
   const url = `redis://127.0.0.1:${port}`;
-  const until = Date.now() + 10_000;
-  let version: string;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`redis-server exited (${child.exitCode}): ${stderr}`);
-    const r = new Redis({
-      port,
-      host: "127.0.0.1",
-      lazyConnect: true,
-      retryStrategy: () => null,
-      maxRetriesPerRequest: 0,
-    });
-    r.on("error", () => {});
-    try {
-      await r.connect();
-      const info = await r.info("server");
-      const pid = Number(/process_id:(\d+)/.exec(info)?.[1]);
-      version = /redis_version:(\S+)/.exec(info)?.[1] ?? "?";
-      r.disconnect();
-      // Another process may have taken the port between the probe and the start: only our own will do.
-      if (pid !== child.pid) throw new Error(`port ${port} answered by pid ${pid}, not our redis-server ${child.pid}`);
-      break;
-    } catch (err) {
-      r.disconnect();
-      if (String(err).includes("not our redis-server")) throw err;
-      if (Date.now() > until) throw new Error(`redis-server did not answer on ${port}: ${stderr}`, { cause: err });
-      await new Promise((res) => setTimeout(res, 30));
-    }
-  }
   return {
     url,
     port,

@@ -17,7 +17,7 @@ import {
 } from "../activity";
 import { costMicros, findPrice, priceTable, type PriceTable } from "../pricing";
 import { rateLimitFromText } from "../rate-limit";
-import type { ActivityAdapter, AdapterOptions, AdapterState } from "./types";
+import { newAdapterState, type ActivityAdapter, type AdapterOptions, type AdapterState } from "./types";
 
 /** Tool calls remembered until their result; more than this many open at once are forgotten oldest first. */
 const MAX_OPEN_CALLS = 1_000;
@@ -27,19 +27,7 @@ const MAX_MICROS = 1e15;
 
 export abstract class StructuredAdapter<Call = unknown> implements ActivityAdapter {
   abstract readonly protocol: Protocol;
-  readonly state: AdapterState = {
-    sessionId: null,
-    model: null,
-    tokens: { ...ZERO_TOKENS },
-    usd: 0,
-    turns: [],
-    cumulative: null,
-    finished: false,
-    failed: false,
-    rateLimited: null,
-    skipped: 0,
-    malformed: 0,
-  };
+  readonly state: AdapterState = newAdapterState();
   protected out: ActivityEvent[] = [];
   protected readonly now: () => number;
   private readonly pricing: PriceTable;

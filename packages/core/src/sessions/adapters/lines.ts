@@ -3,25 +3,13 @@
  * `rateLimit` pattern is also a `rate_limit` (its reset from the pattern's `reset` group, else from the CLIs' usual
  * wording). No tokens, no cost: such CLIs do not say.
  */
-import { ACTIVITY_LIMITS, clip, ZERO_TOKENS, type ActivityEvent } from "../activity";
+import { ACTIVITY_LIMITS, clip, type ActivityEvent } from "../activity";
 import { compileRateLimitRule, rateLimitFromLine, rateLimitFromText } from "../rate-limit";
-import type { ActivityAdapter, AdapterOptions, AdapterState } from "./types";
+import { newAdapterState, type ActivityAdapter, type AdapterOptions, type AdapterState } from "./types";
 
 export class LinesAdapter implements ActivityAdapter {
   readonly protocol = "lines" as const;
-  readonly state: AdapterState = {
-    sessionId: null,
-    model: null,
-    tokens: { ...ZERO_TOKENS },
-    usd: 0,
-    turns: [],
-    cumulative: null,
-    finished: false,
-    failed: false,
-    rateLimited: null,
-    skipped: 0,
-    malformed: 0,
-  };
+  readonly state: AdapterState = newAdapterState();
   private readonly rule: RegExp | null;
   private readonly raw: boolean;
   private readonly now: () => number;

@@ -1,4 +1,4 @@
-import type { ActivityEvent, Protocol, Tokens } from "../activity";
+import { ZERO_TOKENS, type ActivityEvent, type Protocol, type Tokens } from "../activity";
 import type { PriceTable } from "../pricing";
 import type { RateLimitRule } from "../rate-limit";
 
@@ -63,4 +63,21 @@ export interface ActivityAdapter {
   /** The process ended: closes what is still open (tool calls without a result, a turn without its end). */
   end(exit?: { code: number | null; signal?: string | null }): ActivityEvent[];
   readonly state: Readonly<AdapterState>;
+}
+
+/** The state every adapter starts from: nothing seen yet. */
+export function newAdapterState(): AdapterState {
+  return {
+    sessionId: null,
+    model: null,
+    tokens: { ...ZERO_TOKENS },
+    usd: 0,
+    turns: [],
+    cumulative: null,
+    finished: false,
+    failed: false,
+    rateLimited: null,
+    skipped: 0,
+    malformed: 0,
+  };
 }
