@@ -49,8 +49,14 @@ export function formatActivity(e: ActivityEvent): string | null {
 }
 
 /** A run's totals as one line: `tokens 12,345 in / 678 out (cache 9,000 read) · $0.0123`. */
-export function formatUsageLine(tokens: { input: number; output: number; cacheRead: number; cacheWrite: number }, usd: number): string {
+export function formatUsageLine(
+  tokens: { input: number; output: number; cacheRead: number; cacheWrite: number },
+  usd: number,
+): string {
   const n = (x: number) => x.toLocaleString("en-US");
-  const cache = tokens.cacheRead || tokens.cacheWrite ? ` (cache ${n(tokens.cacheRead)} read, ${n(tokens.cacheWrite)} written)` : "";
+  const cache =
+    tokens.cacheRead || tokens.cacheWrite
+      ? ` (cache ${n(tokens.cacheRead)} read, ${n(tokens.cacheWrite)} written)`
+      : "";
   return `tokens ${n(tokens.input)} in / ${n(tokens.output)} out${cache} · ${formatUsd(usd)}`;
 }

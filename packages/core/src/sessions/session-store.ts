@@ -17,6 +17,8 @@ export const TaskSession = z.object({
   protocol: Protocol,
   /** codex: the thread's cumulative tokens at the end of the run (the next run's adapter baseline). */
   cumulative: Tokens.nullable(),
+  /** The lane (provider account) it ran on: a session lives in one account, so only that lane resumes it. */
+  lane: z.string().max(64).nullable().default(null),
   updatedAt: z.number().int(),
 });
 export type TaskSession = z.infer<typeof TaskSession>;
@@ -25,7 +27,7 @@ export type TaskSession = z.infer<typeof TaskSession>;
 export async function saveTaskSession(
   town: Town,
   taskId: string,
-  raw: Omit<TaskSession, "updatedAt">,
+  raw: Omit<z.input<typeof TaskSession>, "updatedAt">,
 ): Promise<TaskSession> {
   const r = TaskSession.safeParse({ ...raw, updatedAt: Date.now() });
   if (!r.success) throw validationError("task session", r.error.issues);
@@ -40,6 +42,7 @@ export async function saveTaskSession(
           model: s.model,
           protocol: s.protocol,
           cumulative: s.cumulative ? JSON.stringify(s.cumulative) : "",
+          lane: s.lane ?? "",
           updatedAt: s.updatedAt,
         },
       },
@@ -58,7 +61,7 @@ export async function findTaskSession(town: Town, taskId: string): Promise<TaskS
   } catch {
     /* unreadable: no baseline */
   }
-  const r = TaskSession.safeParse({ ...h, cumulative, updatedAt: Number(h.updatedAt) });
+  const r = TaskSession.safeParse({ ...h, cumulative, lane: h.lane || null, updatedAt: Number(h.updatedAt) });
   return r.success ? r.data : null;
 }
 
