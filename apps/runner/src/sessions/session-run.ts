@@ -8,8 +8,8 @@
 import { randomBytes } from "node:crypto";
 import {
   budgetLimits,
+  budgetSpend,
   checkBudget,
-  checkRunBudget,
   createActivityRecorder,
   createAdapter,
   findTaskSession,
@@ -64,25 +64,27 @@ export async function planSession(
 ): Promise<SessionPlan | RunEnd> {
   const { town } = ctx;
   const ids = { taskId: task.id, agentId: run.agentId };
-  const budget = await checkRunBudget(town, ids);
-  if (!budget.ok) return budgetEnd(budget.reason, "budget reached before start");
   let model = structuredModel(resolved);
   const lanes = town.config.lanes[model.name] ?? [];
+  // One round trip: the commands go out together on the town's connection.
+  const [limits, spend, until, prior] = await Promise.all([
+    budgetLimits(town, ids),
+    budgetSpend(town, ids),
+    rateLimitedUntil(
+      town,
+      lanes.length > 0 ? lanes.map((l) => ({ model: model.name, lane: l.name })) : [{ agentId: run.agentId }],
+    ),
+    findTaskSession(town, task.id),
+  ]);
+  const budget = checkBudget(limits, spend);
+  if (!budget.ok) return budgetEnd(budget.reason, "budget reached before start");
   let lane: Lane | null = null;
   if (lanes.length > 0) {
-    const until = await rateLimitedUntil(
-      town,
-      lanes.map((l) => ({ model: model.name, lane: l.name })),
-    );
     const picked = pickLane(lanes, until);
     if (!picked.lane) return deferEnd(picked.until, `every lane of ${model.name} is rate-limited`);
     lane = picked.lane;
     model = { ...model, env: { ...model.env, ...lane.env } };
-  } else {
-    const [until] = await rateLimitedUntil(town, [{ agentId: run.agentId }]);
-    if (until) return deferEnd(until, "the agent is rate-limited");
-  }
-  const prior = await findTaskSession(town, task.id);
+  } else if (until[0]) return deferEnd(until[0], "the agent is rate-limited");
   const protocol = model.protocol ?? "lines";
   const resume =
     prior && prior.model === model.name && prior.protocol === protocol && prior.lane === (lane?.name ?? null)
@@ -98,7 +100,6 @@ export async function planSession(
     raw: protocol !== "lines",
     ...(resume?.cumulative ? { baseline: resume.cumulative } : {}),
   });
-  const limits = await budgetLimits(town, ids);
   const runId = `${task.id}.${task.attempts}.${randomBytes(4).toString("hex")}`;
   const session = new SessionRun(ctx, run, { runId, task, model, adapter, limits, lane, resumed: resume?.sessionId });
   return { model, session };
