@@ -7,6 +7,7 @@ import {
   connectTown,
   createTask,
   recordActivity,
+  setRateLimited,
   spawnAgent,
   type ActivityEvent,
   type Agent,
@@ -121,5 +122,15 @@ describe("tt budget", () => {
       expect(r.err).toMatch(message);
     }
     expect(await town.redis.hgetall(town.keys.budgets)).toEqual(before);
+  });
+});
+
+describe("tt list", () => {
+  test("shows an agent rate-limited until its reset (and --json has rateLimitedUntil)", async () => {
+    const until = Date.UTC(2099, 0, 1, 14, 5);
+    await setRateLimited(town, { agentId: agent.id, until, by: "runner:r1" });
+    expect((await tt(dir, ["list"])).out).toContain("rate-limited until 14:05 UTC");
+    const rows = JSON.parse((await tt(dir, ["--json", "list"])).out) as { name: string; rateLimitedUntil?: number }[];
+    expect(rows.find((r) => r.name === "cl")?.rateLimitedUntil).toBe(until);
   });
 });
