@@ -243,6 +243,28 @@ describe("rate limits", () => {
     expect(back.attempts).toBe(0);
   });
 
+  test("a line model's configured rate-limit pattern defers its task until the reset, without an attempt", async () => {
+    const reset = Math.floor(Date.now() / 1000) + 600;
+    const ft = await setup({
+      models: (fx) => ({
+        plain: {
+          command: process.execPath,
+          args: [join(FIXTURES, "say.mjs")],
+          prompt: "stdin",
+          env: { FIXTURE_DIR: fx, TT_FIXTURE_LINE: `Claude AI usage limit reached|${reset}`, TT_FIXTURE_EXIT: "1" },
+          rateLimit: { pattern: "usage limit reached\\|(?<reset>\\d{10})" },
+        },
+      }),
+    });
+    const agent = await spawnAgent(ft.town, { name: "pl", model: "plain", by: "alice" });
+    const task = await createTask(ft.town, { description: "limited", assignTo: "pl", by: "alice" });
+    const t = await waitTask(ft, task.id, (x) => x.state === "assigned" && x.version > task.version + 1);
+    expect(t).toMatchObject({ attempts: 0 });
+    expect((await agentRateLimits(ft.town)).get(agent.id)).toBe(reset * 1000);
+    // The line model's output stays plain: its timeline holds only the rate limit.
+    expect((await readActivity(ft.town, task.id)).map((e) => e.kind)).toEqual(["rate_limit"]);
+  });
+
   test("lanes: a rate-limited lane's work moves to another lane of the same model at once", async () => {
     const ft = await setup({
       models: (fx) => ({ claude: claudeModel(fx, null) }),
