@@ -215,6 +215,17 @@ describe("budgets", () => {
     expect(rerun.error).toMatch(/^task budget \$0\.10 reached/);
     expect(new Set(readJsonl<{ pid: number }>(evidence).map((r) => r.pid)).size).toBe(2);
   });
+  test("an agent's daily budget reached: its next task fails before any process starts, with the reason", async () => {
+    const ft = await setup({ models: (fx) => ({ claude: claudeModel(fx, "argv") }) });
+    await spawnAgent(ft.town, { name: "cl", model: "claude", by: "alice" });
+    // The argv run costs ~$0.0004 at the fixture's prices; then the agent's budget is set below what it spent.
+    expect((await runTask(ft, "cl", "first")).state).toBe("completed");
+    await setBudget(ft.town, { scope: "agent", ref: "cl", usd: 0.0001, by: "alice" });
+    const second = await runTask(ft, "cl", "second");
+    expect(second.state).toBe("failed");
+    expect(second.error).toMatch(/^agent's daily budget \$0\.00010 reached after \$0\.00\d+/);
+    expect(readJsonl(join(ft.fx, "claude-argv.jsonl"))).toHaveLength(1);
+  });
 });
 
 describe("rate limits", () => {
