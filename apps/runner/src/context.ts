@@ -29,7 +29,11 @@ export type AbortReason =
   | { kind: "shutdown" }
   | { kind: "timeout" }
   | { kind: "agent-stopped"; state: string }
-  | { kind: "task-changed"; state: string };
+  | { kind: "task-changed"; state: string }
+  /** The run crossed its task's, agent's or town's budget (`reason`: "task budget $X reached after $Y"). */
+  | { kind: "budget"; reason: string }
+  /** The provider's rate limit: the task waits until `until` (epoch ms) without counting the attempt. */
+  | { kind: "rate-limit"; until: number; message: string };
 
 /** One task being run by this runner: registered before startTask so reconcile never mistakes it for lost. */
 export class ActiveRun {

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, existsSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { townOnRedis, type ModelSpec, type Town, type TownConfig } from "@tinytown/core";
+import { townOnRedis, type ModelSpec, type Town, type TownConfig, type TownConfigInput } from "@tinytown/core";
 import { testRedisUrl, uniqueTownName } from "@tinytown/core/testing";
 
 export const FIXTURES = fileURLToPath(new URL("./fixtures/", import.meta.url));
@@ -27,7 +27,12 @@ export function fixtureModel(fx: string, script: string, extra: Partial<ModelSpe
 }
 
 export async function fixtureTown(
-  opts: { runner?: Partial<TownConfig["runner"]>; models?: (fx: string) => Record<string, ModelSpec> } = {},
+  opts: {
+    runner?: Partial<TownConfig["runner"]>;
+    models?: (fx: string) => Record<string, ModelSpec>;
+    /** More of the town's config (budgets, lanes, pricing). */
+    config?: Partial<TownConfigInput>;
+  } = {},
 ): Promise<FixtureTown> {
   const dir = mkdtempSync(join(tmpdir(), "tt-runner-"));
   const fx = join(dir, "fx");
@@ -43,9 +48,14 @@ export async function fixtureTown(
   };
   const name = uniqueTownName("rn");
   const runner = { taskTimeoutSec: 60, maxAttempts: 3, killGraceSec: 0.5, shutdownGraceSec: 0.5, ...opts.runner };
-  const config = { name, redis: { url: testRedisUrl() }, models, runner };
+  const config = { name, redis: { url: testRedisUrl() }, models, runner, ...opts.config };
   writeFileSync(join(dir, "tinytown.json"), JSON.stringify(config, null, 2));
-  const town = await townOnRedis({ name, url: testRedisUrl(), config: { models, runner: config.runner }, dir });
+  const town = await townOnRedis({
+    name,
+    url: testRedisUrl(),
+    config: { models, runner: config.runner, ...opts.config },
+    dir,
+  });
   return { town, dir, fx };
 }
 

@@ -18,4 +18,5 @@ export * from "./sessions/activity";
 export * from "./sessions/pricing";
 export * from "./sessions/budget-rules";
 export * from "./sessions/rate-limit";
+export * from "./sessions/format";
 export { CoreError, isCoreError, validationError, type CoreErrorCode } from "./errors";

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import {
+  agentRateLimits,
   agentHasWork,
   closeAgent,
   CoreError,
@@ -68,8 +69,13 @@ export function registerAgentCommands(program: Command, ctx: Ctx) {
     )
     .action(async (o: { state?: (typeof AGENT_STATES)[number] }) => {
       const town = await ctx.town();
-      const agents = await listAgents(town, { state: o.state });
-      ctx.emit(agents, () =>
+      const [agents, limited] = await Promise.all([listAgents(town, { state: o.state }), agentRateLimits(town)]);
+      const rows = agents.map((a) => (limited.has(a.id) ? { ...a, rateLimitedUntil: limited.get(a.id)! } : a));
+      const note = (id: string) => {
+        const until = limited.get(id);
+        return until ? paint("yellow", `rate-limited until ${new Date(until).toISOString().slice(11, 16)} UTC`) : "";
+      };
+      ctx.emit(rows, () =>
         agents.length === 0
           ? "no agents yet: tt spawn worker-1 --model sim\n"
           : table(
@@ -81,9 +87,9 @@ export function registerAgentCommands(program: Command, ctx: Ctx) {
                 a.currentTask ? a.currentTask.slice(0, 8) : "-",
                 `${a.tasksCompleted}/${a.tasksFailed}`,
                 ago(a.lastHeartbeat),
-                a.error ? cell(a.error, 50) : "",
+                a.error ? cell(a.error, 50) : note(a.id),
               ]),
-              ["NAME", "ID", "MODEL", "STATE", "TASK", "DONE/FAILED", "HEARTBEAT", "ERROR"],
+              ["NAME", "ID", "MODEL", "STATE", "TASK", "DONE/FAILED", "HEARTBEAT", "NOTE"],
               paint,
             ),
       );

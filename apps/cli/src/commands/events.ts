@@ -2,13 +2,17 @@ import type { Command } from "commander";
 import {
   CoreError,
   findAgent,
+  followActivity,
+  formatActivity,
   findTask,
   followEvents,
   followTaskLog,
   lastTaskOf,
   listAgents,
+  readActivity,
   readEvents,
   readTaskLog,
+  type ActivityEntry,
   type TaskLogEntry,
   type Town,
   type TownEvent,
@@ -72,12 +76,38 @@ export function registerEventCommands(program: Command, ctx: Ctx) {
         : text + "\n";
   };
 
+  /** One activity event: time, then what the agent did; tool calls stand out, failures in red. */
+  const activityLine = (e: ActivityEntry) => {
+    if (ctx.opts().json) return JSON.stringify(e) + "\n";
+    const text = formatActivity(e);
+    if (text === null) return "";
+    const at = paint("gray", new Date(e.at).toISOString().slice(11, 19));
+    const body = cell(text, 100_000);
+    const shown =
+      e.kind === "tool_call"
+        ? paint("cyan", body)
+        : (e.kind === "tool_result" && !e.ok) || e.kind === "error"
+          ? paint("red", body)
+          : e.kind === "rate_limit"
+            ? paint("yellow", body)
+            : e.kind === "file_edit"
+              ? paint("green", body)
+              : (e.kind === "text" && e.reasoning) || e.kind === "session" || e.kind === "raw"
+                ? paint("dim", body)
+                : body;
+    return `${at} ${shown}\n`;
+  };
+
   program
     .command("logs <agent-or-task>")
-    .description("output of an agent's current (or latest) task, or of one task; -f follows it live")
+    .description(
+      "what an agent's current (or latest) task, or one task, is doing: its activity (tool calls, results, errors) for " +
+        "agents that report it, else its output; -f follows it live, --json gives the events raw",
+    )
     .option("-f, --follow", "keep printing until the task ends (for an idle agent: its next task)")
     .option("-n, --lines <n>", "how many past lines (1-10000)", int({ min: 1, max: 10_000 }), 200)
-    .action(async (ref: string, o: { follow?: boolean; lines: number }) => {
+    .option("--raw", "the plain output (stdout, stderr, runner lines) even when the task has activity")
+    .action(async (ref: string, o: { follow?: boolean; lines: number; raw?: boolean }) => {
       const town = await ctx.town();
       const agent = await findAgent(town, ref).catch(() => null);
       if (!agent) {
@@ -87,7 +117,7 @@ export function registerEventCommands(program: Command, ctx: Ctx) {
             "NOT_FOUND",
             `no agent or task "${ref}" in town ${town.name}: \`tt list\` and \`tt tasks\` show them`,
           );
-        return printTaskLog(town, task.id, o.lines, Boolean(o.follow));
+        return printTaskLog(town, task.id, o.lines, Boolean(o.follow), o.raw);
       }
       let taskId = await lastTaskOf(town, agent.id);
       if (!taskId && o.follow) {
@@ -106,10 +136,14 @@ export function registerEventCommands(program: Command, ctx: Ctx) {
       if (!taskId) return ctx.io.err(`${agent.name} has not run a task yet\n`);
       if (!ctx.opts().json) ctx.io.out(paint("bold", `── task ${taskId.slice(0, 8)}\n`));
       // Follows the task until it ends, like `tail -f` on a file that closes.
-      await printTaskLog(town, taskId, o.lines, Boolean(o.follow));
+      await printTaskLog(town, taskId, o.lines, Boolean(o.follow), o.raw);
     });
 
-  async function printTaskLog(town: Town, taskId: string, lines: number, follow: boolean) {
+  async function printTaskLog(town: Town, taskId: string, lines: number, follow: boolean, raw = false) {
+    if (!raw) {
+      const activity = await readActivity(town, taskId, { count: lines });
+      if (activity.length > 0) return printActivity(town, taskId, activity, follow);
+    }
     const past = await readTaskLog(town, taskId, { count: lines });
     for (const e of past) ctx.io.out(logLine(e));
     if (!follow) return;
@@ -121,6 +155,20 @@ export function registerEventCommands(program: Command, ctx: Ctx) {
         connection,
       }))
         ctx.io.out(logLine(e));
+    });
+  }
+
+  async function printActivity(town: Town, taskId: string, past: ActivityEntry[], follow: boolean) {
+    for (const e of past) ctx.io.out(activityLine(e));
+    if (!follow) return;
+    await following(ctx, town, async (signal, connection) => {
+      for await (const e of followActivity(town, taskId, {
+        after: past.at(-1)?.id,
+        signal,
+        untilDone: true,
+        connection,
+      }))
+        ctx.io.out(activityLine(e));
     });
   }
 

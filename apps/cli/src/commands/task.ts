@@ -7,6 +7,8 @@ import {
   CoreError,
   createTask,
   failTask,
+  formatUsageLine,
+  getTaskUsage,
   listAgents,
   listBacklog,
   listTasks,
@@ -149,11 +151,12 @@ export function registerTaskCommands(program: Command, ctx: Ctx) {
     .action(async (id: string) => {
       const town = await ctx.town();
       const [{ task: t, history }, agentNames] = await Promise.all([taskDetail(town, id), names(town)]);
+      const usage = await getTaskUsage(town, t.id);
       const who = (agentId: unknown) =>
         typeof agentId === "string" ? (agentNames.get(agentId) ?? agentId.slice(0, 8)) : "-";
       const running = t.state === "running";
       const ended = t.state === "completed" || t.state === "failed" || t.state === "cancelled";
-      ctx.emit({ ...t, history }, () =>
+      ctx.emit({ ...t, usage, history }, () =>
         [
           `${paint("bold", "Task")}      ${t.id}`,
           `${paint("bold", "State")}     ${paint(stateColour(t.state), t.state)} (version ${t.version}, ${t.attempts} attempt${t.attempts === 1 ? "" : "s"})`,
@@ -169,6 +172,11 @@ export function registerTaskCommands(program: Command, ctx: Ctx) {
               ]
             : []),
           ...(t.completedAt && ended ? [`${paint("bold", "Ended")}     ${new Date(t.completedAt).toISOString()}`] : []),
+          ...(usage.runs > 0
+            ? [
+                `${paint("bold", "Usage")}     ${formatUsageLine(usage.tokens, usage.usd)} over ${usage.runs} run${usage.runs === 1 ? "" : "s"}${usage.unpricedTokens ? paint("yellow", ` (${usage.unpricedTokens} tokens without a price)`) : ""}`,
+              ]
+            : []),
           ...(t.result !== null ? [`${paint("bold", "Result")}    ${safe(t.result)}`] : []),
           ...(t.error !== null && !(t.startedAt && !running && !ended)
             ? [`${paint("bold", "Error")}     ${paint("red", safe(t.error))}`]

@@ -8,6 +8,9 @@ import {
   CoreError,
   describeRedisUrl,
   findTown,
+  formatUsageLine,
+  agentRateLimits,
+  getTownUsage,
   initTown,
   installHint,
   isCoreError,
@@ -81,8 +84,9 @@ export function registerTownCommands(program: Command, ctx: Ctx) {
           ].join("\n"),
         );
       }
-      const s = await townStatus(town);
-      ctx.emit({ ...s, up: true }, () => {
+      const [s, usage, limited] = await Promise.all([townStatus(town), getTownUsage(town), agentRateLimits(town)]);
+      const rateLimited = Object.fromEntries(limited);
+      ctx.emit({ ...s, up: true, usage: { today: usage.today, week: usage.week }, rateLimited }, () => {
         const counts = (r: Record<string, number>) => {
           const total = Object.values(r).reduce((a, b) => a + b, 0);
           const parts = Object.entries(r)
@@ -103,6 +107,13 @@ export function registerTownCommands(program: Command, ctx: Ctx) {
           `${paint("bold", "Agents")}    ${counts(s.agents)}`,
           `${paint("bold", "Tasks")}     ${counts(s.tasks)}`,
           `${paint("bold", "Backlog")}   ${s.backlog}    ${paint("bold", "Supervisor inbox")} ${s.supervisorInbox}`,
+          `${paint("bold", "Today")}     ${formatUsageLine(usage.today.tokens, usage.today.usd)}`,
+          `${paint("bold", "This week")} ${formatUsageLine(usage.week.tokens, usage.week.usd)}`,
+          ...(limited.size > 0
+            ? [
+                `${paint("bold", "Limited")}   ${paint("yellow", `${limited.size} agent${limited.size === 1 ? "" : "s"} rate-limited until ${new Date(Math.min(...limited.values())).toISOString().slice(11, 16)} UTC (the earliest)`)}`,
+              ]
+            : []),
           "",
         ].join("\n");
       });

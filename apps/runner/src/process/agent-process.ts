@@ -27,6 +27,8 @@ export interface AgentProcessOptions {
   /** Written to the child's stdin, which is then closed; without it stdin is /dev/null. */
   stdin?: string;
   output: OutputSink;
+  /** Longest stdout line kept (default MAX_LINE_CHARS); structured CLIs need more. */
+  maxLineChars?: number;
 }
 
 /** How long the pipes may stay open after the leader exits (a grandchild holding them) before we stop waiting. */
@@ -84,7 +86,10 @@ export class AgentProcess {
         stream: NodeJS.ReadableStream & { pause(): void; resume(): void; destroy(): void },
         name: "out" | "err",
       ) => {
-        const splitter = new LineSplitter((line) => output.write(name, line));
+        const splitter = new LineSplitter(
+          (line) => output.write(name, line),
+          name === "out" ? opts.maxLineChars : undefined,
+        );
         stream.on("data", (chunk: Buffer) => {
           splitter.push(chunk);
           if (output.backlogged) {

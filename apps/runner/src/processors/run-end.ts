@@ -5,6 +5,7 @@
  */
 import {
   completeTask,
+  deferTask,
   failAgent,
   failTask,
   findTask,
@@ -34,6 +35,8 @@ export type Verdict =
   | { kind: "requeue"; reason: string }
   /** Given back: requeued, and unassigned when the agent can no longer run it. The agent is not ours to finish. */
   | { kind: "release"; reason: string; unassign: boolean }
+  /** Back to assigned without counting the attempt, its next run not before `until` (a rate limit). */
+  | { kind: "defer"; reason: string; until: number }
   /** The task changed under the run (the agent reported with `tt`, it was cancelled or taken over): that stands. */
   | { kind: "stands" };
 
@@ -82,6 +85,21 @@ export function abortedEnd(ctx: RunnerContext, run: ActiveRun, reason: AbortReas
       };
     case "task-changed":
       return { verdict: { kind: "stands" }, note: `task ${reason.state}` };
+    case "budget":
+      return {
+        verdict: { kind: "fail", error: reason.reason },
+        note: "budget reached",
+        log: { level: "info", message: `task ${short(run.taskId)} stopped: ${reason.reason}` },
+      };
+    case "rate-limit":
+      return {
+        verdict: { kind: "defer", reason: `rate-limited: ${reason.message}`, until: reason.until },
+        note: "rate-limited",
+        log: {
+          level: "info",
+          message: `task ${short(run.taskId)} rate-limited; next run at ${new Date(reason.until).toISOString()}`,
+        },
+      };
   }
 }
 
@@ -169,6 +187,9 @@ async function applyVerdict(
         return "failed";
       case "requeue":
         await requeueTask(town, { ...change, reason: verdict.reason });
+        return "none";
+      case "defer":
+        await deferTask(town, { ...change, reason: verdict.reason, until: verdict.until });
         return "none";
       case "release": {
         const t = await requeueTask(town, { ...change, reason: verdict.reason });

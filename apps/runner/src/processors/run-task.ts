@@ -37,6 +37,7 @@ import { AgentProcess, type ExitResult } from "../process/agent-process";
 import { buildLaunch, cleanupLaunch, logFile, type Launch } from "../process/launch";
 import { TaskOutput } from "../process/task-output";
 import { buildPrompt } from "../prompt";
+import { planSession, type SessionRun } from "../sessions/session-run";
 import { recoverLostRun } from "../recover";
 import { abortedEnd, exitEnd, isRunEnd, modelEnd, settleRun, skip, type RunEnd } from "./run-end";
 
@@ -133,6 +134,7 @@ interface Launched {
   output: TaskOutput;
   proc: AgentProcess;
   credential: string;
+  session: SessionRun;
 }
 
 /** The agent's CLI, started on the prompt with the run's credential, its output streaming into the task's log. */
@@ -145,6 +147,9 @@ async function launch(ctx: RunnerContext, run: ActiveRun, agent: Agent, task: Ta
     const reason = `model \`${agent.model}\` is not known to this runner: ${(err as Error).message}`;
     return modelEnd(run, reason, "unknown model");
   }
+  const plan = await planSession(ctx, run, task, model);
+  if (isRunEnd(plan)) return plan;
+  model = plan.model;
   const messages = await promptMessages(ctx, run, task);
   for (const m of messages) run.promptMessageIds.add(m.id);
   const prompt = buildPrompt({ town, agent, task, messages });
@@ -183,13 +188,16 @@ async function launch(ctx: RunnerContext, run: ActiveRun, agent: Agent, task: Ta
     onError: (err) => ctx.log.warn(`task ${task.id.slice(0, 8)} log: ${String(err)}`),
   });
   output.sys(`attempt ${task.attempts} of task ${task.id} by agent ${agent.name} (${model.name}) on runner ${ctx.id}`);
+  const sessionNote = plan.session.describe();
+  if (sessionNote) output.sys(sessionNote);
   const proc = AgentProcess.start({
     command: spec.command,
     args: spec.args,
     cwd: spec.cwd,
     env: spec.env,
     stdin: spec.stdin,
-    output,
+    output: plan.session.sink(output),
+    maxLineChars: plan.session.lineCap,
   });
   run.proc = proc;
   if (run.abortReason) void proc.terminate(ctx.settings.killGraceMs);
@@ -206,7 +214,7 @@ async function launch(ctx: RunnerContext, run: ActiveRun, agent: Agent, task: Ta
   ctx.log.info(
     `task ${task.id.slice(0, 8)} started on ${agent.name} (pid ${proc.pid ?? "-"}, attempt ${task.attempts})`,
   );
-  return { model, launch: spec, output, proc, credential: credential.token };
+  return { model, launch: spec, output, proc, credential: credential.token, session: plan.session };
 }
 
 /**
@@ -242,6 +250,7 @@ async function watch(ctx: RunnerContext, run: ActiveRun, launched: Launched): Pr
     clearTimeout(timeout);
   }
   const { output } = launched;
+  await launched.session.finish(exit, output);
   output.sys(`run ended: ${describeExit(exit)}${run.abortReason ? ` (${run.abortReason.kind})` : ""}`);
   await output.close();
   cleanupLaunch(launched.launch);

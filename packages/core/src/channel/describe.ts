@@ -104,6 +104,10 @@ export function describeEvent(e: TownEvent, nameOf: AgentNameOf = () => null): s
         ? `${who} set a budget of $${e.usd} on ${what}`
         : `${who} removed the budget of ${what}`;
     }
+    case "agent.rate_limited":
+      return typeof e.until === "number"
+        ? `${agent ?? "an agent"} is rate-limited until ${new Date(e.until).toISOString().slice(11, 16)} UTC`
+        : `${agent ?? "an agent"} is rate-limited`;
     case "town.initialised":
       return `${who} initialised the town`;
     case "stream.ready":

@@ -31,6 +31,8 @@ export const EVENT_TYPES = [
   "token.revoked",
   /** An operator set or removed a task, agent or town budget. */
   "budget.set",
+  /** A provider's rate limit stopped an agent's run: it waits until the reset (`until`, epoch ms). */
+  "agent.rate_limited",
   /** Sent by a live transport when a subscription starts from now: refetch, then apply the events that follow. */
   "stream.ready",
 ] as const;

@@ -75,7 +75,7 @@ export function runJobId(taskId: string, attempt: number) {
 export async function enqueueRun(
   town: Town,
   task: { id: string; assignedTo: string | null; priority: Priority; version: number },
-  opts: { resume?: boolean } = {},
+  opts: { resume?: boolean; delayMs?: number } = {},
 ): Promise<void> {
   if (!task.assignedTo) return;
   const q = agentQueue(town, task.assignedTo);
@@ -85,6 +85,7 @@ export async function enqueueRun(
     removeOnComplete: true,
     removeOnFail: true,
     attempts: 1,
+    ...(opts.delayMs ? { delay: opts.delayMs } : {}),
   };
   await q.add(RUN_JOB, { taskId: task.id, agentId: task.assignedTo }, jobOpts);
 }

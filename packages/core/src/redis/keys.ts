@@ -60,6 +60,10 @@ export function townKeys(town: string, opts: KeyOptions = {}) {
     usageModels: (day: string) => `${p}usage:models:${day}`,
     /** hash of budget overrides set by operators: `task:<id>`, `agent:<id>`, `town` → USD. */
     budgets: `${p}budgets`,
+    /** hash of a task's CLI session (sessionId, model, protocol, cumulative tokens): a later run resumes it. */
+    taskSession: (taskId: string) => `${p}task-session:${taskId}`,
+    /** hash of provider rate limits: `agent:<id>` and `lane:<model>:<lane>` → epoch ms until which they are limited. */
+    rateLimits: `${p}rate-limits`,
 
     /** zset inbox of an agent (or the supervisor mailbox): score orders by priority, then send order. */
     inbox: (mailboxId: string) => `${p}inbox:${mailboxId}`,

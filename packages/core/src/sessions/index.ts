@@ -8,3 +8,6 @@ export * from "./record";
 export * from "./activity-log";
 export * from "./usage";
 export * from "./budgets";
+export * from "./session-store";
+export * from "./format";
+export * from "./lanes";

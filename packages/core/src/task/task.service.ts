@@ -421,6 +421,26 @@ export async function requeueTask(
   });
 }
 
+/**
+ * A run the provider refused (its rate limit): back to assigned on the same agent without counting the attempt, its
+ * next run delayed until `until` (epoch ms). The task's error says why it waits.
+ */
+export async function deferTask(
+  town: Town,
+  input: { taskId: string; reason: string; until: number; by: string; expectedVersion?: number },
+): Promise<Task> {
+  return changeTask(town, input.taskId, {
+    action: "requeue",
+    event: "task.requeued",
+    expectedVersion: input.expectedVersion,
+    by: input.by,
+    patch: (t) => ({ state: "assigned", error: input.reason, attempts: Math.max(0, t.attempts - 1) }),
+    eventData: () => ({ until: input.until }),
+    after: async (_prev, next) =>
+      enqueueRun(town, next, { resume: true, delayMs: Math.max(0, input.until - Date.now()) }),
+  });
+}
+
 export async function cancelTask(town: Town, raw: TaskChangeInput): Promise<Task> {
   const input = parse(TaskChangeInput, raw, "cancel");
   return changeTask(town, input.taskId, {

@@ -5,6 +5,7 @@ import { CoreError, validationError } from "../errors";
 import { allowedHostError, proxyEntryError } from "../auth/reach";
 import { ModelSpec } from "../models/models";
 import { BudgetsConfig } from "../sessions/budget-rules";
+import { LanesConfig } from "../sessions/lanes";
 import { PriceTable } from "../sessions/pricing";
 import { WorkspaceConfig } from "../workspace/workspace-config";
 
@@ -112,6 +113,8 @@ export const TownConfig = z
     pricing: PriceTable.default({}),
     /** Spending limits (none by default) and the time zone of their days: see sessions/budget-rules.ts. */
     budgets: BudgetsConfig.default({ timeZone: "UTC" }),
+    /** Provider accounts per model name, tried in order past rate limits: see sessions/lanes.ts. */
+    lanes: LanesConfig.default({}),
     /** Tasks in git worktrees, review and merge (packages/core/src/workspace/README.md). */
     workspace: WorkspaceConfig.prefault({}),
   })

@@ -6,6 +6,8 @@ import { countAgents } from "../agent/agent.service";
 import { inboxLength } from "../channel/channel";
 import { SUPERVISOR } from "../redis/keys";
 import { listRunners } from "../runners/registry";
+import { agentRateLimits } from "../sessions/session-store";
+import { usageGauges } from "../sessions/usage";
 import { countTasks } from "../task/task.service";
 import { withRedisDeadline } from "./redis-ready";
 import type { Town } from "./town";
@@ -40,7 +42,7 @@ const escapeLabel = (v: string) => v.replace(/\\/g, "\\\\").replace(/\n/g, "\\n"
 
 /** The town's gauges in the Prometheus text exposition format (version 0.0.4). */
 export async function metricsText(town: Town): Promise<string> {
-  const [tasks, agents, backlog, runners, events, supervisor] = await withRedisDeadline(
+  const [tasks, agents, backlog, runners, events, supervisor, usage, limited] = await withRedisDeadline(
     Promise.all([
       countTasks(town),
       countAgents(town),
@@ -48,6 +50,8 @@ export async function metricsText(town: Town): Promise<string> {
       listRunners(town),
       town.redis.xlen(town.keys.events),
       inboxLength(town, SUPERVISOR),
+      usageGauges(town),
+      agentRateLimits(town),
     ]),
     CHECK_TIMEOUT_MS,
   );
@@ -73,5 +77,13 @@ export async function metricsText(town: Town): Promise<string> {
   gauge("tinytown_runners", "Registered runners.", [["", runners.length]]);
   gauge("tinytown_events_stream_length", "Entries in the town's capped event stream.", [["", events]]);
   gauge("tinytown_supervisor_inbox", "Messages waiting in the supervisor mailbox.", [["", supervisor]]);
+  gauge("tinytown_agents_rate_limited", "Agents waiting for a provider's rate limit to reset.", [["", limited.size]]);
+  for (const g of usage) {
+    lines.push(`# HELP ${g.name} ${g.help}`, `# TYPE ${g.name} ${g.type}`);
+    for (const v of g.values) {
+      const labels = Object.entries(v.labels).map(([k, x]) => `${k}="${escapeLabel(x)}"`);
+      lines.push(`${g.name}{${[townLabel, ...labels].join(",")}} ${v.value}`);
+    }
+  }
   return lines.join("\n") + "\n";
 }
