@@ -152,7 +152,11 @@ test(`kill -9 Redis ${SIZE.redisKills}× during a run: runners, CLI and API reco
     console.log(JSON.stringify(await countTasks(town)), harness.dir);
     throw err;
   });
-  for (const rp of runners) expect(rp.child.exitCode, `runner ${rp.id} survived`).toBeNull();
+  for (const rp of runners)
+    expect(
+      rp.child.exitCode,
+      `runner ${rp.id} survived; its log ends:\n${harness.runnerLog(rp.id).slice(-3000)}`,
+    ).toBeNull();
   // The CLI and the API work again.
   const status = await harness.tt(["--json", "tasks"]);
   expect(status.code, status.stderr).toBe(0);
