@@ -227,4 +227,47 @@ describe("tasks in worktrees, through runners", () => {
     // The refused task keeps its worktree and branch for the agent to resolve the conflict.
     expect(existsSync(refused.workspace!.worktree)).toBe(true);
   }, 60_000);
+
+  test("a failing setup step fails the task with its reason, its output in the task log; the agent never starts", async () => {
+    const dir = machine(sharedRemote());
+    const setup = [
+      [process.execPath, "-e", "console.log('installing deps'); console.error('no lockfile'); process.exit(3)"],
+    ];
+    const town = await townAt(dir, uniqueTownName("ws"), { setup });
+    await runnerOn(town);
+    await agentReady(town, "s1");
+    const t = await createTask(town, { description: "Please edit src/app.ts", assignTo: "s1", by: "cli" });
+    const failed = await waitTask(town, t.id, (x) => x.state === "failed", "failed");
+    expect(failed.error).toMatch(/^workspace: setup step `.*` failed \(exit 3\)/);
+    expect(failed.error).toContain("no lockfile");
+    const log = (await readTaskLog(town, t.id, { count: 200 })).map((e) => e.line);
+    expect(log).toContain("installing deps");
+    expect(log.join("\n")).not.toContain("[simulated agent");
+    // The agent did not run: its task is not on the branch, and the agent is free for the next task.
+    expect(git(dir, "log", "--format=%s", `tt/s1/${t.id.slice(0, 8)}`).trim()).toBe("initial");
+    await waitFor("agent idle", async () => (await findAgent(town, failed.assignedTo!))?.state === "idle");
+  }, 60_000);
+
+  test("measured: run end (process exit) to changes recorded and to the card waiting for review", async () => {
+    const dir = machine(sharedRemote());
+    const town = await townAt(dir, uniqueTownName("ws"));
+    await runnerOn(town);
+    await agentReady(town, "s1");
+    const recorded: number[] = [];
+    const waitingOnBoard: number[] = [];
+    for (let i = 0; i < 11; i++) {
+      const t = await createTask(town, { description: `Task ${i}: edit src/f${i}.ts`, assignTo: "s1", by: "cli" });
+      const done = await waitTask(town, t.id, waitingReview, "waiting");
+      const log = await readTaskLog(town, t.id, { count: 200 });
+      const ended = log.find((e) => e.line.startsWith("run ended:"))!.at;
+      recorded.push(done.workspace!.capturedAt - ended);
+      waitingOnBoard.push(done.completedAt! - ended);
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    console.log(
+      `run end → changes recorded: median ${median(recorded)} ms (${recorded.join(", ")}); → waiting for review: median ${median(waitingOnBoard)} ms`,
+    );
+    // What a reviewer waits for after the agent exits: well under a second.
+    expect(median(waitingOnBoard)).toBeLessThan(1000);
+  }, 120_000);
 });
