@@ -23,6 +23,7 @@ import {
   type Task,
   type Town,
   type WorkspaceConfigInput,
+  workspaceQueue,
 } from "@tinytown/core";
 import { testRedisUrl, uniqueTownName } from "@tinytown/core/testing";
 import { startRunner, type RunnerHandle, type RunnerOptions } from "../src/runner";
@@ -270,4 +271,19 @@ describe("tasks in worktrees, through runners", () => {
     // What a reviewer waits for after the agent exits: well under a second.
     expect(median(waitingOnBoard)).toBeLessThan(1000);
   }, 120_000);
+
+  test("an approval whose merge job was lost (a crash before the enqueue) is merged by the next runner", async () => {
+    const dir = machine(sharedRemote());
+    const town = await townAt(dir, uniqueTownName("ws"));
+    const first = await runnerOn(town);
+    await agentReady(town, "s1");
+    const t = await createTask(town, { description: "Please edit src/app.ts", assignTo: "s1", by: "cli" });
+    await waitTask(town, t.id, waitingReview, "waiting");
+    await first.stop(0);
+    await approveTask(town, { taskId: t.id, by: "user:alice" });
+    await workspaceQueue(town).obliterate({ force: true });
+    await runnerOn(town);
+    const merged = await waitTask(town, t.id, (x) => x.review?.status === "merged", "merged");
+    expect(git(dir, "rev-parse", "main").trim()).toBe(merged.review!.mergedCommit);
+  }, 60_000);
 });

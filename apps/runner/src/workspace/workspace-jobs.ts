@@ -13,6 +13,7 @@ import {
   deleteRemoteBranch,
   fetchBranch,
   findAgent,
+  enqueueWorkspaceJob,
   findTask,
   listTasks,
   isCoreError,
@@ -64,8 +65,12 @@ export async function serveWorkspaceQueue(ctx: RunnerContext): Promise<Workspace
   );
   worker.on("error", (err) => ctx.log.warn(`workspace worker: ${String(err)}`));
   worker.on("failed", (job, err) => ctx.log.warn(`workspace job ${job?.id ?? "?"} failed: ${String(err)}`));
+  const repair = () => void repairJobs(ctx).catch((err) => ctx.log.warn(`workspace jobs repair: ${String(err)}`));
+  repair();
+  const timer = setInterval(repair, ctx.settings.enqueueRepairMs);
   return {
     async close() {
+      clearInterval(timer);
       await worker.close().catch(() => undefined);
       await conn.quit().catch(() => conn.disconnect());
     },
@@ -152,5 +157,18 @@ async function recheckWaiting(ctx: RunnerContext, ws: Workspace, merged: string)
     }
   } catch (err) {
     ctx.log.warn(`merge checks after a merge: ${String(err)}`);
+  }
+}
+
+/**
+ * An approval whose job was lost — the process died between the task's change and the enqueue — would leave the task
+ * approved for ever (only a merge's outcome leaves approved): enqueue the merges of the most recently completed
+ * approved tasks again. The job id carries the task's version, so a job still queued is not doubled.
+ */
+async function repairJobs(ctx: RunnerContext): Promise<void> {
+  if (ctx.stopping) return;
+  const page = await listTasks(ctx.town, { state: "completed", limit: RECHECK_LIMIT });
+  for (const t of page.items) {
+    if (t.review?.status === "approved") await enqueueWorkspaceJob(ctx.town, t, "merge");
   }
 }
