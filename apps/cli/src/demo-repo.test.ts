@@ -10,6 +10,7 @@ import { connectTown, ensureWorktree, initTown, resolveWorkspace } from "@tinyto
 import { taskIds, tempRepo, testRedisUrl, uniqueTownName, type TestRepo } from "@tinytown/core/testing";
 
 const SCRIPT = join(import.meta.dirname, "..", "..", "..", "scripts", "demo-repo.mjs");
+const workspaceOf = (file: string) => (JSON.parse(readFileSync(file, "utf8")) as { workspace?: unknown }).workspace;
 const demo = (dir: string) => spawnSync(process.execPath, [SCRIPT, dir], { encoding: "utf8" });
 
 let repos: TestRepo[] = [];
@@ -22,14 +23,14 @@ test("the default town gets its own demo repository: task branches and worktrees
   // A stand-in for Tinytown's checkout, on a feature branch, with the default town at its top.
   const checkout = tempRepo({ "README.md": "# tinytown\n" }, "feature-x");
   repos.push(checkout);
-  (await initTown({ dir: checkout.dir, name: uniqueTownName("demo"), redisUrl: testRedisUrl() })).close();
-  expect(JSON.parse(readFileSync(join(checkout.dir, "tinytown.json"), "utf8")).workspace).toEqual({
+  await (await initTown({ dir: checkout.dir, name: uniqueTownName("demo"), redisUrl: testRedisUrl() })).close();
+  expect(workspaceOf(join(checkout.dir, "tinytown.json"))).toEqual({
     base: "feature-x",
   });
 
   expect(demo(checkout.dir).stdout).toBe("created\n");
   expect(demo(checkout.dir).stdout).toBe("unchanged\n");
-  expect(JSON.parse(readFileSync(join(checkout.dir, "tinytown.json"), "utf8")).workspace).toEqual({
+  expect(workspaceOf(join(checkout.dir, "tinytown.json"))).toEqual({
     base: "main",
     repo: ".tt/demo-repo",
   });
@@ -53,9 +54,9 @@ test("the default town gets its own demo repository: task branches and worktrees
 test("a town that names its own repository, or turned worktrees off, is left as it is", async () => {
   const checkout = tempRepo();
   repos.push(checkout);
-  (await initTown({ dir: checkout.dir, name: uniqueTownName("demo"), redisUrl: testRedisUrl() })).close();
+  await (await initTown({ dir: checkout.dir, name: uniqueTownName("demo"), redisUrl: testRedisUrl() })).close();
   const file = join(checkout.dir, "tinytown.json");
-  const config = JSON.parse(readFileSync(file, "utf8"));
+  const config = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
   for (const workspace of [{ enabled: false }, { repo: "../elsewhere" }]) {
     const text = JSON.stringify({ ...config, workspace }, null, 2);
     writeFileSync(file, text);

@@ -21,7 +21,7 @@ beforeAll(async () => {
   // The runner process runs the built bundle: build it from this checkout's source.
   execFileSync(process.execPath, ["build.mjs"], { cwd: RUNNER, stdio: "ignore" });
   repo = tempRepo({ "src/app.ts": "export const app = 1;\n" });
-  (await initTown({ dir: repo.dir, name: uniqueTownName("cli"), redisUrl: testRedisUrl() })).close();
+  await (await initTown({ dir: repo.dir, name: uniqueTownName("cli"), redisUrl: testRedisUrl() })).close();
   town = await connectTown({ cwd: repo.dir, env: {} });
   runner = spawn(process.execPath, [join(RUNNER, "bin", "tt-runner.mjs")], {
     cwd: repo.dir,
