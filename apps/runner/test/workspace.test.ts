@@ -28,7 +28,7 @@ import {
 import { testRedisUrl, uniqueTownName } from "@tinytown/core/testing";
 import { startRunner, type RunnerHandle, type RunnerOptions } from "../src/runner";
 import { simCommand } from "../src/sim/sim";
-import { waitFor } from "./helpers";
+import { fixtureModel, readJsonl, waitFor } from "./helpers";
 
 const FAST: RunnerOptions = {
   logLevel: process.env.TT_TEST_LOG === "1" ? "debug" : "silent",
@@ -83,12 +83,17 @@ function machine(remote: string): string {
 /** The sim agent, quick. */
 const SIM: ModelSpec = { ...simCommand(), prompt: "stdin", env: { TT_SIM_MS: "50" } };
 
-async function townAt(dir: string, name: string, workspace: WorkspaceConfigInput = {}): Promise<Town> {
+async function townAt(
+  dir: string,
+  name: string,
+  workspace: WorkspaceConfigInput = {},
+  models: Record<string, ModelSpec> = {},
+): Promise<Town> {
   const town = await townOnRedis({
     name,
     url: testRedisUrl(),
     dir,
-    config: { models: { simq: SIM }, runner: { killGraceSec: 0.5, shutdownGraceSec: 0.5 }, workspace },
+    config: { models: { simq: SIM, ...models }, runner: { killGraceSec: 0.5, shutdownGraceSec: 0.5 }, workspace },
   });
   cleanups.push(() => town.close());
   return town;
@@ -113,8 +118,8 @@ async function waitTask(town: Town, id: string, pred: (t: Task) => boolean, what
 
 const waitingReview = (t: Task) => t.state === "completed" && t.review?.status === "waiting";
 
-async function agentReady(town: Town, name: string) {
-  const a = await spawnAgent(town, { name, model: "simq", by: "cli" });
+async function agentReady(town: Town, name: string, model = "simq") {
+  const a = await spawnAgent(town, { name, model, by: "cli" });
   await waitFor(`agent ${name} ready`, async () => (await findAgent(town, a.id))?.state === "idle");
   return a;
 }
@@ -285,5 +290,32 @@ describe("tasks in worktrees, through runners", () => {
     await runnerOn(town);
     const merged = await waitTask(town, t.id, (x) => x.review?.status === "merged", "merged");
     expect(git(dir, "rev-parse", "main").trim()).toBe(merged.review!.mergedCommit);
+  }, 60_000);
+
+  test("a change request reaches the same agent in the same worktree, its comments with file and line in the prompt", async () => {
+    const dir = machine(sharedRemote());
+    const fx = tempDir("tt-fx-");
+    const town = await townAt(dir, uniqueTownName("ws"), {}, { echo: fixtureModel(fx, "edit-echo.mjs") });
+    await runnerOn(town);
+    await agentReady(town, "e1", "echo");
+    const t = await createTask(town, { description: "Write some notes", assignTo: "e1", by: "cli" });
+    await waitTask(town, t.id, waitingReview, "waiting");
+    await requestChanges(town, {
+      taskId: t.id,
+      by: "user:alice",
+      comments: [{ file: "notes.txt", line: 1, text: "Say what the notes are for" }, { text: "And keep them short" }],
+    });
+    const again = await waitTask(town, t.id, (x) => waitingReview(x) && x.attempts === 2, "reviewed again");
+    const prompts = readJsonl<{ stdin: string; cwd: string }>(join(fx, `prompt-${t.id}.jsonl`));
+    expect(prompts.map((p) => p.cwd)).toEqual([again.workspace!.worktree, again.workspace!.worktree]);
+    expect(prompts[0]!.stdin).not.toContain("Changes requested");
+    expect(prompts[1]!.stdin).toContain(
+      "## Changes requested (review round 1)\n" +
+        `Reviewers looked at your work on branch tt/e1/${t.id.slice(0, 8)} and asked for changes.`,
+    );
+    expect(prompts[1]!.stdin).toContain(
+      "- user:alice on notes.txt line 1:\n  Say what the notes are for\n- user:alice:\n  And keep them short",
+    );
+    expect(again.workspace!.stats).toMatchObject({ files: 1, additions: 2 });
   }, 60_000);
 });
