@@ -318,4 +318,27 @@ describe("tasks in worktrees, through runners", () => {
     );
     expect(again.workspace!.stats).toMatchObject({ files: 1, additions: 2 });
   }, 60_000);
+
+  test("a run's end records a dry-run merge: a conflict with the base is on the card before anyone presses Merge", async () => {
+    const dir = machine(sharedRemote());
+    const town = await townAt(dir, uniqueTownName("ws"));
+    await runnerOn(town);
+    await agentReady(town, "s1");
+    const t = await createTask(town, { description: "Please edit src/app.ts", assignTo: "s1", by: "cli" });
+    expect((await waitTask(town, t.id, waitingReview, "waiting")).review!.conflict).toBeNull();
+    // Someone commits to the base in the main checkout meanwhile, on the same line.
+    writeFileSync(join(dir, "src/app.ts"), "export const app = 1;\n// a human's change\n");
+    git(dir, "commit", "--quiet", "-am", "human change");
+    await requestChanges(town, { taskId: t.id, by: "user:alice", comments: [{ text: "One more line" }] });
+    const again = await waitTask(
+      town,
+      t.id,
+      (x) => waitingReview(x) && x.attempts === 2 && x.review!.conflict !== null,
+      "conflict shown",
+    );
+    expect(again.review!.conflict).toMatchObject({
+      files: ["src/app.ts"],
+      baseHead: git(dir, "rev-parse", "main").trim(),
+    });
+  }, 60_000);
 });
