@@ -5,6 +5,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 
 import { webCommand } from "../apps/web/launch.mjs";
+import { DEMO_REPO, ensureDemoRepo } from "./demo-repo.mjs";
 
 const root = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 const townDir = process.env.TT_TOWN_DIR ?? root;
@@ -22,6 +23,9 @@ if (!existsSync(join(townDir, "tinytown.json"))) {
   if (ttQuiet("init", "tinytown").status !== 0) process.exit(1);
   console.log(`Created the town "tinytown" in ${townDir} (tinytown.json; data in .tt/, git-ignored).`);
 }
+// The default town sits in Tinytown's own checkout: its tasks work in a demo repository of their own, never here.
+if (!process.env.TT_TOWN_DIR && ensureDemoRepo(townDir) === "created")
+  console.log(`Created a demo repository for the agents' tasks in ${join(townDir, DEMO_REPO)}.`);
 // Brings the town's managed Redis up (also after `tt down`) before the runner and the dashboard connect to it.
 if (ttQuiet("up", "--runners", "0").status !== 0) process.exit(1);
 

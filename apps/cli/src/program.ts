@@ -33,6 +33,10 @@ export const NOUNS: { commands: readonly string[]; load: () => Promise<Register>
   { commands: ["token"], load: async () => (await import("./commands/token")).registerTokenCommands },
   { commands: ["queue"], load: async () => (await import("./commands/queue")).registerQueueCommands },
   { commands: ["budget"], load: async () => (await import("./commands/budget")).registerBudgetCommands },
+  {
+    commands: ["workspace"],
+    load: async () => (await import("./commands/workspace")).registerWorkspaceCommands,
+  },
 ];
 
 /** The command word of `argv` (skipping global options; `help <cmd>` names <cmd>), or null. */

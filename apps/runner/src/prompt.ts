@@ -8,7 +8,14 @@ function quoteExample(s: string) {
   return `"${s}"`;
 }
 
-export function buildPrompt(input: { town: Town; agent: Agent; task: Task; messages: readonly Message[] }): string {
+export function buildPrompt(input: {
+  town: Town;
+  agent: Agent;
+  task: Task;
+  messages: readonly Message[];
+  /** The reviewers' change request for this attempt (run-workspace.ts), placed right after the task. */
+  review?: string;
+}): string {
   const { town, agent, task, messages } = input;
   const parts: string[] = [];
   if (messages.length > 0) {
@@ -22,7 +29,8 @@ export function buildPrompt(input: { town: Town; agent: Agent; task: Task; messa
   const meta = [`task ${task.id}`, `priority ${task.priority}`, `attempt ${task.attempts}`];
   if (task.tags.length > 0) meta.push(`tags ${task.tags.join(", ")}`);
   parts.push("## Your task", meta.join(" · "), task.description, "");
-  if (task.attempts > 1) {
+  if (input.review) parts.push(input.review, "");
+  else if (task.attempts > 1) {
     parts.push(
       "## Note",
       `This task was started before and did not finish (${task.error ?? "interrupted"}). Check the working tree for work already done.`,

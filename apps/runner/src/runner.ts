@@ -17,6 +17,7 @@ import { LOG_FILE_MAX_BYTES } from "./process/task-output";
 import { Reconciler } from "./reconcile";
 import { heartbeat, register } from "./registry";
 import { stopRunner } from "./stop";
+import { serveWorkspaceQueue, type WorkspaceWorker } from "./workspace/workspace-jobs";
 
 export interface RunnerOptions extends Partial<RunnerSettings> {
   /** Default: `<host>-<pid>-<random>`. */
@@ -42,12 +43,14 @@ export async function startRunner(town: Town, opts: RunnerOptions = {}): Promise
   const host = new AgentHost(ctx);
   const reconciler = new Reconciler(ctx, host);
   let cursor: string;
+  let workspace: WorkspaceWorker;
   try {
     await ctx.agentApi.listen();
     await register(ctx);
     // Take the cursor before the first reconcile, so no change between the two is missed.
     cursor = await lastEventId(town);
     await reconciler.run();
+    workspace = await serveWorkspaceQueue(ctx);
   } catch (err) {
     await host.close();
     await ctx.agentApi.close();
@@ -65,7 +68,7 @@ export async function startRunner(town: Town, opts: RunnerOptions = {}): Promise
   return {
     id: ctx.id,
     stop: (graceMs = ctx.settings.shutdownGraceMs) =>
-      (stopped ??= stopRunner(ctx, { host, reconciler, events, stopTimers }, graceMs)),
+      (stopped ??= stopRunner(ctx, { host, reconciler, events, stopTimers }, graceMs).finally(() => workspace.close())),
     running: () => [...ctx.runs.keys()],
   };
 }

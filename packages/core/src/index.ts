@@ -37,6 +37,7 @@ export * from "./message/message";
 export * from "./channel/channel";
 export * from "./channel/events";
 export * from "./dispatch/dispatch";
+export * from "./dispatch/workspace-queue";
 export * from "./task/task-log";
 export * from "./task/task-stream";
 export * from "./channel/take";

@@ -26,6 +26,7 @@ import {
 import type { Ctx } from "../context";
 import { int, many, oneOf, text } from "../options";
 import { ago, cell, safe, stateColour, table } from "../output";
+import { registerReviewCommands } from "./review";
 
 const PRIORITY_HELP = `priority: ${PRIORITIES.join(", ")}`;
 const priority = oneOf(PRIORITIES, "priority");
@@ -144,7 +145,10 @@ export function registerTaskCommands(program: Command, ctx: Ctx) {
       done(t, "claimed");
     });
 
-  const task = program.command("task").description("one task: show, cancel, retry, complete, fail, unassign, reassign");
+  const task = program
+    .command("task")
+    .description("one task: show, cancel, retry, complete, fail, unassign, reassign; diff, review, merge, discard");
+  registerReviewCommands(task, ctx);
   task
     .command("show <id>")
     .description("everything about a task, with its history")

@@ -39,6 +39,7 @@ import { TaskOutput } from "../process/task-output";
 import { buildPrompt } from "../prompt";
 import { planSession, type SessionRun } from "../sessions/session-run";
 import { recoverLostRun } from "../recover";
+import { afterRunSettled, captureRun, changeRequestSection, prepareWorktree } from "../workspace/run-workspace";
 import { abortedEnd, exitEnd, isRunEnd, modelEnd, settleRun, skip, type RunEnd } from "./run-end";
 
 /** Runs one job; returns a short note of what happened (kept by BullMQ as the return value, for debugging). */
@@ -51,7 +52,9 @@ export async function runTaskJob(ctx: RunnerContext, job: Job<RunJobData>): Prom
   ctx.runsByAgent.set(agentId, run);
   try {
     const end = await runStages(ctx, run, job);
-    return await settleRun(ctx, run, end);
+    const note = await settleRun(ctx, run, end);
+    await afterRunSettled(ctx, run);
+    return note;
   } finally {
     if (run.credential) ctx.agentApi.revoke(run.credential);
     ctx.runs.delete(taskId);
@@ -68,7 +71,9 @@ async function runStages(ctx: RunnerContext, run: ActiveRun, job: Job<RunJobData
   if (run.abortReason) return abortedEnd(ctx, run, run.abortReason);
   const launched = await launch(ctx, run, agent, task);
   if (isRunEnd(launched)) return launched;
-  return judge(ctx, run, launched, await watch(ctx, run, launched));
+  const exit = await watch(ctx, run, launched);
+  await captureRun(ctx, run);
+  return judge(ctx, run, launched, exit);
 }
 
 /** The job is this agent's to run now: its agent can take work and its task is assigned to it (or was lost). */
@@ -150,9 +155,22 @@ async function launch(ctx: RunnerContext, run: ActiveRun, agent: Agent, task: Ta
   const plan = await planSession(ctx, run, task, model);
   if (isRunEnd(plan)) return plan;
   model = plan.model;
+  const output = new TaskOutput({
+    town,
+    taskId: task.id,
+    file: logFile(town, task.id),
+    maxFileBytes: ctx.settings.logFileMaxBytes,
+    onError: (err) => ctx.log.warn(`task ${task.id.slice(0, 8)} log: ${String(err)}`),
+  });
+  const worktree = await prepareWorktree(ctx, run, agent, task, output);
+  if ("error" in worktree) {
+    output.sys(worktree.error);
+    await output.close();
+    return { verdict: { kind: "fail", error: worktree.error, messages: "return" }, note: "workspace failed" };
+  }
   const messages = await promptMessages(ctx, run, task);
   for (const m of messages) run.promptMessageIds.add(m.id);
-  const prompt = buildPrompt({ town, agent, task, messages });
+  const prompt = buildPrompt({ town, agent, task, messages, review: await changeRequestSection(ctx, task) });
   // The run's credential: the agent reports through the runner's agent API with it, until the process exits.
   const credential = ctx.agentApi.issue({
     agentId: agent.id,
@@ -172,21 +190,16 @@ async function launch(ctx: RunnerContext, run: ActiveRun, agent: Agent, task: Ta
     runnerId: ctx.id,
     credentialEnv: credential.env,
   });
+  if (worktree.cwd) spec.cwd = worktree.cwd;
   if (!existsSync(spec.cwd)) {
     cleanupLaunch(spec);
+    await output.close();
     return modelEnd(
       run,
       `model \`${model.name}\`: working directory ${spec.cwd} does not exist`,
       "no working directory",
     );
   }
-  const output = new TaskOutput({
-    town,
-    taskId: task.id,
-    file: logFile(town, task.id),
-    maxFileBytes: ctx.settings.logFileMaxBytes,
-    onError: (err) => ctx.log.warn(`task ${task.id.slice(0, 8)} log: ${String(err)}`),
-  });
   output.sys(`attempt ${task.attempts} of task ${task.id} by agent ${agent.name} (${model.name}) on runner ${ctx.id}`);
   const sessionNote = plan.session.describe();
   if (sessionNote) output.sys(sessionNote);

@@ -6,6 +6,7 @@
  */
 import { CoreError } from "../errors";
 import { enqueueRun } from "../dispatch/dispatch";
+import { enqueueWorkspaceJob } from "../dispatch/workspace-queue";
 import type { Town } from "../town/town";
 import {
   ApproveTaskInput,
@@ -171,8 +172,8 @@ export async function requestChanges(town: Town, raw: RequestChangesInput): Prom
 }
 
 /**
- * Approves a task's changes for merging (waiting → approved), optionally with a strategy for this merge.
- * A runner then merges (`mergeBranch`) and records the outcome with `recordMerge` or `recordMergeCheck`.
+ * Approves a task's changes for merging (waiting → approved), optionally with a strategy for this merge, and
+ * enqueues the merge on the town's workspace queue. A runner then merges (`mergeBranch`) and records the outcome with `recordMerge` or `recordMergeCheck`.
  */
 export async function approveTask(town: Town, raw: ApproveTaskInput): Promise<Task> {
   const input = parse(ApproveTaskInput, raw, "approval");
@@ -189,6 +190,7 @@ export async function approveTask(town: Town, raw: ApproveTaskInput): Promise<Ta
       review: withReview(t, { status: "approved", strategy: input.strategy ?? null, mergeError: null }, input.by, now),
     }),
     eventData: (prev, next) => ({ ...reviewEvent(prev, next), strategy: input.strategy ?? null }),
+    after: async (_prev, next) => enqueueWorkspaceJob(town, next, "merge"),
   });
 }
 
@@ -214,7 +216,8 @@ export async function recordMergeCheck(town: Town, raw: RecordMergeCheckInput): 
         (files.length === 0
           ? r.conflict === null
           : r.conflict?.baseHead === input.baseHead && r.conflict.files.join("\0") === files.join("\0"));
-      return same ? t : null;
+      // A blocked merge of an approved task is news even when the dry run had shown the same conflict.
+      return same && !(blocked && r.status === "approved") ? t : null;
     },
     patch: (t, now) => ({
       review: withReview(
@@ -258,7 +261,8 @@ export async function recordMerge(town: Town, raw: RecordMergeInput): Promise<Ta
 }
 
 /**
- * Drops a task's changes: its review becomes discarded (a runner then removes the worktree and the branch).
+ * Drops a task's changes: its review becomes discarded, and a job on the workspace queue has a runner remove the
+ * worktree and the branch.
  * Legal for a completed task waiting for review, and for a failed or cancelled one; a repeat is a no-op. Not
  * while approved: the merge may be under way, and only its outcome (merged, or back to waiting) ends it.
  */
@@ -287,6 +291,7 @@ export async function discardTask(town: Town, raw: TaskChangeInput): Promise<Tas
     },
     patch: (t, now) => ({ review: withReview(t, { status: "discarded" }, input.by, now) }),
     eventData: reviewEvent,
+    after: async (_prev, next) => enqueueWorkspaceJob(town, next, "discard"),
   });
 }
 

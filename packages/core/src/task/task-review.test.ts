@@ -288,6 +288,17 @@ describe("a review round", () => {
     expect(clean.review).toMatchObject({ status: "waiting", conflict: null, mergeError: null });
   });
 
+  test("a merge refused by the conflict the dry run already showed still sends the approved task back to waiting", async () => {
+    const w = await waiting();
+    const conflict = { taskId: w.id, by: RUNNER, baseHead: oid("e"), conflicts: ["src/a.ts"] };
+    await recordMergeCheck(town, conflict);
+    // Someone merges anyway; the runner's merge meets the same conflict.
+    await approveTask(town, { taskId: w.id, by: "bob" });
+    const refused = await withEvents(() => recordMergeCheck(town, conflict));
+    expect(refused.task.review).toMatchObject({ status: "waiting", conflict: { files: ["src/a.ts"] } });
+    expect(refused.events).toMatchObject([{ type: "task.merge_checked", reviewFrom: "approved", review: "waiting" }]);
+  });
+
   test("discard: a waiting task, a failed or cancelled one with changes; repeating is a no-op", async () => {
     const w = await waiting();
     const d = await withEvents(() => discardTask(town, { taskId: w.id, by: "carol" }));

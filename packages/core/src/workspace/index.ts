@@ -6,6 +6,7 @@ export {
   resolveWorkspace,
   findRepository,
   detectBaseBranch,
+  baseHead,
   listWorktrees,
   type Workspace,
   type WorktreeEntry,
@@ -23,4 +24,4 @@ export {
 } from "./worktree";
 export { captureChanges, MAX_FILES, type CaptureInput, type CapturedChanges } from "./capture";
 export { checkMerge, mergeBranch, type MergeCheck, type MergeInput, type MergeResult } from "./merge";
-export { pushBranch, fetchBranch, deleteRemoteBranch, type FetchResult } from "./remote";
+export { pushBranch, pushBase, fetchBranch, deleteRemoteBranch, type FetchResult } from "./remote";

@@ -132,3 +132,38 @@ export async function fetchBranch(ws: Workspace, branch: string): Promise<FetchR
   }
   return "fast_forwarded";
 }
+
+/**
+ * Pushes the base branch to the remote after a merge (fast-forward only), so runners on other machines start new
+ * task branches from it. CONFLICT when the remote's base has commits this repository lacks.
+ */
+export async function pushBase(ws: Workspace): Promise<void> {
+  const remote = remoteOf(ws);
+  const r = await git(
+    [
+      "push",
+      "--quiet",
+      "--no-verify",
+      "--porcelain",
+      "--end-of-options",
+      remote,
+      `refs/heads/${ws.base}:refs/heads/${ws.base}`,
+    ],
+    { cwd: ws.repo, timeoutMs: NETWORK_TIMEOUT_MS, okCodes: [1, 128] },
+  );
+  if (r.code === 0) return;
+  const out = `${r.stdout.toString("utf8")}\n${r.stderr}`;
+  if (/\[rejected\]|non-fast-forward|fetch first/.test(out)) {
+    throw new CoreError(
+      "CONFLICT",
+      `${remote} has commits on ${ws.base} that this repository does not: pull them first`,
+      {
+        reason: "not_fast_forward",
+        branch: ws.base,
+      },
+    );
+  }
+  throw new CoreError("INTERNAL", `git push of ${ws.base} to ${remote} failed: ${stderrTail(r.stderr)}`, {
+    reason: "push_failed",
+  });
+}
