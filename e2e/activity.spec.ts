@@ -1,0 +1,116 @@
+/**
+ * The Activity timeline and costs: a claude session (the runner's fixture stream through core's adapter and
+ * recorder, as the runner records a run) shows live in two browsers; tool calls open with the keyboard; the raw
+ * output is one click away; the card, the task page, the agent page and the overview show what it cost.
+ */
+import {
+  completeTask,
+  createTask,
+  formatUsd,
+  heartbeatRunner,
+  interruptAgent,
+  registerRunner,
+  resolveAgent,
+  spawnAgent,
+  startTask,
+  unregisterRunner,
+} from "@tinytown/core";
+
+import { audit } from "./axe";
+import { recordClaudeRun } from "./claude-session";
+import { card, expect, newPerson, test, uniq } from "./fixtures";
+
+test("a claude session shows as a live timeline in two browsers, with its cost on the card", async ({
+  page,
+  context,
+  town,
+}) => {
+  test.setTimeout(90_000);
+  // This test plays the runner that runs the task: a registered, live runner (so the real runner's repair pass
+  // leaves the run alone) and an agent paused (so the real runner takes no job of it).
+  const runner = uniq("e2e-claude");
+  await registerRunner(town, { id: runner, host: "e2e", pid: process.pid, models: ["claude"] });
+  const beat = setInterval(() => void heartbeatRunner(town, runner).catch(() => undefined), 2_000);
+  const name = uniq("claudia");
+  const agent = await spawnAgent(town, { name, model: "sim", by: "ada" });
+  await expect.poll(async () => (await resolveAgent(town, name)).state, { timeout: 20_000 }).toBe("idle");
+  await interruptAgent(town, name, "ada");
+  await expect.poll(async () => (await resolveAgent(town, name)).state).toBe("paused");
+  const task = await createTask(town, { description: "Fix the flaky login test", assignTo: agent.id, by: "ada" });
+  await startTask(town, { taskId: task.id, agentId: agent.id, by: `runner:${runner}` });
+
+  const bob = await newPerson(context, "bob");
+  for (const p of [page, bob]) {
+    await p.goto(`/tasks/${task.id}`);
+    await expect(p.getByTestId("live-indicator")).toHaveAttribute("data-connected", "true");
+    await expect(p.getByTestId("task-state")).toHaveText("running");
+  }
+
+  const recorded = recordClaudeRun(
+    town,
+    { runId: `${task.id}.1.e2e`, taskId: task.id, agentId: agent.id, model: "claude" },
+    { delayMs: 120 },
+  );
+  const started = Date.now();
+  // Live: the first words reach both browsers while the session is still going, and the timeline is chosen.
+  for (const p of [page, bob]) {
+    await expect(p.getByTestId("activity-text").first()).toBeVisible({ timeout: 5_000 });
+    await expect(p.getByTestId("run-tab-activity")).toHaveAttribute("aria-selected", "true");
+  }
+  console.log(`activity: first text in both browsers ${Date.now() - started} ms after the run started`);
+  const { reportedUsd, events } = await recorded;
+  expect(reportedUsd).toBeGreaterThan(0);
+  console.log(`activity: ${events} events recorded in ${Date.now() - started} ms; claude reported $${reportedUsd}`);
+
+  for (const p of [page, bob]) {
+    const timeline = p.getByTestId("activity");
+    await expect(timeline.getByTestId("activity-count")).toHaveText(`${events} events`);
+    await expect(timeline.getByTestId("activity-tool").first()).toBeVisible();
+    // A failing tool call is marked as an error; a passing one ok.
+    await expect(timeline.locator('[data-testid="activity-tool"][data-status="error"]').first()).toBeVisible();
+    await expect(timeline.locator('[data-testid="activity-tool"][data-status="ok"]').first()).toBeVisible();
+    await expect(timeline.getByTestId("activity-file").first()).toBeVisible();
+    await expect(timeline.getByTestId("activity-turn-cost").first()).toBeVisible();
+    await expect(p.getByTestId("task-cost")).toHaveText(formatUsd(reportedUsd));
+  }
+
+  // A tool call opens and closes with the keyboard, saying so to screen readers.
+  const failed = page.locator('[data-testid="activity-tool"][data-status="error"]').first();
+  const toggle = failed.getByRole("button");
+  await toggle.focus();
+  await expect(toggle).toHaveAttribute("aria-expanded", "false");
+  await page.keyboard.press("Enter");
+  await expect(toggle).toHaveAttribute("aria-expanded", "true");
+  await expect(failed.getByTestId("activity-tool-output")).toBeVisible();
+
+  expect(await audit(page, "activity timeline (light)")).toEqual([]);
+  await page.emulateMedia({ colorScheme: "dark" });
+  expect(await audit(page, "activity timeline (dark)")).toEqual([]);
+  await page.emulateMedia({ colorScheme: "light" });
+
+  // The raw output is one click away; the keyboard goes back.
+  await page.getByTestId("run-tab-raw").click();
+  await expect(page.getByTestId("log")).toBeVisible();
+  await expect(page.getByTestId("activity")).toBeHidden();
+  await page.keyboard.press("ArrowLeft");
+  await expect(page.getByTestId("activity")).toBeVisible();
+
+  // The run ends: its card shows what it cost, in both browsers.
+  await completeTask(town, { taskId: task.id, result: "fixed", by: `runner:${runner}` });
+  for (const p of [page, bob]) {
+    await p.goto("/");
+    await expect(card(p, task.id).getByTestId("card-cost")).toHaveText(`cost ${formatUsd(reportedUsd)}`);
+  }
+
+  // The agent's page: today and this week; the overview: today, this week and by model.
+  await page.goto(`/agents/${name}`);
+  await expect(page.getByTestId("agent-cost-today")).toHaveText(formatUsd(reportedUsd));
+  await expect(page.getByTestId("agent-cost-week")).toHaveText(formatUsd(reportedUsd));
+  await page.goto("/overview");
+  await expect(page.getByTestId("cost-by-model")).toContainText("claude-sonnet-4-5");
+  expect(await audit(page, "overview with costs")).toEqual([]);
+
+  await bob.context().close();
+  clearInterval(beat);
+  await unregisterRunner(town, runner);
+});
