@@ -3,21 +3,10 @@
  * recorder, as the runner records a run) shows live in two browsers; tool calls open with the keyboard; the raw
  * output is one click away; the card, the task page, the agent page and the overview show what it cost.
  */
-import {
-  completeTask,
-  createTask,
-  formatUsd,
-  heartbeatRunner,
-  interruptAgent,
-  registerRunner,
-  resolveAgent,
-  spawnAgent,
-  startTask,
-  unregisterRunner,
-} from "@tinytown/core";
+import { completeTask, formatUsd } from "@tinytown/core";
 
 import { audit } from "./axe";
-import { recordClaudeRun } from "./claude-session";
+import { claudeTask, recordClaudeRun } from "./claude-session";
 import { card, expect, newPerson, test, uniq } from "./fixtures";
 
 test("a claude session shows as a live timeline in two browsers, with its cost on the card", async ({
@@ -26,18 +15,13 @@ test("a claude session shows as a live timeline in two browsers, with its cost o
   town,
 }) => {
   test.setTimeout(90_000);
-  // This test plays the runner that runs the task: a registered, live runner (so the real runner's repair pass
-  // leaves the run alone) and an agent paused (so the real runner takes no job of it).
-  const runner = uniq("e2e-claude");
-  await registerRunner(town, { id: runner, host: "e2e", pid: process.pid, models: ["claude"] });
-  const beat = setInterval(() => void heartbeatRunner(town, runner).catch(() => undefined), 2_000);
   const name = uniq("claudia");
-  const agent = await spawnAgent(town, { name, model: "sim", by: "ada" });
-  await expect.poll(async () => (await resolveAgent(town, name)).state, { timeout: 20_000 }).toBe("idle");
-  await interruptAgent(town, name, "ada");
-  await expect.poll(async () => (await resolveAgent(town, name)).state).toBe("paused");
-  const task = await createTask(town, { description: "Fix the flaky login test", assignTo: agent.id, by: "ada" });
-  await startTask(town, { taskId: task.id, agentId: agent.id, by: `runner:${runner}` });
+  const run = await claudeTask(town, {
+    agentName: name,
+    runner: uniq("e2e-claude"),
+    description: "Fix the flaky login test",
+  });
+  const { task, agent } = run;
 
   const bob = await newPerson(context, "bob");
   for (const p of [page, bob]) {
@@ -96,7 +80,7 @@ test("a claude session shows as a live timeline in two browsers, with its cost o
   await expect(page.getByTestId("activity")).toBeVisible();
 
   // The run ends: its card shows what it cost, in both browsers.
-  await completeTask(town, { taskId: task.id, result: "fixed", by: `runner:${runner}` });
+  await completeTask(town, { taskId: task.id, result: "fixed", by: run.by });
   for (const p of [page, bob]) {
     await p.goto("/");
     await expect(card(p, task.id).getByTestId("card-cost")).toHaveText(`cost ${formatUsd(reportedUsd)}`);
@@ -111,6 +95,5 @@ test("a claude session shows as a live timeline in two browsers, with its cost o
   expect(await audit(page, "overview with costs")).toEqual([]);
 
   await bob.context().close();
-  clearInterval(beat);
-  await unregisterRunner(town, runner);
+  await run.done();
 });

@@ -5,7 +5,22 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
-import { createActivityRecorder, createAdapter, type ActivityRun, type Town } from "@tinytown/core";
+import {
+  createActivityRecorder,
+  createAdapter,
+  createTask,
+  heartbeatRunner,
+  interruptAgent,
+  registerRunner,
+  resolveAgent,
+  spawnAgent,
+  startTask,
+  unregisterRunner,
+  type ActivityRun,
+  type Agent,
+  type Task,
+  type Town,
+} from "@tinytown/core";
 
 const FIXTURE = fileURLToPath(new URL("../apps/runner/test/fixtures/claude-stream.mjs", import.meta.url));
 
@@ -44,4 +59,40 @@ export async function recordClaudeRun(
   events += last.length;
   if (last.length > 0) await recorder.record(last);
   return { reportedUsd, events };
+}
+
+/**
+ * A running task whose run the test plays, as a runner would: a registered runner kept alive (so the real runner's
+ * repair pass leaves the run alone) and its agent paused (so the real runner takes no job of it). `done` unregisters.
+ */
+export async function claudeTask(
+  town: Town,
+  opts: { agentName: string; description: string; runner: string },
+): Promise<{ task: Task; agent: Agent; by: string; done: () => Promise<void> }> {
+  await registerRunner(town, { id: opts.runner, host: "e2e", pid: process.pid, models: ["claude"] });
+  const beat = setInterval(() => void heartbeatRunner(town, opts.runner).catch(() => undefined), 2_000);
+  const agent = await spawnAgent(town, { name: opts.agentName, model: "sim", by: "ada" });
+  await waitFor(async () => (await resolveAgent(town, agent.id)).state === "idle");
+  await interruptAgent(town, agent.id, "ada");
+  await waitFor(async () => (await resolveAgent(town, agent.id)).state === "paused");
+  const by = `runner:${opts.runner}`;
+  const task = await createTask(town, { description: opts.description, assignTo: agent.id, by: "ada" });
+  await startTask(town, { taskId: task.id, agentId: agent.id, by });
+  return {
+    task,
+    agent,
+    by,
+    done: async () => {
+      clearInterval(beat);
+      await unregisterRunner(town, opts.runner);
+    },
+  };
+}
+
+async function waitFor(ok: () => Promise<boolean>, ms = 20_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await ok())) {
+    if (Date.now() > deadline) throw new Error("timed out waiting for the agent");
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }

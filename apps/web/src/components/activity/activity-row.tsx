@@ -22,10 +22,16 @@ export function ActivityRow(props: { row: Row; open: boolean; onToggle: (id: str
       );
     case "turn":
       return (
-        <li className={`flex justify-end gap-2 px-2 text-[11px] tabular-nums ${MUTED}`} data-testid="activity-turn">
+        <li
+          className={`flex flex-wrap justify-end gap-x-2 px-2 text-right text-[11px] tabular-nums ${MUTED}`}
+          data-testid="activity-turn"
+        >
           <span>{tokenLine(row.tokens)}</span>
           {row.usd !== 0 ? (
-            <span className="font-medium text-zinc-700 dark:text-zinc-300" data-testid="activity-turn-cost">
+            <span
+              className="font-medium whitespace-nowrap text-zinc-700 dark:text-zinc-300"
+              data-testid="activity-turn-cost"
+            >
               {row.usd < 0 ? `${usd(row.usd)} settled` : usd(row.usd)}
               {row.estimated && row.usd > 0 ? <span className={`font-normal ${MUTED}`}> est.</span> : null}
             </span>

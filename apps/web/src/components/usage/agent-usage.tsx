@@ -6,7 +6,7 @@ import { useNow } from "../../lib/use-now";
 import { useTRPC } from "../../trpc/react";
 import { BudgetMeter } from "./budget-meter";
 import { DayBars } from "./day-bars";
-import { timeOfDay, tokenLine, usd } from "./format";
+import { runs, timeOfDay, tokenLine, usd } from "./format";
 
 /**
  * When the agent's provider refuses work until a reset: read from the agent's `rateLimitedUntil` (epoch ms), the
@@ -50,8 +50,8 @@ export function AgentUsage(props: { agentId: string }) {
         </h2>
         <dl className="grid grid-cols-3 gap-3">
           <Figure label="Today" usd={u.today.usd} detail={tokenLine(u.today.tokens)} testId="agent-cost-today" />
-          <Figure label="This week" usd={u.week.usd} detail={`${u.week.runs} runs`} testId="agent-cost-week" />
-          <Figure label="All time" usd={u.total.usd} detail={`${u.total.runs} runs`} testId="agent-cost-total" />
+          <Figure label="This week" usd={u.week.usd} detail={runs(u.week.runs)} testId="agent-cost-week" />
+          <Figure label="All time" usd={u.total.usd} detail={runs(u.total.runs)} testId="agent-cost-total" />
         </dl>
         <BudgetMeter budget={u.budget} label="daily budget" />
       </div>

@@ -32,3 +32,6 @@ export function tokenLine(t: Tokens): string {
 /** The local time of day: "14:05". */
 export const timeOfDay = (at: number) =>
   new Date(at).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" });
+
+/** "1 run", "3 runs". */
+export const runs = (n: number) => `${n} ${n === 1 ? "run" : "runs"}`;

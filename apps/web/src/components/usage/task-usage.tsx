@@ -4,7 +4,7 @@ import { useQuery } from "@tanstack/react-query";
 
 import { useTRPC } from "../../trpc/react";
 import { BudgetMeter } from "./budget-meter";
-import { tokens, TOKEN_KINDS, usd } from "./format";
+import { runs as runCount, tokens, TOKEN_KINDS, usd } from "./format";
 
 /** What a task cost: the total, tokens by kind, each run's cost, and its budget. Nothing before its first run. */
 export function TaskUsage(props: { taskId: string; runIds: readonly string[] }) {
@@ -33,9 +33,7 @@ export function TaskUsage(props: { taskId: string; runIds: readonly string[] }) 
             </span>
           ) : null}
         </p>
-        <p className="text-xs text-zinc-600 dark:text-zinc-400">
-          {usage.runs} {usage.runs === 1 ? "run" : "runs"}
-        </p>
+        <p className="text-xs text-zinc-600 dark:text-zinc-400">{runCount(usage.runs)}</p>
       </div>
       <dl className="grid grid-cols-2 gap-2 text-sm sm:grid-cols-4" data-testid="task-tokens">
         {TOKEN_KINDS.map((k) => (

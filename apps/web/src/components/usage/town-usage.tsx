@@ -6,7 +6,7 @@ import { useTRPC } from "../../trpc/react";
 import { Figure } from "./agent-usage";
 import { BudgetMeter } from "./budget-meter";
 import { DayBars } from "./day-bars";
-import { tokenLine, tokens, usd } from "./format";
+import { runs, tokenLine, tokens, usd } from "./format";
 
 /** What the town's agents cost: today, this week (a bar per day), by model, and the town's daily budget. */
 export function TownUsage() {
@@ -26,8 +26,8 @@ export function TownUsage() {
         </h2>
         <dl className="grid grid-cols-3 gap-3">
           <Figure label="Today" usd={u.today.usd} detail={tokenLine(u.today.tokens)} testId="town-cost-today" />
-          <Figure label="This week" usd={u.week.usd} detail={`${u.week.runs} runs`} testId="town-cost-week" />
-          <Figure label="All time" usd={u.total.usd} detail={`${u.total.runs} runs`} testId="town-cost-total" />
+          <Figure label="This week" usd={u.week.usd} detail={runs(u.week.runs)} testId="town-cost-week" />
+          <Figure label="All time" usd={u.total.usd} detail={runs(u.total.runs)} testId="town-cost-total" />
         </dl>
         <BudgetMeter budget={u.budget} label="daily budget" />
         <DayBars days={u.days} label="The town's cost per day, last 7 days" />
@@ -41,8 +41,8 @@ export function TownUsage() {
             <thead className="text-left text-[11px] text-zinc-600 dark:text-zinc-400">
               <tr>
                 <th className="pb-1 font-medium">Model</th>
-                <th className="w-16 pb-1 text-right font-medium">Today</th>
-                <th className="w-16 pb-1 text-right font-medium">Week</th>
+                <th className="w-20 pb-1 pl-2 text-right font-medium">Today</th>
+                <th className="w-20 pb-1 pl-2 text-right font-medium">Week</th>
               </tr>
             </thead>
             <tbody>
@@ -54,8 +54,8 @@ export function TownUsage() {
                   >
                     {m.model}
                   </td>
-                  <td className="py-1 text-right tabular-nums">{usd(m.today.usd)}</td>
-                  <td className="py-1 text-right font-medium tabular-nums">{usd(m.week.usd)}</td>
+                  <td className="py-1 pl-2 text-right tabular-nums">{usd(m.today.usd)}</td>
+                  <td className="py-1 pl-2 text-right font-medium tabular-nums">{usd(m.week.usd)}</td>
                 </tr>
               ))}
             </tbody>
