@@ -36,7 +36,8 @@ test("a claude session shows as a live timeline in two browsers, with its cost o
     { delayMs: 120 },
   );
   const started = Date.now();
-  // Live: the first words reach both browsers while the session is still going, and the timeline is chosen.
+  // Both pages were open before the run's first event: whatever they show came through the live stream, no reload.
+  // The timeline is chosen once the run speaks a structured protocol.
   for (const p of [page, bob]) {
     await expect(p.getByTestId("activity-text").first()).toBeVisible({ timeout: 5_000 });
     await expect(p.getByTestId("run-tab-activity")).toHaveAttribute("aria-selected", "true");

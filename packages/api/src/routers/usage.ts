@@ -23,7 +23,7 @@ import {
   type UsageTotals,
 } from "@tinytown/core";
 
-import { viewerProcedure } from "../trpc";
+import { operatorProcedure, viewerProcedure } from "../trpc";
 
 /** A budget as the dashboard shows it: "budget $5.00 · $4.10 used"; `limitUsd` null = no limit. */
 export interface BudgetState {
@@ -120,8 +120,8 @@ export const usageRouter = {
     return { ...usage, budget: budgetState(limits.townDay, usage.today.usd) };
   }),
 
-  /** Sets (or with `usd: null` removes) a task's, an agent's daily or the town's daily budget. */
-  setBudget: viewerProcedure.input(SetBudgetInput).mutation(({ ctx, input }) => {
+  /** Sets (or with `usd: null` removes) a task's (operators), an agent's or the town's daily budget (admins). */
+  setBudget: operatorProcedure.input(SetBudgetInput).mutation(({ ctx, input }) => {
     assertCan(ctx.principal, SET_BUDGET_ACTION[input.scope]);
     return setBudget(ctx.town, { ...input, by: ctx.actor });
   }),

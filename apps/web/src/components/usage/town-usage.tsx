@@ -16,7 +16,7 @@ export function TownUsage() {
   const u = q.data;
   return (
     <section
-      className="grid grid-cols-[minmax(0,1fr)] gap-5 lg:grid-cols-[minmax(0,1fr)_18rem]"
+      className="grid grid-cols-[minmax(0,1fr)] gap-5 lg:grid-cols-[minmax(0,1fr)_26rem]"
       aria-labelledby="town-usage-title"
       data-testid="town-usage"
     >
