@@ -67,7 +67,9 @@ export function Figure(props: { label: string; usd: number; detail: string; test
       <dd className="text-lg font-semibold tabular-nums" data-testid={props.testId}>
         {usd(props.usd)}
       </dd>
-      <dd className="truncate text-[11px] text-zinc-600 dark:text-zinc-400">{props.detail}</dd>
+      <dd className="truncate text-[11px] text-zinc-600 dark:text-zinc-400" title={props.detail}>
+        {props.detail}
+      </dd>
     </div>
   );
 }
