@@ -5,6 +5,7 @@ import { messageRouter } from "./routers/message";
 import { queueRouter } from "./routers/queue";
 import { taskRouter } from "./routers/task";
 import { townRouter } from "./routers/town";
+import { usageRouter } from "./routers/usage";
 import { userRouter } from "./routers/user";
 import { createCallerFactory, createTRPCRouter } from "./trpc";
 
@@ -17,6 +18,7 @@ export const appRouter = createTRPCRouter({
   message: messageRouter,
   queue: queueRouter,
   user: userRouter,
+  usage: usageRouter,
 });
 
 export type AppRouter = typeof appRouter;

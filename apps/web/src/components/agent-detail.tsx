@@ -11,6 +11,7 @@ import { MessageList } from "./message-list";
 import { PageError, PageSkeleton } from "./task-detail";
 import { AgentStateBadge, ModelBadge, PriorityIcon, TaskStateBadge } from "./ui/badges";
 import { Fact } from "./ui/fields";
+import { AgentUsage, RateLimitBadge } from "./usage/agent-usage";
 
 /** An agent's page: state and actions, its current task with live output, its inbox and its task history. */
 export function AgentDetail(props: { name: string }) {
@@ -36,6 +37,7 @@ export function AgentDetail(props: { name: string }) {
         <h1 className="font-mono text-xl font-semibold">{agent.name}</h1>
         <AgentStateBadge state={agent.state} />
         <ModelBadge model={agent.model} simulated={simulated} />
+        <RateLimitBadge agent={agent} />
         <div className="ml-auto">
           <AgentActions agent={agent} />
         </div>
@@ -63,6 +65,7 @@ export function AgentDetail(props: { name: string }) {
         </Fact>
       </dl>
 
+      <AgentUsage agentId={agent.id} />
       <div className="grid grid-cols-[minmax(0,1fr)] gap-5 lg:grid-cols-[minmax(0,1fr)_22rem]">
         <section className="min-w-0" data-testid="agent-current-task">
           <h2 className="panel-title mb-2">Current task</h2>

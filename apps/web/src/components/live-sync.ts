@@ -102,6 +102,7 @@ export class LiveSync {
     for (const column of d.columns) this.invalidate({ queryKey: trpc.task.column.infiniteQueryKey({ column }) });
     for (const taskId of d.tasks) this.invalidate({ queryKey: trpc.task.get.queryKey({ taskId }) });
     if (d.columns.size > 0 || d.tasks.size > 0) this.invalidate(trpc.task.list.pathFilter());
+    if (d.columns.size > 0 || d.tasks.size > 0 || d.agents) this.invalidate(trpc.usage.pathFilter());
     if (d.agents || d.columns.size > 0) {
       this.invalidate(trpc.agent.list.pathFilter());
       this.invalidate(trpc.agent.get.pathFilter());

@@ -9,6 +9,7 @@ import { clock, shortId } from "../lib/format";
 import { useTRPC } from "../trpc/react";
 import { PageError, PageSkeleton } from "./task-detail";
 import { AgentStateDot, TaskStateBadge } from "./ui/badges";
+import { TownUsage } from "./usage/town-usage";
 
 /** The town at a glance: tasks and agents by state, throughput over the last hour, recent events. */
 export function Overview() {
@@ -60,6 +61,7 @@ export function Overview() {
           </p>
         </section>
       </div>
+      <TownUsage />
       <section>
         <h2 className="panel-title mb-2">Recent events</h2>
         <EventList events={o.recent} />

@@ -12,7 +12,7 @@ import { useNow } from "../lib/use-now";
 import { useTRPC } from "../trpc/react";
 import { useShell } from "./app-shell";
 import { useLive } from "./live";
-import { LogView } from "./log-view";
+import { TaskActivity } from "./activity/task-activity";
 import { TaskMoveButton } from "./task-move";
 import { PriorityIcon, Tag, TaskStateBadge } from "./ui/badges";
 import { useToast } from "./ui/toast";
@@ -152,7 +152,7 @@ export function TaskDetail(props: { taskId: string }) {
       <div className="grid grid-cols-[minmax(0,1fr)] gap-5 lg:grid-cols-[minmax(0,1fr)_20rem]">
         <section className="min-w-0">
           <h2 className="panel-title mb-2">Output</h2>
-          <LogView taskId={task.id} state={task.state} />
+          <TaskActivity taskId={task.id} state={task.state} />
         </section>
         <section>
           <h2 className="panel-title mb-2">History</h2>

@@ -5,10 +5,13 @@
  */
 import {
   createRedis,
+  followActivity,
   followEvents,
   lastEventId,
+  readActivity,
   readEvents,
   readTaskLog,
+  type ActivityEntry,
   type TaskLogEntry,
   type Town,
   type TownEvent,
@@ -27,6 +30,7 @@ const LOG_OPTIONS: FanoutOptions = { maxBuffer: 5_000, replayPage: 1_000, linger
 interface TownHubs {
   events: Fanout<TownEvent>;
   logs: Map<string, Fanout<TaskLogEntry>>;
+  activity: Map<string, Fanout<ActivityEntry>>;
   mux: TaskLogMux;
   guard: StreamGuard;
   health: RedisHealth;
@@ -47,7 +51,7 @@ function hubsOf(town: Town): TownHubs {
       revalidateMs: REVALIDATE_MS,
     });
     const health = new RedisHealth(town);
-    all.set(town, (hubs = { events, logs: new Map(), mux: new TaskLogMux(town), guard, health }));
+    all.set(town, (hubs = { events, logs: new Map(), activity: new Map(), mux: new TaskLogMux(town), guard, health }));
   }
   return hubs;
 }
@@ -85,6 +89,23 @@ export function taskLogHub(town: Town, taskId: string): Fanout<TaskLogEntry> {
   return hub;
 }
 
+/**
+ * A task's activity stream (by full task id), shared by everyone watching it; forgotten when nobody is. Its one
+ * follower holds a blocking connection while someone watches (timelines are opened one task at a time, unlike the
+ * board's many running cards whose logs share {@link TaskLogMux}).
+ */
+export function taskActivityHub(town: Town, taskId: string): Fanout<ActivityEntry> {
+  const hubs = hubsOf(town);
+  let hub = hubs.activity.get(taskId);
+  if (!hub) {
+    const created: Fanout<ActivityEntry> = new Fanout(activitySource(town, taskId), LOG_OPTIONS, () => {
+      if (hubs.activity.get(taskId) === created) hubs.activity.delete(taskId);
+    });
+    hubs.activity.set(taskId, (hub = created));
+  }
+  return hub;
+}
+
 /** Stops every live loop of the town and ends their subscribers (tests, shutdown). */
 export function closeLiveHubs(town: Town): void {
   const g = globalThis as LiveGlobal;
@@ -94,6 +115,7 @@ export function closeLiveHubs(town: Town): void {
   hubs.guard.close();
   hubs.events.close();
   for (const hub of hubs.logs.values()) hub.close();
+  for (const hub of hubs.activity.values()) hub.close();
   hubs.mux.close();
 }
 
@@ -118,6 +140,19 @@ function taskLogSource(town: Town, mux: TaskLogMux, taskId: string) {
     head: async () => (await readTaskLog(town, taskId, { count: 1 }))[0]?.id ?? "0-0",
     read: (after: string, count: number) => readTaskLog(town, taskId, { after, count }),
     follow: (after: string, signal: AbortSignal) => mux.follow(taskId, after, signal),
+  };
+}
+
+function activitySource(town: Town, taskId: string) {
+  return {
+    what: "task activity",
+    endIsNormal: true,
+    head: async () => (await readActivity(town, taskId, { count: 1 }))[0]?.id ?? "0-0",
+    read: (after: string, count: number) => readActivity(town, taskId, { after, count }),
+    follow: (after: string, signal: AbortSignal) =>
+      withConnection(town, "activity", signal, (connection) =>
+        followActivity(town, taskId, { after, signal, connection, untilDone: true }),
+      ),
   };
 }
 

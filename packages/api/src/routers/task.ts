@@ -26,6 +26,7 @@ import {
 import { openLiveStream } from "../live/guard";
 import { taskLogHub } from "../live/hub";
 import { taskTails } from "../live/tails";
+import { activityProcedures } from "./activity";
 import { operatorProcedure, toTRPCError, viewerProcedure } from "../trpc";
 
 export const TaskColumnInput = z.object({
@@ -74,6 +75,8 @@ export const TaskTailsInput = z.object({
 export type TaskTailsInput = z.infer<typeof TaskTailsInput>;
 
 export const taskRouter = {
+  ...activityProcedures,
+
   list: viewerProcedure.input(ListTasksInput).query(({ ctx, input }) => listTasks(ctx.town, input)),
 
   /** One page of a board column, for infinite virtualised columns. */

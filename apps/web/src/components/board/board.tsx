@@ -22,6 +22,7 @@ import { OVERLAY_MODIFIERS, useBoardDrag } from "./use-board-drag";
 import { useCardFocus } from "./use-card-focus";
 import { useMoveTask } from "./use-move";
 import { useTails } from "./use-tails";
+import { CardCostsLoader } from "./card-costs";
 
 // Drop targets are measured on every drag: the agent rail and the columns scroll and change while cards move.
 const MEASURING = { droppable: { strategy: MeasuringStrategy.Always } };
@@ -79,6 +80,7 @@ export function Board() {
     <DndContext {...drag.dnd} measuring={MEASURING}>
       <div className="flex h-full min-h-0 flex-col md:flex-row" data-testid="board" data-density={density}>
         <h1 className="sr-only">Board</h1>
+        <CardCostsLoader columns={columns} />
         <AgentRail
           agents={agents}
           loading={data.agentsLoading}
