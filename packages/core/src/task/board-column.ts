@@ -43,8 +43,8 @@ export async function boardColumn(
         : column === "done"
           ? await donePage(town, offset, limit)
           : states.length === 1
-        ? await listTasks(town, { state: states[0], offset, limit })
-        : await listTasksInStates(town, [...states], { offset, limit });
+            ? await listTasks(town, { state: states[0], offset, limit })
+            : await listTasksInStates(town, [...states], { offset, limit });
   return {
     items: page.items.map(toCard),
     total: page.total,

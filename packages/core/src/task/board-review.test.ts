@@ -82,7 +82,7 @@ test("Done pages skip the tasks in review without losing any", async () => {
   for (let i = 0; i < 3; i++) await completed(i % 2);
   const all = await ids("done");
   const paged: string[] = [];
-  for (let cursor: number | null = 0; cursor !== null; ) {
+  for (let cursor: number | null = 0; cursor !== null;) {
     const page = await boardColumn(town, { column: "done", cursor, limit: 2 });
     paged.push(...page.items.map((t) => t.id));
     cursor = page.nextCursor;
