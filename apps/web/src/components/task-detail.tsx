@@ -12,6 +12,7 @@ import { useNow } from "../lib/use-now";
 import { useTRPC } from "../trpc/react";
 import { useShell } from "./app-shell";
 import { useLive } from "./live";
+import { ChangesTab } from "./changes/changes-tab";
 import { LogView } from "./log-view";
 import { TaskMoveButton } from "./task-move";
 import { PriorityIcon, Tag, TaskStateBadge } from "./ui/badges";
@@ -146,6 +147,15 @@ export function TaskDetail(props: { taskId: string }) {
         >
           <h2 className="panel-title mb-2 text-red-700 dark:text-red-400">Error</h2>
           <p className="font-mono text-xs break-words whitespace-pre-wrap">{task.error}</p>
+        </section>
+      ) : null}
+
+      {task.workspace || task.review ? (
+        <section className="min-w-0" id="changes" aria-labelledby="changes-title">
+          <h2 id="changes-title" className="panel-title mb-2">
+            Changes
+          </h2>
+          <ChangesTab task={task} />
         </section>
       ) : null}
 
