@@ -53,7 +53,7 @@ test("request changes on a line, see it live elsewhere, see the conflict before 
     await openBoard(bob);
     const bobCard = column(bob, "review").getByTestId(`card-${task.id}`);
     await expect(bobCard).toBeVisible();
-    await expect(bobCard.getByTestId("card-changes")).toContainText("+3 −1 · 2 files");
+    await expect(bobCard.getByTestId("card-changes")).toContainText(/\+4\s*−1\s*·\s*2 files/);
 
     // Alice: the Changes tab, a comment on line 5 of greet.ts, Request changes.
     await page.goto(`/tasks/${task.id}`);
@@ -69,6 +69,7 @@ test("request changes on a line, see it live elsewhere, see the conflict before 
     await tab.getByTestId("comment-box").getByRole("button", { name: "Add comment" }).click();
     await expect(tab.getByTestId("draft-comment")).toContainText("Drop x");
     await tab.getByTestId("request-changes-submit").click();
+    await expect(tab.getByTestId("review-status")).toContainText("Changes requested");
 
     // Bob sees the card leave Review and run again, without a reload.
     await expect(column(bob, "running").getByTestId(`card-${task.id}`)).toBeVisible({ timeout: 10_000 });

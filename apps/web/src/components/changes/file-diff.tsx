@@ -18,7 +18,9 @@ export interface DraftComment {
 
 /** What a draft becomes in a change request (comments on lines name lines of the new version). */
 export function draftToComment(d: DraftComment): { file: string; line?: number; text: string } {
-  return d.old ? { file: d.file, text: `On the removed line ${d.line}: ${d.text}` } : d;
+  return d.old
+    ? { file: d.file, text: `On the removed line ${d.line}: ${d.text}` }
+    : { file: d.file, line: d.line, text: d.text };
 }
 
 /** A comment shown under a line: one already sent (with its author) or a draft of this reviewer's. */
