@@ -183,6 +183,12 @@ const VERB: Record<string, string> = {
   "task.requeued": "requeued it",
   "task.cancelled": "cancelled it",
   "task.retried": "retried it",
+  "task.changes_recorded": "recorded its changes",
+  "task.changes_requested": "requested changes",
+  "task.approved": "approved the merge",
+  "task.merge_checked": "checked the merge",
+  "task.merged": "merged it",
+  "task.discarded": "discarded its changes",
 };
 
 /** A list of what happened, newest last: who did what, when, from which state to which. */

@@ -158,7 +158,7 @@ export function ChangesTab(props: { task: Task }) {
 
       {canReview ? (
         <form
-          className="panel sticky bottom-0 z-10 grid gap-2 bg-white p-3 shadow-lg dark:bg-zinc-900"
+          className="panel grid gap-2 p-3"
           data-testid="request-changes"
           onSubmit={(e) => {
             e.preventDefault();
