@@ -42,9 +42,11 @@ async function settled(town: Town, id: string) {
   return getTask(town, id);
 }
 
-test("screenshots of the Changes tab", async ({ page, town }) => {
+test("screenshots of the Changes tab", async ({ page, town, browser }) => {
   test.setTimeout(180_000);
   mkdirSync(OUT, { recursive: true });
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
   const name = uniq("shots");
   await spawnAgent(town, { name, model: "sim", by: "ada" });
   const repo = await seedRepo(town, { "src/login.ts": BEFORE, "README.md": "# demo\n\nSign in.\n" });
@@ -78,7 +80,7 @@ test("screenshots of the Changes tab", async ({ page, town }) => {
         await page.screenshot({ path: `${OUT}/changes-comment-${tag}.png` });
         await tab.getByTestId("comment-box").getByRole("button", { name: "Add comment" }).click();
         await page.getByRole("button", { name: "split" }).click();
-        await line.scrollIntoViewIfNeeded();
+        await tab.getByTestId("draft-comment").scrollIntoViewIfNeeded();
         await page.screenshot({ path: `${OUT}/changes-split-${tag}.png` });
         await page.screenshot({ path: `${OUT}/changes-full-${tag}.png`, fullPage: true });
 
@@ -92,6 +94,24 @@ test("screenshots of the Changes tab", async ({ page, town }) => {
         await page.screenshot({ path: `${OUT}/board-review-${tag}.png` });
       }
     }
+
+    // A phone: no hover, so each changed line's "+" is shown; a tap opens the comment box.
+    const phone = await browser.newContext({
+      baseURL: process.env.E2E_BASE_URL,
+      viewport: { width: 390, height: 844 },
+      hasTouch: true,
+      isMobile: true,
+    });
+    const tap = await phone.newPage();
+    await tap.goto(`/tasks/${clean.id}`);
+    const row = tap.locator("tr", { has: tap.locator('[data-line-new-num="7"]') }).first();
+    await row.scrollIntoViewIfNeeded();
+    await expect(row.locator(".diff-add-widget")).toBeVisible();
+    await row.locator(".diff-add-widget").tap();
+    await expect(tap.getByTestId("comment-box")).toBeVisible();
+    await tap.screenshot({ path: `${OUT}/changes-touch-mobile-light.png` });
+    await phone.close();
+    expect(errors).toEqual([]);
   } finally {
     repo.remove();
   }

@@ -78,6 +78,10 @@ test("request changes on a line, see it live elsewhere, see the conflict before 
     expect(requested.review).toMatchObject({ by: "alice", round: 1 });
     // Alice's page shows her comment under its line, sent.
     await expect(tab.getByTestId("line-comment")).toContainText("Drop x: nothing uses it");
+    // Side by side, the comment stays under its line (the old side has none: nothing breaks).
+    await tab.getByRole("button", { name: "Split" }).click();
+    await expect(tab.getByTestId("line-comment")).toContainText("Drop x: nothing uses it");
+    await expect(tab.getByTestId("diff-src/greet.ts").locator('[data-line-num="5"]')).toBeVisible();
 
     // Meanwhile another change lands on main, in the same lines: the next round conflicts.
     repo.commitOnMain("Greet loudly", { "src/greet.ts": APP.replace("hello", "HELLO") });

@@ -65,36 +65,39 @@ export function FileDiff(props: {
         diffViewFontSize={12}
         diffViewAddWidget={props.onDraft !== undefined}
         extendData={extendData}
-        renderExtendLine={({ data }) => (
-          <div className="grid gap-1.5 px-3 py-2 font-sans">
-            {data.map((n, i) =>
-              n.kind === "sent" ? (
-                <SentNote key={`s${i}`} comment={n.comment} />
-              ) : (
-                <div
-                  key={`d${n.index}`}
-                  data-testid="draft-comment"
-                  className="flex items-start gap-2 rounded-md border border-amber-300 bg-amber-50 p-2 text-[13px] dark:border-amber-800 dark:bg-amber-950/40"
-                >
-                  <span className="badge shrink-0 bg-amber-200 text-amber-900 dark:bg-amber-900 dark:text-amber-100">
-                    draft
-                  </span>
-                  <p className="min-w-0 flex-1 break-words whitespace-pre-wrap">{n.draft.text}</p>
-                  {props.onRemoveDraft ? (
-                    <button
-                      type="button"
-                      className="icon-btn size-6"
-                      aria-label="Remove this draft comment"
-                      onClick={() => props.onRemoveDraft?.(n.index)}
-                    >
-                      ✕
-                    </button>
-                  ) : null}
-                </div>
-              ),
-            )}
-          </div>
-        )}
+        // Split view asks each side, also the one without notes (data undefined despite the type).
+        renderExtendLine={({ data }: { data: LineNote[] | undefined }) =>
+          !data?.length ? null : (
+            <div className="grid gap-1.5 px-3 py-2 font-sans">
+              {data.map((n, i) =>
+                n.kind === "sent" ? (
+                  <SentNote key={`s${i}`} comment={n.comment} />
+                ) : (
+                  <div
+                    key={`d${n.index}`}
+                    data-testid="draft-comment"
+                    className="flex items-start gap-2 rounded-md border border-amber-300 bg-amber-50 p-2 text-[13px] dark:border-amber-800 dark:bg-amber-950/40"
+                  >
+                    <span className="badge shrink-0 bg-amber-200 text-amber-900 dark:bg-amber-900 dark:text-amber-100">
+                      draft
+                    </span>
+                    <p className="min-w-0 flex-1 break-words whitespace-pre-wrap">{n.draft.text}</p>
+                    {props.onRemoveDraft ? (
+                      <button
+                        type="button"
+                        className="icon-btn size-6"
+                        aria-label="Remove this draft comment"
+                        onClick={() => props.onRemoveDraft?.(n.index)}
+                      >
+                        ✕
+                      </button>
+                    ) : null}
+                  </div>
+                ),
+              )}
+            </div>
+          )
+        }
         renderWidgetLine={({ lineNumber, side, onClose }) => (
           <CommentBox
             path={props.path}
