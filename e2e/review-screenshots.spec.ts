@@ -102,6 +102,7 @@ test("screenshots of the Changes tab", async ({ page, town, browser }) => {
       hasTouch: true,
       isMobile: true,
     });
+    await phone.addCookies([{ name: "tt_name", value: "ada", url: process.env.E2E_BASE_URL! }]);
     const tap = await phone.newPage();
     await tap.goto(`/tasks/${clean.id}`);
     const row = tap.locator("tr", { has: tap.locator('[data-line-new-num="7"]') }).first();
