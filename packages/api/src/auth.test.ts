@@ -72,6 +72,12 @@ const NEEDS: Record<string, Need> = {
   "usage.town": "viewer",
   // An agent's or the town's daily budget needs admin (usage.test.ts).
   "usage.setBudget": "operator",
+  "task.changes": "viewer",
+  "review.requestChanges": "operator",
+  "review.requestRebase": "operator",
+  "review.approve": "operator",
+  "review.merge": "operator",
+  "review.discard": "operator",
   "message.send": "operator",
   "message.inbox": "viewer",
   "queue.list": "viewer",

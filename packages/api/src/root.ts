@@ -3,6 +3,7 @@ import { authRouter } from "./routers/auth";
 import { healthRouter } from "./routers/health";
 import { messageRouter } from "./routers/message";
 import { queueRouter } from "./routers/queue";
+import { reviewRouter } from "./routers/review";
 import { taskRouter } from "./routers/task";
 import { townRouter } from "./routers/town";
 import { usageRouter } from "./routers/usage";
@@ -17,6 +18,7 @@ export const appRouter = createTRPCRouter({
   task: taskRouter,
   message: messageRouter,
   queue: queueRouter,
+  review: reviewRouter,
   user: userRouter,
   usage: usageRouter,
 });

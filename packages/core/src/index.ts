@@ -31,6 +31,7 @@ export * from "./task/task-detail";
 export * from "./task/board-column";
 export * from "./task/review";
 export * from "./task/task-review.service";
+export * from "./task/review-rebase";
 export * from "./workspace/index";
 
 export * from "./message/message";

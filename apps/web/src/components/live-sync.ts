@@ -1,6 +1,6 @@
 import type { InvalidateQueryFilters, QueryClient } from "@tanstack/react-query";
 
-import { BOARD_COLUMNS, columnOf, TaskState, type BoardColumn, type TownEvent } from "@tinytown/core/schema";
+import { BOARD_COLUMNS, columnsShowing, TaskState, type BoardColumn, type TownEvent } from "@tinytown/core/schema";
 
 import type { useTRPC } from "../trpc/react";
 
@@ -64,7 +64,7 @@ export class LiveSync {
           if (states.length === 0) for (const c of BOARD_COLUMNS) d.columns.add(c.id);
           else d.columns.add("backlog");
         }
-        for (const s of states) d.columns.add(columnOf(s));
+        for (const s of states) for (const c of columnsShowing(s)) d.columns.add(c);
       } else if (ev.type.startsWith("agent.")) {
         d.agents = true;
       } else if (ev.type === "message.sent") {

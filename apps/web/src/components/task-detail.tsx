@@ -13,6 +13,7 @@ import { useTRPC } from "../trpc/react";
 import { useShell } from "./app-shell";
 import { useLive } from "./live";
 import { TaskActivity } from "./activity/task-activity";
+import { ChangesTab } from "./changes/changes-tab";
 import { TaskMoveButton } from "./task-move";
 import { PriorityIcon, Tag, TaskStateBadge } from "./ui/badges";
 import { useToast } from "./ui/toast";
@@ -149,6 +150,15 @@ export function TaskDetail(props: { taskId: string }) {
         </section>
       ) : null}
 
+      {task.workspace || task.review ? (
+        <section className="min-w-0" id="changes" aria-labelledby="changes-title">
+          <h2 id="changes-title" className="panel-title mb-2">
+            Changes
+          </h2>
+          <ChangesTab task={task} />
+        </section>
+      ) : null}
+
       <div className="grid grid-cols-[minmax(0,1fr)] gap-5 lg:grid-cols-[minmax(0,1fr)_20rem]">
         <section className="min-w-0">
           <h2 className="panel-title mb-2">Output</h2>
@@ -173,6 +183,12 @@ const VERB: Record<string, string> = {
   "task.requeued": "requeued it",
   "task.cancelled": "cancelled it",
   "task.retried": "retried it",
+  "task.changes_recorded": "recorded its changes",
+  "task.changes_requested": "requested changes",
+  "task.approved": "approved the merge",
+  "task.merge_checked": "checked the merge",
+  "task.merged": "merged it",
+  "task.discarded": "discarded its changes",
 };
 
 /** A list of what happened, newest last: who did what, when, from which state to which. */

@@ -24,6 +24,7 @@ import {
 } from "@tinytown/core";
 
 import { openLiveStream } from "../live/guard";
+import { changesProcedure } from "./review";
 import { taskLogHub } from "../live/hub";
 import { taskTails } from "../live/tails";
 import { activityProcedures } from "./activity";
@@ -87,6 +88,9 @@ export const taskRouter = {
     ),
 
   get: viewerProcedure.input(TaskInput).query(({ ctx, input }) => taskDetail(ctx.town, input.taskId)),
+
+  /** The task's recorded changes (see `review.*` for the decisions on them). */
+  changes: changesProcedure,
 
   create: operatorProcedure
     .input(CreateInput)

@@ -33,6 +33,8 @@ export function townKeys(town: string, opts: KeyOptions = {}) {
     tasksByAgent: (agentId: string) => `${p}tasks:agent:${agentId}`,
     /** zset of task ids, all score 0, for lexicographic prefix lookup. */
     taskIds: `${p}tasks:ids`,
+    /** zset taskId → updatedAt, completed tasks whose changes wait for review (the board's Review column). */
+    tasksInReview: `${p}tasks:review`,
     /** zset of pending tasks, score orders by priority then age. */
     backlog: `${p}backlog`,
     /** capped list of one task's events (its history, kept after the town stream moves on). */

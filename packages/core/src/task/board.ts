@@ -7,13 +7,19 @@ import { z } from "zod";
 
 import { AgentRef } from "../refs";
 import type { AgentState } from "../agent/agent";
+import type { ReviewStatus, TaskReview } from "./review";
 import { TASK_TRANSITIONS, type TaskState, type TaskTransition } from "./task";
 
-/** The board's columns, left to right, with the task states each one shows (every state in exactly one). */
+/**
+ * The board's columns, left to right, with the task states each one shows (every state in exactly one). Review
+ * shows no state of its own: it takes the completed tasks whose changes wait for a reviewer out of Done
+ * (`inReview`).
+ */
 export const BOARD_COLUMNS = [
   { id: "backlog", title: "Backlog", states: ["pending"] },
   { id: "assigned", title: "Assigned", states: ["assigned"] },
   { id: "running", title: "Running", states: ["running"] },
+  { id: "review", title: "Review", states: [] },
   { id: "done", title: "Done", states: ["completed"] },
   { id: "failed", title: "Failed / Cancelled", states: ["failed", "cancelled"] },
 ] as const satisfies readonly { id: string; title: string; states: readonly TaskState[] }[];
@@ -24,6 +30,25 @@ export const BoardColumn = z.enum(BOARD_COLUMNS.map((c) => c.id) as readonly Boa
 /** The column that shows a task in `state`. */
 export function columnOf(state: TaskState): BoardColumn {
   return BOARD_COLUMNS.find((c) => (c.states as readonly TaskState[]).includes(state))!.id;
+}
+
+/** Review statuses that keep a completed task in the Review column: a reviewer's turn, or a merge under way. */
+export const IN_REVIEW_STATUSES = ["waiting", "approved"] as const satisfies readonly ReviewStatus[];
+
+/** Whether a task shows in the Review column (completed, its changes waiting for a reviewer or being merged). */
+export function inReview(t: { state: TaskState; review: Pick<TaskReview, "status"> | null }): boolean {
+  return t.state === "completed" && (IN_REVIEW_STATUSES as readonly string[]).includes(t.review?.status ?? "");
+}
+
+/** The column that shows a task: its state's column, or Review while its changes wait for review. */
+export function columnOfTask(t: { state: TaskState; review: Pick<TaskReview, "status"> | null }): BoardColumn {
+  return inReview(t) ? "review" : columnOf(t.state);
+}
+
+/** Every column that may show a task in `state` (a completed task is in Done or Review). */
+export function columnsShowing(state: TaskState): BoardColumn[] {
+  const c = columnOf(state);
+  return c === "done" ? ["review", "done"] : [c];
 }
 
 /** The task states a column shows. */

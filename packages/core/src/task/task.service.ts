@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { z } from "zod";
 import { findAgent, resolveAgent } from "../agent/agent.service";
-import { agentTakesWork } from "./board";
+import { agentTakesWork, inReview } from "./board";
 import { eventPlan, type EventType, type TownEvent } from "../channel/events";
 import { sendMessage } from "../channel/channel";
 import { settleRunMessages, type SettleMode } from "../channel/inflight";
@@ -109,6 +109,8 @@ function indexPlan(town: Town, prev: Task | null, next: Task): WritePlan {
     if (prev) plan.zrem.push({ key: k.tasksByState(prev.state), member: next.id });
     plan.zadd.push({ key: k.tasksByState(next.state), score: next.updatedAt, member: next.id });
   }
+  if (inReview(next)) plan.zadd.push({ key: k.tasksInReview, score: next.updatedAt, member: next.id });
+  else if (prev && inReview(prev)) plan.zrem.push({ key: k.tasksInReview, member: next.id });
   if (next.state === "pending") plan.zadd.push({ key: k.backlog, score: backlogScore(next), member: next.id });
   else if (prev?.state === "pending") plan.zrem.push({ key: k.backlog, member: next.id });
   if (prev?.assignedTo !== next.assignedTo) {

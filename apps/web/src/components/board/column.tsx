@@ -49,6 +49,7 @@ const ACCENT: Record<BoardColumn, string> = {
   backlog: "bg-zinc-500",
   assigned: "bg-sky-500",
   running: "bg-amber-500",
+  review: "bg-violet-500",
   done: "bg-emerald-500",
   failed: "bg-red-500",
 };

@@ -8,6 +8,7 @@ import { duration, elapsed, shortId } from "../../lib/format";
 import { PriorityIcon } from "../ui/badges";
 import { CardCost } from "./card-costs";
 import { RelativeTime } from "../ui/time";
+import { ChangeStats } from "./change-stats";
 import type { Density } from "./density";
 import type { TaskCard } from "./types";
 
@@ -142,6 +143,7 @@ export function CardBody(props: {
           {props.agentName ? null : <span className="shrink-0 font-mono">{shortId(card.id)}</span>}
           {card.attempts > 1 ? <span className="shrink-0 whitespace-nowrap">· try {card.attempts}</span> : null}
           <CardCost taskId={card.id} />
+          <ChangeStats card={card} />
           {props.agentName ? <AgentName name={props.agentName} /> : null}
           {/* Tags that do not fit wrap out of sight, whole, rather than being squeezed into slivers. */}
           <span className="flex h-5 min-w-0 flex-1 flex-wrap justify-end gap-1 overflow-hidden">

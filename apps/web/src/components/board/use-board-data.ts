@@ -34,11 +34,12 @@ export function useBoardData() {
   const backlog = useColumn("backlog");
   const assigned = useColumn("assigned");
   const running = useColumn("running");
+  const review = useColumn("review");
   const done = useColumn("done");
   const failed = useColumn("failed");
   const columns = useMemo(
-    () => ({ backlog, assigned, running, done, failed }) satisfies Record<BoardColumn, ColumnData>,
-    [backlog, assigned, running, done, failed],
+    () => ({ backlog, assigned, running, review, done, failed }) satisfies Record<BoardColumn, ColumnData>,
+    [backlog, assigned, running, review, done, failed],
   );
 
   const [filters, setFilters] = useState<Filters>(NO_FILTERS);

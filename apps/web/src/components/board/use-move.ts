@@ -3,7 +3,7 @@
 import { useMutation, useQueryClient, type InfiniteData } from "@tanstack/react-query";
 import { useCallback, useState } from "react";
 
-import { columnOf, stateAfterMove, type MoveTarget } from "@tinytown/core/schema";
+import { columnOf, columnOfTask, stateAfterMove, type MoveTarget } from "@tinytown/core/schema";
 
 import { describeTarget } from "./drop-targets";
 import { apiFailure } from "../../lib/errors";
@@ -28,7 +28,7 @@ export function useMoveTask(agents: AgentRow[], announce: (text: string) => void
 
   const move = useCallback(
     async (card: TaskCard, target: MoveTarget) => {
-      const from = columnOf(card.state);
+      const from = columnOfTask(card);
       const nextState = stateAfterMove(target);
       const to = columnOf(nextState);
       const fromKey = trpc.task.column.infiniteQueryKey({ column: from });
