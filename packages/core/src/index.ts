@@ -53,3 +53,6 @@ export * from "./auth/index";
 export * from "./auth/cookies";
 export * from "./dispatch/queue-ops";
 export * from "./sessions/index";
+export * from "./channel/wake";
+export * from "./needs/need";
+export * from "./needs/needs.service";

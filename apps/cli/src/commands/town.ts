@@ -103,6 +103,11 @@ export function registerTownCommands(program: Command, ctx: Ctx) {
           `${paint("bold", "Agents")}    ${counts(s.agents)}`,
           `${paint("bold", "Tasks")}     ${counts(s.tasks)}`,
           `${paint("bold", "Backlog")}   ${s.backlog}    ${paint("bold", "Supervisor inbox")} ${s.supervisorInbox}`,
+          ...(s.waitingForHuman > 0
+            ? [
+                `${paint("bold", "Waiting")}   ${paint("yellow", `${s.waitingForHuman} question(s) wait for a human`)}: tt needs`,
+              ]
+            : []),
           "",
         ].join("\n");
       });
