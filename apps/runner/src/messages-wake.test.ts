@@ -67,7 +67,7 @@ describe("messages wake agents", () => {
       },
       15_000,
     );
-    const started = (await readEvents(ft.town, { limit: 500 })).find(
+    const started = (await readEvents(ft.town, { count: 500 })).find(
       (e) => e.type === "task.started" && e.taskId === done.id,
     );
     // Pickup latency: the message sent → the round's run started (printed for the report).

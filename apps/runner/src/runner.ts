@@ -17,6 +17,7 @@ import { LOG_FILE_MAX_BYTES } from "./process/task-output";
 import { Reconciler } from "./reconcile";
 import { heartbeat, register } from "./registry";
 import { stopRunner } from "./stop";
+import { startWebhooks } from "./webhooks";
 
 export interface RunnerOptions extends Partial<RunnerSettings> {
   /** Default: `<host>-<pid>-<random>`. */
@@ -54,6 +55,7 @@ export async function startRunner(town: Town, opts: RunnerOptions = {}): Promise
     throw err;
   }
   const events = followTown(ctx, host, cursor);
+  const webhooks = startWebhooks(ctx);
   // The heartbeat goes on while stopping (running tasks still finish); reconcile returns early then.
   const timers = [
     every(ctx, ctx.settings.heartbeatMs, () => heartbeat(ctx)),
@@ -65,7 +67,10 @@ export async function startRunner(town: Town, opts: RunnerOptions = {}): Promise
   return {
     id: ctx.id,
     stop: (graceMs = ctx.settings.shutdownGraceMs) =>
-      (stopped ??= stopRunner(ctx, { host, reconciler, events, stopTimers }, graceMs)),
+      (stopped ??= (async () => {
+        await webhooks?.stop();
+        await stopRunner(ctx, { host, reconciler, events, stopTimers }, graceMs);
+      })()),
     running: () => [...ctx.runs.keys()],
   };
 }

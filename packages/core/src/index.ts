@@ -56,3 +56,5 @@ export * from "./sessions/index";
 export * from "./channel/wake";
 export * from "./needs/need";
 export * from "./needs/needs.service";
+export * from "./needs/webhook";
+export * from "./needs/webhook-config";

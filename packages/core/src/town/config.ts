@@ -4,6 +4,7 @@ import { z } from "zod";
 import { CoreError, validationError } from "../errors";
 import { allowedHostError, proxyEntryError } from "../auth/reach";
 import { ModelSpec } from "../models/models";
+import { WebhookConfig } from "../needs/webhook-config";
 import { BudgetsConfig } from "../sessions/budget-rules";
 import { PriceTable } from "../sessions/pricing";
 import { WorkspaceConfig } from "../workspace/workspace-config";
@@ -112,6 +113,8 @@ export const TownConfig = z
     pricing: PriceTable.default({}),
     /** Spending limits (none by default) and the time zone of their days: see sessions/budget-rules.ts. */
     budgets: BudgetsConfig.default({ timeZone: "UTC" }),
+    /** The town's webhook for "Needs you" items (needs/webhook.ts): signed JSON POSTs, retried, logged. */
+    webhook: WebhookConfig.optional(),
     /** Tasks in git worktrees, review and merge (packages/core/src/workspace/README.md). */
     workspace: WorkspaceConfig.prefault({}),
   })
