@@ -7,7 +7,7 @@
 import { Command, CommanderError } from "commander";
 import type { Message, Task } from "@tinytown/core";
 import { CoreError } from "@tinytown/core/errors";
-import { AgentClient } from "./agent-client";
+import { AgentClient } from "@tinytown/core/agent-api/client";
 import { cliError, EXIT } from "./exit-codes";
 import { ago, cell, painter, safe, stateColour, table, type IO } from "./output";
 
@@ -187,7 +187,7 @@ export async function runAgent(argv: string[], io: IO): Promise<number> {
 
   program
     .command("ask <question...>")
-    .description("ask the humans (their \"Needs you\" inbox); your task waits for the answer")
+    .description('ask the humans (their "Needs you" inbox); your task waits for the answer')
     .option("-o, --option <choice>", "a choice to offer (repeatable)", (v: string, acc: string[] = []) => [...acc, v])
     .action(async (words: string[], o: { option?: string[] }) => {
       // The longest a blocking ask may wait, plus room for the request itself.
