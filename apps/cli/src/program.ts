@@ -32,6 +32,7 @@ export const NOUNS: { commands: readonly string[]; load: () => Promise<Register>
   { commands: ["user"], load: async () => (await import("./commands/user")).registerUserCommands },
   { commands: ["token"], load: async () => (await import("./commands/token")).registerTokenCommands },
   { commands: ["queue"], load: async () => (await import("./commands/queue")).registerQueueCommands },
+  { commands: ["needs"], load: async () => (await import("./commands/needs")).registerNeedsCommands },
 ];
 
 /** The command word of `argv` (skipping global options; `help <cmd>` names <cmd>), or null. */

@@ -31,7 +31,11 @@ afterEach(async () => {
 
 async function setup(): Promise<FixtureTown & { runner: RunnerHandle }> {
   const ft = await fixtureTown({
-    models: (fx) => ({ asker: fixtureModel(fx, "ask.mjs"), echo: fixtureModel(fx, "echo.mjs") }),
+    models: (fx) => ({
+      asker: fixtureModel(fx, "ask.mjs"),
+      echo: fixtureModel(fx, "echo.mjs"),
+      "mcp-asker": fixtureModel(fx, "mcp-ask.mjs"),
+    }),
   });
   cleanups.push(() => ft.town.close());
   const runner = await startRunner(ft.town, { logLevel: "silent", heartbeatMs: 300, reconcileMs: 500 });
@@ -158,5 +162,31 @@ describe("agents ask humans", () => {
     expect(prompts).toHaveLength(2);
     expect(prompts[1]!.prompt).toContain("Answer from bob");
     expect((await listNeeds(ft.town)).count).toBe(0);
+  });
+
+  test("the MCP server's ask_human tool, inside a run, asks through the agent API and parks the task", async () => {
+    const ft = await setup();
+    await idleAgent(ft, "mcp-asker", "mcp-asker");
+    const task = await createTask(ft.town, { description: "Deploy on Friday?", assignTo: "mcp-asker", by: "ada" });
+    const parked = await waitFor(
+      "task waiting",
+      async () => {
+        const t = await getTask(ft.town, task.id);
+        return t.waitingFor ? t : null;
+      },
+      20_000,
+    );
+    const [rec] = await waitFor("tool reply recorded", () => {
+      const l = readJsonl<{ tools: string[]; reply: { result: { content: { text: string }[] } } }>(
+        join(ft.fx, `mcp-ask-${task.id}.jsonl`),
+      );
+      return l.length > 0 ? l : null;
+    });
+    expect(rec!.tools).toEqual(["ask_human"]);
+    expect(rec!.reply.result.content[0]!.text).toContain("End your run now");
+    expect((await listNeeds(ft.town)).items.find((n) => n.id === parked.waitingFor)).toMatchObject({
+      title: "Deploy on Friday?",
+      options: ["Yes", "No"],
+    });
   });
 });
