@@ -31,7 +31,7 @@ test("tt send to an idle agent starts an inbox round for it; tt assign records t
   expect((await tt(dir, ["send", "worker-1", "Please update the README"])).code).toBe(0);
   const rounds = (await listTasks(town, { agent: "worker-1" })).items.filter((t) => t.tags.includes("inbox"));
   expect(rounds).toHaveLength(1);
-  expect(rounds[0]).toMatchObject({ state: "assigned", createdBy: expect.any(String) });
+  expect(rounds[0]!.state).toBe("assigned");
 
   const r = await tt(dir, ["--json", "assign", "worker-1", "Fix the login page"]);
   const task = JSON.parse(r.out) as { id: string };

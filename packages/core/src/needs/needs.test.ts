@@ -72,7 +72,7 @@ describe("questions", () => {
       expect(won).toHaveLength(1);
       const winner = (won[0] as PromiseFulfilledResult<{ claimedBy: string }>).value.claimedBy;
       for (const r of results.filter((r) => r.status === "rejected"))
-        expect((r as PromiseRejectedResult).reason).toMatchObject({ code: "CONFLICT", details: { claimedBy: winner } });
+        expect(r.reason).toMatchObject({ code: "CONFLICT", details: { claimedBy: winner } });
       expect((await getNeed(town, need.id)).claimedBy).toBe(winner);
       // Only the claimer answers (or releases); then anyone may.
       const loser = winner === "user-0" ? "user-1" : "user-0";
