@@ -38,7 +38,13 @@ async function setup(): Promise<FixtureTown & { runner: RunnerHandle }> {
     }),
   });
   cleanups.push(() => ft.town.close());
-  const runner = await startRunner(ft.town, { logLevel: "silent", heartbeatMs: 300, reconcileMs: 500 });
+  // Reconcile repairs lost enqueues every 300 ms here: a waiting task must not be run again by it.
+  const runner = await startRunner(ft.town, {
+    logLevel: "silent",
+    heartbeatMs: 300,
+    reconcileMs: 300,
+    enqueueRepairMs: 300,
+  });
   cleanups.push(() => runner.stop(0));
   return { ...ft, runner };
 }
