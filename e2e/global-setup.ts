@@ -5,7 +5,7 @@
  * Everything is stopped by PID afterwards. The URLs reach the tests through environment variables.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, openSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -67,6 +67,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     encoding: "utf8",
   });
   if (init.status !== 0) throw new Error(`tt init failed: ${init.stderr}${init.stdout}`);
+  addFixtureModels(townDir);
 
   const children: ChildProcess[] = [];
   const runnerLog = join(townDir, "runner.log");
@@ -121,4 +122,21 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     await redis.stop();
     if (!process.env.E2E_KEEP_TOWN) rmSync(townDir, { recursive: true, force: true });
   };
+}
+
+/** Fixture agents as custom models of the e2e town (e2e/needs.spec.ts: `asker` asks a human with `tt ask`). */
+function addFixtureModels(townDir: string): void {
+  const file = join(townDir, "tinytown.json");
+  const config = JSON.parse(readFileSync(file, "utf8")) as { models?: Record<string, unknown> };
+  config.models = {
+    ...config.models,
+    asker: {
+      command: process.execPath,
+      args: [join(ROOT, "apps/runner/test/fixtures/ask.mjs")],
+      prompt: "stdin",
+      env: { FIXTURE_DIR: join(townDir, "fx") },
+      label: "Fixture: asks a human",
+    },
+  };
+  writeFileSync(file, JSON.stringify(config, null, 2));
 }

@@ -57,7 +57,7 @@ describe("tt inside an agent run", () => {
     for (const path of refused) {
       const r = await tt(dir, ["--town", dir, ...path, "x", "y"], AGENT);
       expect(r.code, path.join(" ")).toBe(7);
-      expect(r.err).toContain("agents may only report on their task, send messages and read their inbox");
+      expect(r.err).toContain("agents may only report on their task, send messages, read their inbox and ask a human");
     }
     expect(await footprint()).toEqual(before);
     expect(await listUsers(town)).toEqual([]);

@@ -7,18 +7,19 @@
 import { Command, CommanderError } from "commander";
 import type { Message, Task } from "@tinytown/core";
 import { CoreError } from "@tinytown/core/errors";
-import { AgentClient } from "./agent-client";
+import { AgentClient } from "@tinytown/core/agent-api/client";
 import { cliError, EXIT } from "./exit-codes";
 import { ago, cell, painter, safe, stateColour, table, type IO } from "./output";
 
 export const AGENT_REFUSAL =
-  "agents may only report on their task, send messages and read their inbox: " +
-  "tt task complete|fail|show, tt send, tt inbox";
+  "agents may only report on their task, send messages, read their inbox and ask a human: " +
+  "tt task complete|fail|show, tt send, tt inbox, tt ask";
 
 const ALLOWED: Record<string, readonly string[] | true> = {
   task: ["complete", "fail", "show"],
   send: true,
   inbox: true,
+  ask: true,
 };
 
 /** The command words of `argv` (after the global options), e.g. `["task", "complete"]` or `["user"]`. */
@@ -182,6 +183,26 @@ export async function runAgent(argv: string[], io: IO): Promise<number> {
               paint,
             ),
       );
+    });
+
+  program
+    .command("ask <question...>")
+    .description('ask the humans (their "Needs you" inbox); your task waits for the answer')
+    .option("-o, --option <choice>", "a choice to offer (repeatable)", (v: string, acc: string[] = []) => [...acc, v])
+    .action(async (words: string[], o: { option?: string[] }) => {
+      // The longest a blocking ask may wait, plus room for the request itself.
+      const r = await api.call("ask", { question: words.join(" "), options: o.option ?? [] }, 11 * 60_000);
+      if (r.mode === "end-run")
+        return emit(r, () =>
+          [
+            `${paint("green", "✓")} asked the humans (${r.need.id.slice(0, 10)}): your task now waits for their answer.`,
+            "End your run now (exit 0): you will be started again with the answer in your prompt.",
+            "",
+          ].join("\n"),
+        );
+      if (r.answer === null)
+        throw new CoreError("TIMEOUT", "no answer came in time; the question stays open: go on, or ask again later");
+      emit(r, () => `${r.answer}\n`);
     });
 
   for (const cmd of [program, ...program.commands, ...task.commands]) {

@@ -271,10 +271,12 @@ describe("papercuts", () => {
   test("message.sent in tt events names the sender and the recipient; agents by name", async () => {
     await tt(dir, ["spawn", "listener", "--model", "sim"]);
     await tt(dir, ["send", "listener", "--high", "are you there?"], { TT_ACTOR: "alice" });
-    const r = await tt(dir, ["events", "-n", "1"]);
+    // The message, then the inbox round it woke the agent with.
+    const r = await tt(dir, ["events", "-n", "2"]);
     expect(r.out).toMatch(/message\.sent\s+supervisor → listener high info .*are you there\?/);
     await tt(dir, ["assign", "listener", "named task"]);
-    expect((await tt(dir, ["events", "-n", "1"])).out).toMatch(/task\.created\s+task \w{8} \(listener\) ∅ → assigned/);
+    // The task, then the task_assign message `tt assign` records.
+    expect((await tt(dir, ["events", "-n", "2"])).out).toMatch(/task\.created\s+task \w{8} \(listener\) ∅ → assigned/);
   });
 
   test("tt status lists dead runners too, and says agents take no work without a live one", async () => {

@@ -37,6 +37,7 @@ export const NOUNS: { commands: readonly string[]; load: () => Promise<Register>
     commands: ["workspace"],
     load: async () => (await import("./commands/workspace")).registerWorkspaceCommands,
   },
+  { commands: ["needs"], load: async () => (await import("./commands/needs")).registerNeedsCommands },
 ];
 
 /** The command word of `argv` (skipping global options; `help <cmd>` names <cmd>), or null. */

@@ -198,10 +198,11 @@ describe("commands that used to fail or say too little", () => {
       };
       await startTask(town, { taskId: task.id, agentId: task.assignedTo, by: "runner:x" });
       await takeForRun(town, { agentId: task.assignedTo, taskId: task.id, attempt: 1 });
-      expect((await inflightMessages(town, task.assignedTo)).messages).toHaveLength(1);
+      // The message sent, and the task_assign that `tt assign` recorded.
+      expect((await inflightMessages(town, task.assignedTo)).messages).toHaveLength(2);
       for (let i = 0; i < 5; i++) await tt(dir, ["send", "holder", `later ${i}`]);
       const r = await tt(dir, ["inbox", "holder", "-n", "3"]);
-      expect(r.out).toContain(`1 message(s) in the prompt of running task ${task.id.slice(0, 8)} (attempt 1)`);
+      expect(r.out).toContain(`2 message(s) in the prompt of running task ${task.id.slice(0, 8)} (attempt 1)`);
       expect(r.out).toContain("in the prompt");
       expect(r.out).toMatch(/later 0[\s\S]*later 2/);
       expect(r.out).not.toContain("later 3");

@@ -37,7 +37,9 @@ test("the walkthrough works verbatim, and survives kill -9 of the town's Redis",
   expect(tt("send", "worker-1", "--urgent", "Critical bug in production!").code).toBe(0);
   const inbox = tt("inbox", "worker-1").out.trim().split("\n");
   expect(inbox[1]).toMatch(/^urgent .*Critical bug in production!/);
-  expect(inbox[2]).toMatch(/^normal .*Please update the README/);
+  // `tt assign` recorded the seed's task_assign message; the send also woke worker-1 (an inbox round, a task).
+  expect(inbox[2]).toMatch(/^normal +task_assign .*assigned to you: Implement the login API/);
+  expect(inbox[3]).toMatch(/^normal .*Please update the README/);
 
   // The keys a user sees with redis-cli on the town's Redis.
   const agent = (JSON.parse(tt("--json", "list").out) as { id: string }[])[0]!;
@@ -63,9 +65,9 @@ test("the walkthrough works verbatim, and survives kill -9 of the town's Redis",
   };
   expect(s.redis.pid).not.toBe(pid);
   expect(s.agents.starting).toBe(1);
-  expect(s.tasks.assigned).toBe(1);
+  expect(s.tasks.assigned).toBe(2); // the login task, and the inbox round the README message woke worker-1 with
   expect(tt("inbox", "worker-1").out).toContain("Critical bug in production!");
   const r = new Redis({ path: socket });
-  expect(await r.zcard(`tt:my-project:inbox:${agent.id}`)).toBe(2);
+  expect(await r.zcard(`tt:my-project:inbox:${agent.id}`)).toBe(3); // with the task_assign message
   r.disconnect();
 });

@@ -3,6 +3,9 @@ import { constants, userInfo } from "node:os";
 
 import { connectTown, toCoreError, type Town } from "@tinytown/core";
 
+import { AgentClient } from "@tinytown/core/agent-api/client";
+
+import { serveAgentStdio } from "./agent-server";
 import { stdioAccess } from "./auth";
 import { parseEnv, USAGE } from "./env";
 import { startHttpServer } from "./http";
@@ -21,6 +24,21 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   }
   if (parsed.help) {
     process.stderr.write(USAGE + "\n");
+    return 0;
+  }
+  // Inside an agent run: the agent tools over the runner's agent API, never a town connection.
+  let agent: AgentClient | null;
+  try {
+    agent = AgentClient.fromEnv(env);
+  } catch (err) {
+    log((err as Error).message);
+    return 2;
+  }
+  if (agent) {
+    const stdio = await serveAgentStdio(agent);
+    log("serving the agent tools (ask_human) of this run over stdio");
+    await Promise.race([stdio.closed, signalled()]);
+    await stdio.close();
     return 0;
   }
   let town: Town | null = null;

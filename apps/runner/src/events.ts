@@ -8,6 +8,7 @@ import { createRedis, findAgent, followEvents, type TownEvent } from "@tinytown/
 import type { RunnerContext } from "./context";
 import type { AgentHost } from "./hosting";
 import { onMessageSent } from "./messages";
+import { webhookFor } from "./webhooks";
 
 export interface EventFollower {
   /** Cuts the blocking read short and resolves once the loop has ended. */
@@ -58,6 +59,7 @@ async function follow(
 }
 
 async function onEvent(ctx: RunnerContext, host: AgentHost, ev: TownEvent): Promise<void> {
+  await webhookFor(ctx, ev);
   const agentId = typeof ev.agentId === "string" ? ev.agentId : null;
   const taskId = typeof ev.taskId === "string" ? ev.taskId : null;
   switch (ev.type) {

@@ -29,8 +29,15 @@ export function buildPrompt(input: {
   const meta = [`task ${task.id}`, `priority ${task.priority}`, `attempt ${task.attempts}`];
   if (task.tags.length > 0) meta.push(`tags ${task.tags.join(", ")}`);
   parts.push("## Your task", meta.join(" · "), task.description, "");
+  const answers = messages.filter((m) => typeof m.data?.needId === "string" && typeof m.data.answer === "string");
   if (input.review) parts.push(input.review, "");
-  else if (task.attempts > 1) {
+  else if (answers.length > 0) {
+    parts.push(
+      "## Note",
+      "You asked the humans a question in an earlier attempt of this task; their answer is in the messages above. Go on from where you stopped, using it.",
+      "",
+    );
+  } else if (task.attempts > 1) {
     parts.push(
       "## Note",
       `This task was started before and did not finish (${task.error ?? "interrupted"}). Check the working tree for work already done.`,
@@ -43,6 +50,7 @@ export function buildPrompt(input: {
     `- done: tt task complete ${task.id} --result ${quoteExample("<one-line summary of what you did>")}`,
     `- cannot finish: tt task fail ${task.id} --error ${quoteExample("<what went wrong>")}`,
     `- to tell the humans something: tt send supervisor ${quoteExample("<message>")}`,
+    `- to ask a human and wait for the answer: tt ask ${quoteExample("<question>")} [--option A --option B] (when it says so, end your run: you will be started again with the answer)`,
     "If you exit without reporting, exit status 0 counts as done (the end of your output becomes the result) and any other status as failed.",
     "",
   );

@@ -18,6 +18,7 @@ import { Reconciler } from "./reconcile";
 import { heartbeat, register } from "./registry";
 import { stopRunner } from "./stop";
 import { serveWorkspaceQueue, type WorkspaceWorker } from "./workspace/workspace-jobs";
+import { startWebhooks } from "./webhooks";
 
 export interface RunnerOptions extends Partial<RunnerSettings> {
   /** Default: `<host>-<pid>-<random>`. */
@@ -57,6 +58,7 @@ export async function startRunner(town: Town, opts: RunnerOptions = {}): Promise
     throw err;
   }
   const events = followTown(ctx, host, cursor);
+  const webhooks = startWebhooks(ctx);
   // The heartbeat goes on while stopping (running tasks still finish); reconcile returns early then.
   const timers = [
     every(ctx, ctx.settings.heartbeatMs, () => heartbeat(ctx)),
@@ -68,7 +70,10 @@ export async function startRunner(town: Town, opts: RunnerOptions = {}): Promise
   return {
     id: ctx.id,
     stop: (graceMs = ctx.settings.shutdownGraceMs) =>
-      (stopped ??= stopRunner(ctx, { host, reconciler, events, stopTimers }, graceMs).finally(() => workspace.close())),
+      (stopped ??= (async () => {
+        await webhooks?.stop();
+        await stopRunner(ctx, { host, reconciler, events, stopTimers }, graceMs);
+      })().finally(() => workspace.close())),
     running: () => [...ctx.runs.keys()],
   };
 }

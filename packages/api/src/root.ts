@@ -2,6 +2,7 @@ import { agentRouter } from "./routers/agent";
 import { authRouter } from "./routers/auth";
 import { healthRouter } from "./routers/health";
 import { messageRouter } from "./routers/message";
+import { needsRouter } from "./routers/needs";
 import { queueRouter } from "./routers/queue";
 import { reviewRouter } from "./routers/review";
 import { taskRouter } from "./routers/task";
@@ -17,6 +18,7 @@ export const appRouter = createTRPCRouter({
   agent: agentRouter,
   task: taskRouter,
   message: messageRouter,
+  needs: needsRouter,
   queue: queueRouter,
   review: reviewRouter,
   user: userRouter,

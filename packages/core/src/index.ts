@@ -55,3 +55,8 @@ export * from "./auth/index";
 export * from "./auth/cookies";
 export * from "./dispatch/queue-ops";
 export * from "./sessions/index";
+export * from "./channel/wake";
+export * from "./needs/need";
+export * from "./needs/needs.service";
+export * from "./needs/webhook";
+export * from "./needs/webhook-config";

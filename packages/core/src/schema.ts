@@ -12,6 +12,7 @@ export * from "./agent/agent";
 export * from "./message/message";
 export * from "./channel/event-types";
 export * from "./channel/describe";
+export * from "./needs/need";
 export * from "./auth/roles";
 export * from "./auth/cookies";
 export * from "./sessions/activity";

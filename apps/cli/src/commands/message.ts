@@ -7,7 +7,7 @@ import {
   MESSAGE_TYPES,
   receive,
   resolveMailbox,
-  sendMessage,
+  sendMessageWaking,
   type Message,
   type MessageType,
   type Priority,
@@ -46,7 +46,7 @@ export function registerMessageCommands(program: Command, ctx: Ctx) {
           const sent = await broadcast(town, input);
           return ctx.emit(sent, () => `${paint("green", "✓")} sent to ${sent.length} agent(s)\n`);
         }
-        const m = await sendMessage(town, { ...input, to });
+        const { message: m } = await sendMessageWaking(town, { ...input, to });
         const box = await resolveMailbox(town, to);
         ctx.emit(
           m,

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import {
   assignTask,
+  recordTaskAssign,
   cancelTask,
   claimTask,
   completeTask,
@@ -75,6 +76,7 @@ export function registerTaskCommands(program: Command, ctx: Ctx) {
         assignTo: agent,
         by: ctx.actor,
       });
+      await recordTaskAssign(town, t, ctx.actor);
       const a = await resolveAgent(town, agent);
       ctx.emit(
         t,

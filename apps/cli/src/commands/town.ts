@@ -114,6 +114,11 @@ export function registerTownCommands(program: Command, ctx: Ctx) {
                 `${paint("bold", "Limited")}   ${paint("yellow", `${limited.size} agent${limited.size === 1 ? "" : "s"} rate-limited until ${new Date(Math.min(...limited.values())).toISOString().slice(11, 16)} UTC (the earliest)`)}`,
               ]
             : []),
+          ...(s.waitingForHuman > 0
+            ? [
+                `${paint("bold", "Waiting")}   ${paint("yellow", `${s.waitingForHuman} question(s) wait for a human`)}: tt needs`,
+              ]
+            : []),
           "",
         ].join("\n");
       });

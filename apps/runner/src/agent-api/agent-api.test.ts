@@ -201,7 +201,9 @@ describe("agents get least privilege", () => {
       expect(at(i), at(i).argv!.join(" ")).toMatchObject({ code: 7 });
       expect(at(i).err).toMatch(/agents may only|own task|own inbox|cannot send shutdown/);
     }
-    expect(at(6).err).toContain("agents may only report on their task, send messages and read their inbox");
+    expect(at(6).err).toContain(
+      "agents may only report on their task, send messages, read their inbox and ask a human",
+    );
     expect(at(17)).toMatchObject({ status: 403, body: { error: { code: "FORBIDDEN" } } });
     expect(at(18)).toMatchObject({ status: 403 });
     expect(at(19)).toMatchObject({ status: 403 });

@@ -3,7 +3,12 @@
  * `from` are always the agent, the inbox is always its own. Each handler calls core; core validates the rest.
  */
 import {
+  askHuman,
   completeTask,
+  findAgent,
+  resolveModel,
+  waitForAnswer,
+  AGENT_INBOX_MAX_WAIT_MS,
   CoreError,
   createRedis,
   drain,
@@ -12,7 +17,7 @@ import {
   peek,
   receive,
   resolveMailbox,
-  sendMessage,
+  sendMessageWaking,
   type AgentOpName,
   type AgentOpResults,
   type AgentOps,
@@ -67,8 +72,48 @@ export const HANDLERS: { [N in AgentOpName]: Handler<N> } = {
     if (input.type === "shutdown")
       throw new CoreError("FORBIDDEN", "agents cannot send shutdown messages: closing an agent is for operators");
     const box = await resolveMailbox(town, input.to);
-    const message = await sendMessage(town, { ...input, to: box.id, from: scope.agentName });
+    const { message } = await sendMessageWaking(town, { ...input, to: box.id, from: scope.agentName });
     return { message, to: box.name };
+  },
+
+  ask: async (town, scope, input, signal) => {
+    const agent = await findAgent(town, scope.agentId);
+    let model: { ask?: "end-run" | "block"; askTimeoutSec?: number } = {};
+    try {
+      if (agent) model = resolveModel(town.config.models, agent.model);
+    } catch {
+      // an unknown model: the default (end the run)
+    }
+    const mode = model.ask ?? "end-run";
+    const { need } = await askHuman(town, {
+      question: input.question,
+      options: input.options,
+      mode,
+      taskId: scope.taskId,
+      agentId: scope.agentId,
+      expectedVersion: scope.version,
+      by: scope.agentName,
+    });
+    if (mode === "end-run") return { need, mode, answer: null, answeredBy: null };
+    const conn = createRedis(town.redisUrl, {
+      blocking: true,
+      readsOnly: true,
+      connectionName: `tt:${town.name}:agent-api:ask`,
+    });
+    conn.on("error", () => undefined);
+    const stop = () => conn.disconnect();
+    signal.addEventListener("abort", stop, { once: true });
+    try {
+      const timeout = Math.min((model.askTimeoutSec ?? 600) * 1000, AGENT_INBOX_MAX_WAIT_MS);
+      const got = await waitForAnswer(town, need.id, timeout, conn, signal).catch((err) => {
+        if (signal.aborted) return null;
+        throw err;
+      });
+      return { need, mode, answer: got?.answer ?? null, answeredBy: got?.by ?? null };
+    } finally {
+      signal.removeEventListener("abort", stop);
+      conn.disconnect();
+    }
   },
 
   "inbox.read": async (town, scope, input, signal) => {

@@ -36,6 +36,7 @@ import { CONTROL_TYPES, handlePendingControl } from "../messages";
 import { AgentProcess, type ExitResult } from "../process/agent-process";
 import { buildLaunch, cleanupLaunch, logFile, type Launch } from "../process/launch";
 import { TaskOutput } from "../process/task-output";
+import { emptyRoundEnd } from "../inbox-round";
 import { buildPrompt } from "../prompt";
 import { planSession, type SessionRun } from "../sessions/session-run";
 import { recoverLostRun } from "../recover";
@@ -86,6 +87,7 @@ async function claim(ctx: RunnerContext, run: ActiveRun, job: Job<RunJobData>): 
   if (!seen || seen.assignedTo !== run.agentId) return skip("task is not this agent's");
   if (seen.state === "running") return skip(await takeOver(ctx, seen, job));
   if (seen.state !== "assigned") return skip(`task is ${seen.state}`);
+  if (seen.waitingFor) return skip("waiting for a human's answer");
   if (agent.state === "working" && agent.currentTask && agent.currentTask !== seen.id) {
     // Left working by a lost runner whose run is not recovered yet: reconcile or the stalled job will.
     if ((await findTask(town, agent.currentTask))?.state === "running") return skip("agent busy");
@@ -169,6 +171,8 @@ async function launch(ctx: RunnerContext, run: ActiveRun, agent: Agent, task: Ta
     return { verdict: { kind: "fail", error: worktree.error, messages: "return" }, note: "workspace failed" };
   }
   const messages = await promptMessages(ctx, run, task);
+  const empty = emptyRoundEnd(task, messages);
+  if (empty) return empty;
   for (const m of messages) run.promptMessageIds.add(m.id);
   const prompt = buildPrompt({ town, agent, task, messages, review: await changeRequestSection(ctx, task) });
   // The run's credential: the agent reports through the runner's agent API with it, until the process exits.
@@ -282,6 +286,8 @@ async function checkRun(ctx: RunnerContext, run: ActiveRun): Promise<void> {
   if (task?.state === "running" && task.version === run.version) return;
   // The agent reported with `tt task complete|fail`: let it exit by itself.
   if (task?.state === "completed" || task?.state === "failed") return;
+  // The agent asked a human (`tt ask`): the task waits for the answer and the agent ends its run by itself.
+  if (task?.waitingFor) return;
   run.abort({ kind: "task-changed", state: task?.state ?? "removed" });
 }
 

@@ -13,6 +13,7 @@ import { useHotkeys } from "./hotkeys";
 import { LiveIndicator } from "./live-indicator";
 import { LiveProvider, useLive } from "./live";
 import { NameDialog } from "./name-dialog";
+import { NeedsCount } from "./needs/needs-count";
 import { SpawnAgentDialog } from "./spawn-agent-dialog";
 import { ToastProvider } from "./ui/toast";
 import { SignedIn } from "./user-menu";
@@ -38,6 +39,7 @@ export function useShell(): Shell {
 const NAV: { href: string; label: string; needs?: Action }[] = [
   { href: "/", label: "Board" },
   { href: "/overview", label: "Overview" },
+  { href: "/needs", label: "Needs you" },
   { href: "/messages", label: "Messages" },
   { href: "/queues", label: "Queues" },
   { href: "/audit", label: "Audit" },
@@ -151,6 +153,7 @@ function ShellInner(props: { actor: string | null; auth: ShellAuth; children: Re
                   className={`shrink-0 rounded-md px-1.5 py-1 whitespace-nowrap sm:px-2 ${active ? "bg-zinc-100 font-medium text-zinc-900 dark:bg-zinc-800 dark:text-zinc-100" : "text-zinc-600 hover:text-zinc-900 dark:text-zinc-300 dark:hover:text-zinc-100"}`}
                 >
                   {n.label}
+                  {n.href === "/needs" ? <NeedsCount /> : null}
                 </Link>
               );
             })}

@@ -1,7 +1,7 @@
 import type { TRPCRouterRecord } from "@trpc/server";
 import { z } from "zod";
 
-import { assertCanSend, MailboxRef, peekMailbox, sendMessage, SendMessageInput } from "@tinytown/core";
+import { assertCanSend, MailboxRef, peekMailbox, sendMessageWaking, SendMessageInput } from "@tinytown/core";
 
 import { operatorProcedure, viewerProcedure } from "../trpc";
 
@@ -23,7 +23,8 @@ export const messageRouter = {
   /** Control types (shutdown) need the role of the agent action they trigger (core `messageAction`). */
   send: operatorProcedure.input(SendInput).mutation(({ ctx, input }) => {
     assertCanSend(ctx.principal, input.type);
-    return sendMessage(ctx.town, { ...input, from: ctx.actor, data: { by: ctx.actor } });
+    // A message an agent should act on wakes it (core channel/wake.ts); the reply is the message, as before.
+    return sendMessageWaking(ctx.town, { ...input, from: ctx.actor, data: { by: ctx.actor } }).then((r) => r.message);
   }),
 
   /** The next messages of a mailbox, in the order they will be read, without taking them. */

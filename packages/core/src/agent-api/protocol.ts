@@ -10,6 +10,7 @@
 import { z } from "zod";
 import type { CoreErrorCode } from "../errors";
 import { MessageType, type Message } from "../message/message";
+import type { AskMode, Need } from "../needs/need";
 import { MailboxRef, TaskRef } from "../refs";
 import { Priority, type Task } from "../task/task";
 import { AGENT_INBOX_MAX_WAIT_MS } from "./wire";
@@ -40,6 +41,13 @@ export const AgentOps = {
       waitMs: z.number().int().min(0).max(AGENT_INBOX_MAX_WAIT_MS).default(0),
     })
     .strict(),
+  /** Asks the humans ("Needs you"): the run's task waits for the answer (see needs/needs.service.ts). */
+  ask: z
+    .object({
+      question: z.string(),
+      options: z.array(z.string()).max(10).default([]),
+    })
+    .strict(),
 } as const;
 
 export type AgentOpName = keyof typeof AgentOps;
@@ -52,6 +60,11 @@ export interface AgentOpResults {
   /** The message sent, and the display name of its mailbox. */
   "message.send": { message: Message; to: string };
   "inbox.read": { mailbox: string; messages: Message[] };
+  /**
+   * `end-run`: the question is recorded and the task parked: end the run now; the answer starts the next attempt.
+   * `block`: `answer` is the answer (null: none came within the model's `askTimeoutSec`; the question stays open).
+   */
+  ask: { need: Need; mode: AskMode; answer: string | null; answeredBy: string | null };
 }
 
 export type AgentApiReply<N extends AgentOpName> =

@@ -61,6 +61,16 @@ export function describeEvent(e: TownEvent, nameOf: AgentNameOf = () => null): s
       return `${task} went back to ${agent ?? "its agent"}'s queue${str(e.reason) ? ` (${str(e.reason)})` : ""}`;
     case "task.cancelled":
       return `${who} cancelled ${task}`;
+    case "task.waiting":
+      return `${agent ?? who} asked a human about ${task} and waits for the answer`;
+    case "need.opened":
+      return `${who} asked: '${(str(e.title) ?? "a question").slice(0, TITLE_CHARS)}'`;
+    case "need.claimed":
+      return e.claimedBy
+        ? `${who} took '${(str(e.title) ?? "an item").slice(0, TITLE_CHARS)}'`
+        : `${who} released an item`;
+    case "need.closed":
+      return `${who} ${e.answered ? "answered" : "dismissed"} '${(str(e.title) ?? "an item").slice(0, TITLE_CHARS)}'`;
     case "task.retried":
       return `${who} retried ${task}`;
     case "agent.spawned":

@@ -20,6 +20,12 @@ export const EVENT_TYPES = [
   "task.merged",
   "task.discarded",
   "message.sent",
+  /** An agent asked a human: its task waits (assigned, not queued) for the answer. */
+  "task.waiting",
+  /** A "Needs you" item opened (a question), was claimed or released, or closed (answered or dismissed). */
+  "need.opened",
+  "need.claimed",
+  "need.closed",
   "user.added",
   "user.role",
   "user.removed",

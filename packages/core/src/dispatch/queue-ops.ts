@@ -125,7 +125,8 @@ export async function enqueueMissingRuns(town: Town, agentIds: ReadonlySet<strin
   for (let offset = 0; offset < 100_000; offset += 1000) {
     const page = await listTasks(town, { state: "assigned", offset, limit: 1000 });
     for (const t of page.items) {
-      if (!t.assignedTo || !agentIds.has(t.assignedTo)) continue;
+      // A task waiting for a human's answer is queued by the answer, not here.
+      if (!t.assignedTo || !agentIds.has(t.assignedTo) || t.waitingFor) continue;
       let ids = queued.get(t.assignedTo);
       if (!ids) {
         const q = agentQueue(town, t.assignedTo);

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { CoreError } from "../errors";
+import { MessageType } from "../message/message";
 import { Protocol, SessionId } from "../sessions/activity";
 import { RateLimitRule } from "../sessions/rate-limit";
 
@@ -41,6 +42,19 @@ export const ModelSpec = z
     resumeArgs: z.array(z.string()).max(100).optional(),
     /** A line matching this pattern means the provider's rate limit is reached (models that print lines). */
     rateLimit: RateLimitRule.optional(),
+    /**
+     * Message types that wake the agent when it is idle (a round whose prompt is its inbox). Default: `query` and
+     * `custom` from anyone, and plain `info` from a person; replies and reports (ack, pong, status_response,
+     * task_done…) never wake, so agents chatting spend nothing. `[]`: messages wait for the next task.
+     */
+    wakeOn: z.array(MessageType).max(20).optional(),
+    /**
+     * How `tt ask` waits for a human: `end-run` (default; the run ends, the answer starts the next attempt with the
+     * answer in its prompt, resuming the session where `resumeArgs` allow) or `block` (the process waits).
+     */
+    ask: z.enum(["end-run", "block"]).optional(),
+    /** With `ask: "block"`: how long `tt ask` waits for the answer (default 600). */
+    askTimeoutSec: z.number().int().positive().max(86_400).optional(),
   })
   .strict();
 export type ModelSpec = z.infer<typeof ModelSpec>;

@@ -83,6 +83,17 @@ export function townKeys(town: string, opts: KeyOptions = {}) {
     /** counter of `task_done` reports dropped from the supervisor mailbox by the cap. */
     supervisorDropped: `${p}supervisor:dropped`,
 
+    /** hash of one "Needs you" item: a question, or the claim/answer record of a failed task, conflict, budget stop. */
+    need: (id: string) => `${p}need:${id}`,
+    /** zset of the open questions from agents, needId → createdAt. */
+    needsOpen: `${p}needs:open`,
+    /** list holding the answer to a question whose agent blocks for it (`block` ask mode), with a TTL. */
+    needAnswer: (id: string) => `${p}need-answer:${id}`,
+    /** string: the id of the latest inbox round (a task) created to wake an agent on a message. */
+    wake: (agentId: string) => `${p}wake:${agentId}`,
+    /** capped list of webhook deliveries (JSON: event, attempt, status, error; never the secret). */
+    webhookLog: `${p}webhook:log`,
+
     /** capped stream of every state change in the town. */
     events: `${p}events`,
 

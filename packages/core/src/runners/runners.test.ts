@@ -50,7 +50,7 @@ test("a run's state: the task's state and version and the agent's state, null fo
   const t = await createTask(town, { description: "x", assignTo: "w", by: "ana" });
   const running = await startTask(town, { taskId: t.id, agentId: a.id, by: "runner:r1" });
   expect(await readRunState(town, { taskId: t.id, agentId: a.id })).toEqual({
-    task: { state: "running", version: running.version },
+    task: { state: "running", version: running.version, waitingFor: null },
     agentState: "starting",
   });
   expect(await readRunState(town, { taskId: "gone", agentId: "gone" })).toEqual({ task: null, agentState: null });

@@ -46,7 +46,7 @@ export async function clearRunRecord(
 /** A running task and its agent as they are now: what a runner checks on each heartbeat of a run. */
 export interface RunState {
   /** null when the task is gone. */
-  task: { state: TaskState; version: number } | null;
+  task: { state: TaskState; version: number; waitingFor: string | null } | null;
   /** null when the agent is gone. */
   agentState: AgentState | null;
 }
@@ -55,12 +55,12 @@ export interface RunState {
 export async function readRunState(town: Town, run: { taskId: string; agentId: string }): Promise<RunState> {
   const [[, task], [, agentState]] = (await town.redis
     .pipeline()
-    .hmget(town.keys.task(run.taskId), "state", "version")
+    .hmget(town.keys.task(run.taskId), "state", "version", "waitingFor")
     .hget(town.keys.agent(run.agentId), "state")
     .exec()) as [[unknown, (string | null)[]], [unknown, string | null]];
-  const [state, version] = task;
+  const [state, version, waitingFor] = task;
   return {
-    task: state ? { state: state as TaskState, version: Number(version) } : null,
+    task: state ? { state: state as TaskState, version: Number(version), waitingFor: waitingFor ?? null } : null,
     agentState: (agentState as AgentState | null) ?? null,
   };
 }

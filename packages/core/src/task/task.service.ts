@@ -40,6 +40,7 @@ const NULLABLE = [
   "workspace",
   "review",
   "runner",
+  "waitingFor",
 ] as const;
 
 export const shortId = (id: string) => id.slice(0, 8);
@@ -307,6 +308,7 @@ export async function createTask(town: Town, raw: CreateTaskInput): Promise<Task
     version: 1,
     workspace: null,
     review: null,
+    waitingFor: null,
   };
   const plan = mergePlans(
     changePlan(town.keys.task(task.id), null, task, CODEC),

@@ -66,6 +66,11 @@ export const Task = z.object({
   workspace: TaskWorkspace.nullable(),
   /** Review of its changes (null: nothing to review yet). */
   review: TaskReview.nullable(),
+  /**
+   * The "Needs you" question (a need id) the task waits on: it is `assigned` to its agent but not queued until a
+   * person answers; the answer starts its next attempt (needs/needs.service.ts). Null: it waits for nobody.
+   */
+  waitingFor: z.string().nullable(),
 });
 export type Task = z.infer<typeof Task>;
 
@@ -120,6 +125,10 @@ export const TASK_TRANSITIONS = {
   fail: ["running"],
   /** a run was interrupted or its runner lost: back to assigned, same agent */
   requeue: ["running"],
+  /** the agent asked a human and its run ends: assigned, not queued, until the answer (`waitingFor`) */
+  park: ["running"],
+  /** the question is answered: queued again on the same agent, at the front */
+  unpark: ["assigned"],
   cancel: ["pending", "assigned", "running"],
   retry: ["failed", "cancelled"],
   /** a reviewer asks for changes: a new attempt on the same agent and branch (review rules: REVIEW_TRANSITIONS) */

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { CoreError, validationError } from "../errors";
 import { allowedHostError, proxyEntryError } from "../auth/reach";
 import { ModelSpec } from "../models/models";
+import { WebhookConfig } from "../needs/webhook-config";
 import { BudgetsConfig } from "../sessions/budget-rules";
 import { LanesConfig } from "../sessions/lanes";
 import { PriceTable } from "../sessions/pricing";
@@ -115,6 +116,8 @@ export const TownConfig = z
     budgets: BudgetsConfig.default({ timeZone: "UTC" }),
     /** Provider accounts per model name, tried in order past rate limits: see sessions/lanes.ts. */
     lanes: LanesConfig.default({}),
+    /** The town's webhook for "Needs you" items (needs/webhook.ts): signed JSON POSTs, retried, logged. */
+    webhook: WebhookConfig.optional(),
     /** Tasks in git worktrees, review and merge (packages/core/src/workspace/README.md). */
     workspace: WorkspaceConfig.prefault({}),
   })

@@ -16,6 +16,8 @@ export interface TownStatus {
   tasks: Record<TaskState, number>;
   backlog: number;
   supervisorInbox: number;
+  /** Questions from agents that wait for a person (`tt needs`). */
+  waitingForHuman: number;
   runners: RunnerInfo[];
   agentList: Agent[];
 }
@@ -23,17 +25,19 @@ export interface TownStatus {
 export async function townStatus(town: Town): Promise<TownStatus> {
   // INFO is a node command: on a Cluster, ask the node that holds the town's slot.
   const node = nodeFor(town.redis, town.keys.meta);
-  const [info, persistence, memory, agents, tasks, backlog, supervisorInbox, runners, agentList] = await Promise.all([
-    node.info("server"),
-    node.info("persistence"),
-    node.info("memory"),
-    countAgents(town),
-    countTasks(town),
-    town.redis.zcard(town.keys.backlog),
-    inboxLength(town, SUPERVISOR),
-    listRunners(town),
-    listAgents(town),
-  ]);
+  const [info, persistence, memory, agents, tasks, backlog, supervisorInbox, runners, agentList, questions] =
+    await Promise.all([
+      node.info("server"),
+      node.info("persistence"),
+      node.info("memory"),
+      countAgents(town),
+      countTasks(town),
+      town.redis.zcard(town.keys.backlog),
+      inboxLength(town, SUPERVISOR),
+      listRunners(town),
+      listAgents(town),
+      town.redis.zcard(town.keys.needsOpen),
+    ]);
   const field = (text: string, name: string) => new RegExp(`^${name}:(.*)$`, "m").exec(text)?.[1]?.trim() ?? "";
   return {
     name: town.name,
@@ -50,6 +54,7 @@ export async function townStatus(town: Town): Promise<TownStatus> {
     tasks,
     backlog,
     supervisorInbox,
+    waitingForHuman: questions,
     runners,
     agentList,
   };

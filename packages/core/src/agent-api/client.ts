@@ -1,12 +1,13 @@
 /**
- * The client of the runner's agent API, used by `tt` inside an agent process (TT_API + TT_AGENT_TOKEN set):
+ * The client of the runner's agent API, used inside an agent process (TT_API + TT_AGENT_TOKEN set) by `tt` and by
+ * the MCP server's agent mode (`ask_human`):
  * one POST per operation over a unix socket or loopback HTTP. It imports no Redis client, so `tt` stays small
  * there: from core it takes only the errors module and the API's protocol.
  */
 import { request } from "node:http";
-import { CoreError } from "@tinytown/core/errors";
-import type { AgentApiReply, AgentOpInput, AgentOpName, AgentOpResults } from "@tinytown/core";
-import { AGENT_API_PATH, AGENT_API_URL_ENV, AGENT_TOKEN_ENV } from "@tinytown/core/agent-api";
+import { CoreError } from "../errors";
+import type { AgentApiReply, AgentOpInput, AgentOpName, AgentOpResults } from "./protocol";
+import { AGENT_API_PATH, AGENT_API_URL_ENV, AGENT_TOKEN_ENV } from "./wire";
 
 type Target = { socketPath: string } | { host: string; port: number };
 
