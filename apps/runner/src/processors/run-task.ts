@@ -180,13 +180,17 @@ async function launch(ctx: RunnerContext, run: ActiveRun, agent: Agent, task: Ta
  * others stay held for this run (core's takeForRun) and leave the inbox only when the run ends normally.
  */
 async function promptMessages(ctx: RunnerContext, run: ActiveRun, task: Task): Promise<Message[]> {
-  await handlePendingControl(ctx, run.agentId);
-  return takeForRun(ctx.town, {
-    agentId: run.agentId,
-    taskId: run.taskId,
-    attempt: task.attempts,
-    leave: [...CONTROL_TYPES],
-  });
+  // Disjoint sets (control messages vs the rest), each taken atomically: one round trip for both, not two.
+  const [, messages] = await Promise.all([
+    handlePendingControl(ctx, run.agentId),
+    takeForRun(ctx.town, {
+      agentId: run.agentId,
+      taskId: run.taskId,
+      attempt: task.attempts,
+      leave: [...CONTROL_TYPES],
+    }),
+  ]);
+  return messages;
 }
 
 /**
