@@ -157,7 +157,7 @@ export async function sendMessage(town: Town, raw: SendMessageInput, opts: SendO
 
 function remember(town: Town, lower: string, id: string): void {
   let names = knownNames.get(town);
-  if (!names) knownNames.set(town, (names = new Map()));
+  if (!names) knownNames.set(town, (names = new Map<string, string>()));
   // Bounded: a process that sends to very many names keeps resolving the rest each time.
   if (names.size < 10_000) names.set(lower, id);
 }
