@@ -18,6 +18,9 @@ interface Subscribers {
   close(): void;
 }
 
+/** SSE subscriptions being opened at once (not yet ready). */
+const CONNECTING = 200;
+
 async function sseSubscribers(port: number, n: number): Promise<Subscribers> {
   const agent = new Agent({ keepAlive: false, maxSockets: Infinity });
   const reqs: ClientRequest[] = [];
@@ -25,7 +28,12 @@ async function sseSubscribers(port: number, n: number): Promise<Subscribers> {
   let ready = 0;
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`B6: only ${ready} of ${n} SSE subscriptions ready`)), 180_000);
-    for (let i = 0; i < n; i++) {
+    // At most CONNECTING subscriptions not yet ready at a time: 5,000 at once overflow the server's listen backlog.
+    let opened = 0;
+    const openNext = () => {
+      while (opened < n && opened - ready < CONNECTING) open(opened++);
+    };
+    const open = (i: number) => {
       const req = get(
         { host: "127.0.0.1", port, path: "/api/trpc/town.events", agent, headers: { accept: "text/event-stream" } },
         (res) => {
@@ -37,7 +45,7 @@ async function sseSubscribers(port: number, n: number): Promise<Subscribers> {
               if (++ready === n) {
                 clearTimeout(timer);
                 resolve();
-              }
+              } else openNext();
             }
             const w = want;
             if (w && w.times[i] === null && chunk.includes(w.marker)) {
@@ -49,7 +57,8 @@ async function sseSubscribers(port: number, n: number): Promise<Subscribers> {
       );
       req.on("error", (err) => reject(err));
       reqs.push(req);
-    }
+    };
+    openNext();
   });
   return {
     arrivals(marker, timeoutMs) {
