@@ -39,6 +39,8 @@ export type AbortReason =
 export class ActiveRun {
   /** Task version after startTask; later changes must carry it. */
   version = 0;
+  /** The task's attempt number of this run (its `attempts` after the start). */
+  attempt = 0;
   proc: AgentProcess | null = null;
   /** The run's agent API token, revoked when the run ends. */
   credential: string | null = null;

@@ -58,6 +58,9 @@ async function follow(
   }
 }
 
+const RUN_STATES: ReadonlySet<unknown> = new Set(["idle", "working"]);
+const isRunMove = (ev: TownEvent) => RUN_STATES.has(ev.from) && RUN_STATES.has(ev.to);
+
 async function onEvent(ctx: RunnerContext, host: AgentHost, ev: TownEvent): Promise<void> {
   await webhookFor(ctx, ev);
   const agentId = typeof ev.agentId === "string" ? ev.agentId : null;
@@ -65,6 +68,9 @@ async function onEvent(ctx: RunnerContext, host: AgentHost, ev: TownEvent): Prom
   switch (ev.type) {
     case "agent.spawned":
     case "agent.state":
+      // A run starting or ending (idle ⇄ working) changes nothing about serving the agent or its queue's pause: two
+      // such events per task, each of which would cost a read of the agent and of its queue (bench B5).
+      if (agentId && isRunMove(ev) && host.serves(agentId)) return;
       if (agentId) await host.follow(agentId, await findAgent(ctx.town, agentId));
       return;
     case "agent.removed":

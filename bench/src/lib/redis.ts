@@ -1,9 +1,9 @@
 /**
- * Private redis-servers for the benchmarks: a free loopback port AND a unix socket in a temp dir, no
- * persistence (like the test fixture; the managed Redis of a town uses AOF everysec, which costs little at
- * these rates). Stopped by PID.
+ * Private redis-servers for the benchmarks: a free loopback port AND a unix socket in a temp dir, without
+ * persistence or with AOF as a town's managed Redis ships (see {@link Persistence}). Stopped by PID.
  */
 import { Redis } from "ioredis";
+import { parseConfig } from "@tinytown/core/config";
 import { startRedisServer } from "@tinytown/core/testing/redis-server";
 
 export { freePort } from "@tinytown/core/testing/redis-server";
@@ -18,9 +18,23 @@ export interface BenchRedis {
   stop(): Promise<void>;
 }
 
+/**
+ * How the bench's Redis persists: `none` (no AOF, no snapshots), or `aof` as a town's managed Redis ships — AOF with
+ * the `appendfsync` of the town config's default, on the same disk as the work tree (the test fixture's temp dir).
+ */
+export type Persistence = "none" | "aof";
+
+/** The managed Redis's shipped `appendfsync` (the town config's default), so the bench follows it if it changes. */
+export const MANAGED_APPENDFSYNC = parseConfig({ name: "bench" }).redis.appendfsync;
+
 /** The test fixture's private server, with a unix socket too and room for 1,000+ clients (B6). */
-export async function startBenchRedis(): Promise<BenchRedis> {
-  const r = await startRedisServer({ unixSocket: true, extraArgs: ["--maxclients", "10000", "--loglevel", "warning"] });
+export async function startBenchRedis(persistence: Persistence = "none"): Promise<BenchRedis> {
+  const aof = persistence === "aof" ? ["--appendfsync", MANAGED_APPENDFSYNC] : [];
+  const r = await startRedisServer({
+    unixSocket: true,
+    appendonly: persistence === "aof",
+    extraArgs: ["--maxclients", "10000", "--loglevel", "warning", ...aof],
+  });
   const unixUrl = r.unixUrl!;
   return {
     tcpUrl: r.url,

@@ -8,8 +8,8 @@ import { appRouter, createContext } from "@tinytown/api";
 import { townOnRedis } from "@tinytown/core";
 
 const [url, name] = process.argv.slice(2) as [string, string];
-// B6 opens up to 1,000 streams from one client (this process, one address): lift the per-client cap.
-const town = await townOnRedis({ name, url, config: { web: { maxStreamsPerClient: 2_000 } } });
+// B6 opens up to 5,000 streams from one client (this process, one address): lift the per-client cap.
+const town = await townOnRedis({ name, url, config: { web: { maxStreamsPerClient: 10_000 } } });
 const server = createHTTPServer({
   router: appRouter,
   basePath: "/api/trpc/",

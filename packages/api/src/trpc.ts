@@ -1,6 +1,5 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import type { TRPC_ERROR_CODE_KEY } from "@trpc/server/rpc";
-import superjson from "superjson";
 import { z, ZodError } from "zod";
 
 import {
@@ -18,6 +17,7 @@ import {
 } from "@tinytown/core";
 
 import { assertSameOrigin, refreshSessionCookie, requireRequestAccess } from "./auth";
+import { transformer } from "./live/encode-once";
 import type { Context } from "./context";
 import { getTown } from "./town";
 
@@ -28,7 +28,8 @@ export interface CoreErrorData {
 }
 
 const t = initTRPC.context<Context>().create({
-  transformer: superjson,
+  // superjson; a live event shared by all subscribers is encoded once (live/encode-once.ts).
+  transformer,
   sse: {
     // Heartbeats keep idle streams open through proxies and let the client notice a dead (or hung) server within
     // 3 s: after `reconnectAfterInactivityMs` without data or ping it reconnects (resuming from the last id) and the

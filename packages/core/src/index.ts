@@ -10,6 +10,7 @@ export * from "./town/town";
 export * from "./town/status";
 export * from "./runners/registry";
 export * from "./runners/runs";
+export * from "./runners/run-steps";
 export * from "./town/managed-redis";
 export * from "./town/redis-ready";
 export * from "./town/health";

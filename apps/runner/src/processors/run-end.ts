@@ -4,11 +4,10 @@
  * core: the task's change (version-checked against the run's start), then the agent's (finished, or in error).
  */
 import {
-  completeTask,
   deferTask,
   failAgent,
-  failTask,
   findTask,
+  finishRun,
   finishAgentRun,
   isLostRace,
   requeueTask,
@@ -103,16 +102,16 @@ export function abortedEnd(ctx: RunnerContext, run: ActiveRun, reason: AbortReas
   }
 }
 
-/** The verdict on a process that ended by itself: by its exit, unless the task changed meanwhile. */
-export async function exitEnd(
+/**
+ * The verdict on a process that ended by itself: by its exit. Not re-read here: when the task changed meanwhile,
+ * carrying out the verdict finds the run's version gone and the change stands (settleRun).
+ */
+export function exitEnd(
   ctx: RunnerContext,
   run: ActiveRun,
   exit: Exclude<ExitResult, { kind: "spawn-failed" }>,
   output: TaskOutput,
-): Promise<RunEnd> {
-  const cur = await findTask(ctx.town, run.taskId);
-  if (!cur || cur.state !== "running" || cur.version !== run.version)
-    return { verdict: { kind: "stands" }, note: `task ${cur?.state ?? "removed"} by ${cur?.updatedBy ?? "?"}` };
+): RunEnd {
   const id = short(run.taskId);
   if (exit.kind === "exited" && exit.code === 0)
     return {
@@ -131,11 +130,11 @@ export async function exitEnd(
     };
   // Killed by a signal we did not send (OOM killer, a crash): a crash is retried within the attempt budget.
   const max = ctx.settings.maxAttempts;
-  if (cur.attempts < max)
+  if (run.attempt < max)
     return {
       verdict: {
         kind: "requeue",
-        reason: `killed by ${exit.signal} (attempt ${cur.attempts} of ${max}); retrying`,
+        reason: `killed by ${exit.signal} (attempt ${run.attempt} of ${max}); retrying`,
       },
       note: `killed by ${exit.signal}; requeued`,
     };
@@ -157,10 +156,23 @@ export function modelEnd(run: ActiveRun, reason: string, note: string, log = fal
 /** Carries out a run's end: the task's change, then the agent's. Returns the job's note. */
 export async function settleRun(ctx: RunnerContext, run: ActiveRun, end: RunEnd): Promise<string> {
   const { verdict } = end;
-  if (verdict.kind !== "skip") {
+  if (verdict.kind === "complete" || verdict.kind === "fail") {
+    // Task and agent in one script (core's finishRun); a change made meanwhile stands.
+    const done = await finishRun(ctx.town, {
+      taskId: run.taskId,
+      agentId: run.agentId,
+      expectedVersion: run.version,
+      result:
+        verdict.kind === "complete"
+          ? { kind: "complete", result: verdict.result }
+          : { kind: "fail", error: verdict.error, messages: verdict.messages },
+      by: ctx.by,
+    });
+    if (verdict.kind === "fail" && verdict.agentError) await failAgentQuietly(ctx, run.agentId, verdict.agentError);
+    if (!done.ended) return `task ${done.task?.state ?? "removed"} by ${done.task?.updatedBy ?? "?"}`;
+  } else if (verdict.kind !== "skip") {
     const outcome = await applyVerdict(ctx, run, verdict);
     if (outcome) await finishAgentRun(ctx.town, { agentId: run.agentId, taskId: run.taskId, outcome, by: ctx.by });
-    if (verdict.kind === "fail" && verdict.agentError) await failAgentQuietly(ctx, run.agentId, verdict.agentError);
   }
   if (end.log) ctx.log[end.log.level](end.log.message);
   return end.note;
@@ -173,18 +185,12 @@ export async function settleRun(ctx: RunnerContext, run: ActiveRun, end: RunEnd)
 async function applyVerdict(
   ctx: RunnerContext,
   run: ActiveRun,
-  verdict: Exclude<Verdict, { kind: "skip" }>,
+  verdict: Exclude<Verdict, { kind: "skip" | "complete" | "fail" }>,
 ): Promise<RunOutcome | null> {
   const { town, by } = ctx;
   const change = { taskId: run.taskId, expectedVersion: run.version, by };
   try {
     switch (verdict.kind) {
-      case "complete":
-        await completeTask(town, { ...change, result: verdict.result });
-        return "completed";
-      case "fail":
-        await failTask(town, { ...change, error: verdict.error, messages: verdict.messages });
-        return "failed";
       case "requeue":
         await requeueTask(town, { ...change, reason: verdict.reason });
         return "none";

@@ -12,18 +12,13 @@
 import { existsSync } from "node:fs";
 import type { Job } from "bullmq";
 import {
+  beginRun,
   clearRunRecord,
-  findAgent,
-  findTask,
   heartbeatAgent,
-  isCoreError,
-  isLostRace,
-  markAgentWorking,
   readRunState,
   recordRun,
   resolveModel,
   runnerHeartbeats,
-  startTask,
   takeForRun,
   type Agent,
   type Message,
@@ -65,34 +60,32 @@ export async function runTaskJob(ctx: RunnerContext, job: Job<RunJobData>): Prom
 }
 
 async function runStages(ctx: RunnerContext, run: ActiveRun, job: Job<RunJobData>): Promise<RunEnd> {
-  const agent = await claim(ctx, run, job);
-  if (isRunEnd(agent)) return agent;
-  const task = await start(ctx, run, agent);
-  if (isRunEnd(task)) return task;
+  const started = await start(ctx, run, job);
+  if (isRunEnd(started)) return started;
   if (run.abortReason) return abortedEnd(ctx, run, run.abortReason);
-  const launched = await launch(ctx, run, agent, task);
+  const launched = await launch(ctx, run, started.agent, started.task);
   if (isRunEnd(launched)) return launched;
   const exit = await watch(ctx, run, launched);
   await captureRun(ctx, run);
   return judge(ctx, run, launched, exit);
 }
 
-/** The job is this agent's to run now: its agent can take work and its task is assigned to it (or was lost). */
-async function claim(ctx: RunnerContext, run: ActiveRun, job: Job<RunJobData>): Promise<Agent | RunEnd> {
-  const { town } = ctx;
-  const agent = await findAgent(town, run.agentId);
-  if (!agent) return skip("agent gone");
-  if (!["idle", "starting", "working"].includes(agent.state)) return skip(`agent is ${agent.state}`);
-  const seen = await findTask(town, run.taskId);
-  if (!seen || seen.assignedTo !== run.agentId) return skip("task is not this agent's");
-  if (seen.state === "running") return skip(await takeOver(ctx, seen, job));
-  if (seen.state !== "assigned") return skip(`task is ${seen.state}`);
-  if (seen.waitingFor) return skip("waiting for a human's answer");
-  if (agent.state === "working" && agent.currentTask && agent.currentTask !== seen.id) {
-    // Left working by a lost runner whose run is not recovered yet: reconcile or the stalled job will.
-    if ((await findTask(town, agent.currentTask))?.state === "running") return skip("agent busy");
-  }
-  return agent;
+/**
+ * claim + start in one step (core's beginRun: one read, one script): the job is this agent's to run now — its agent
+ * can take work and its task is assigned to it — and the task goes to running on this runner (an attempt counts), the
+ * agent to working. A task still running came back to us: take it over when its runner is gone.
+ */
+async function start(
+  ctx: RunnerContext,
+  run: ActiveRun,
+  job: Job<RunJobData>,
+): Promise<{ agent: Agent; task: Task } | RunEnd> {
+  const begun = await beginRun(ctx.town, { taskId: run.taskId, agentId: run.agentId, runner: ctx.id, by: ctx.by });
+  if (begun.kind === "skip") return skip(begun.reason);
+  if (begun.kind === "running") return skip(await takeOver(ctx, begun.task, job));
+  run.version = begun.task.version;
+  run.attempt = begun.task.attempts;
+  return begun;
 }
 
 /** The job of a task still `running` came back: its lock expired. Take over if the runner holding it is gone. */
@@ -105,34 +98,6 @@ async function takeOver(ctx: RunnerContext, task: Task, job: Job<RunJobData>): P
     if (Date.now() - seen < ctx.settings.lockDurationMs) return "holder still alive";
   }
   return `took over: ${await recoverLostRun(ctx, task, holder)}`;
-}
-
-/** The task goes to running on this runner (an attempt counts), then the agent to working on it. */
-async function start(ctx: RunnerContext, run: ActiveRun, agent: Agent): Promise<Task | RunEnd> {
-  let task: Task;
-  try {
-    task = await startTask(ctx.town, { taskId: run.taskId, agentId: run.agentId, runner: ctx.id, by: ctx.by });
-  } catch (err) {
-    if (isLostRace(err)) return skip("taken by someone else");
-    throw err;
-  }
-  run.version = task.version;
-  try {
-    await markAgentWorking(ctx.town, { agentId: run.agentId, taskId: task.id, runner: ctx.id, by: ctx.by });
-  } catch (err) {
-    if (!isCoreError(err, "INVALID_STATE")) throw err;
-    // The agent was paused, closed or stopped between the claim and the start: give the task back.
-    const state = typeof err.details.state === "string" ? err.details.state : "";
-    return {
-      verdict: {
-        kind: "release",
-        reason: `agent ${agent.name} became ${state}`,
-        unassign: state === "stopped" || state === "error",
-      },
-      note: `agent became ${state}`,
-    };
-  }
-  return task;
 }
 
 interface Launched {
@@ -239,13 +204,17 @@ async function launch(ctx: RunnerContext, run: ActiveRun, agent: Agent, task: Ta
  * others stay held for this run (core's takeForRun) and leave the inbox only when the run ends normally.
  */
 async function promptMessages(ctx: RunnerContext, run: ActiveRun, task: Task): Promise<Message[]> {
-  await handlePendingControl(ctx, run.agentId);
-  return takeForRun(ctx.town, {
-    agentId: run.agentId,
-    taskId: run.taskId,
-    attempt: task.attempts,
-    leave: [...CONTROL_TYPES],
-  });
+  // Disjoint sets (control messages vs the rest), each taken atomically: one round trip for both, not two.
+  const [, messages] = await Promise.all([
+    handlePendingControl(ctx, run.agentId),
+    takeForRun(ctx.town, {
+      agentId: run.agentId,
+      taskId: run.taskId,
+      attempt: task.attempts,
+      leave: [...CONTROL_TYPES],
+    }),
+  ]);
+  return messages;
 }
 
 /**

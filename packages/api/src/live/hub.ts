@@ -17,6 +17,7 @@ import {
   type TownEvent,
 } from "@tinytown/core";
 
+import { encodeOnce } from "./encode-once";
 import { Fanout, type FanoutOptions } from "./fanout";
 import { REVALIDATE_MS, StreamGuard } from "./guard";
 import { TaskLogMux } from "./log-mux";
@@ -127,10 +128,17 @@ function eventFanout(town: Town): Fanout<TownEvent> {
       head: () => lastEventId(town),
       read: (after, count) => readEvents(town, { after, count }),
       follow: (after, signal) =>
-        withConnection(town, "events", signal, (connection) => followEvents(town, { after, signal, connection })),
+        withConnection(town, "events", signal, (connection) =>
+          shareEach(followEvents(town, { after, signal, connection })),
+        ),
     },
     EVENT_OPTIONS,
   );
+}
+
+/** Live events go to every subscriber as the same object: encoded once for all of them. */
+async function* shareEach<T extends object>(items: AsyncIterable<T>): AsyncGenerator<T> {
+  for await (const item of items) yield encodeOnce(item);
 }
 
 function taskLogSource(town: Town, mux: TaskLogMux, taskId: string) {

@@ -23,7 +23,11 @@ const CODEC: Codec = {
 const NULLABLE = ["currentTask", "lastHeartbeat", "runner", "error"] as const;
 
 async function readAgent(town: Town, id: string): Promise<Agent | null> {
-  const h = await town.redis.hgetall(town.keys.agent(id));
+  return agentFromHash(await town.redis.hgetall(town.keys.agent(id)));
+}
+
+/** An agent from its hash (HGETALL); null when the hash is empty (no such agent). */
+export function agentFromHash(h: Record<string, string>): Agent | null {
   return h.id ? decodeFields<Agent>(h, CODEC, NULLABLE) : null;
 }
 
@@ -134,70 +138,72 @@ export async function countAgents(town: Town): Promise<Record<AgentState, number
   return Object.fromEntries(AGENT_STATES.map((s, i) => [s, Number(rows[i]?.[1] ?? 0)])) as Record<AgentState, number>;
 }
 
+/** A change of an agent: what `changeAgent` and the run steps (runners/run-steps.ts) decide and apply. */
+export interface AgentChangeSpec {
+  action: AgentAction;
+  by: string;
+  expectedVersion?: number;
+  patch: (a: Agent, now: number) => Partial<Agent>;
+  extra?: (a: Agent) => WritePlan;
+  /** Extra facts for the `agent.state` event, e.g. `{ now: true }` for an interrupt that stops the run. */
+  eventData?: Record<string, unknown>;
+}
+
 /**
  * The one way an agent changes: read, check the action is legal from its state, apply atomically with a
  * version check, append `agent.state`. Re-reads on a concurrent change.
  */
-export async function changeAgent(
-  town: Town,
-  ref: string,
-  spec: {
-    action: AgentAction;
-    by: string;
-    expectedVersion?: number;
-    patch: (a: Agent, now: number) => Partial<Agent>;
-    extra?: (a: Agent) => WritePlan;
-    /** Extra facts for the `agent.state` event, e.g. `{ now: true }` for an interrupt that stops the run. */
-    eventData?: Record<string, unknown>;
-  },
-): Promise<Agent> {
+export async function changeAgent(town: Town, ref: string, spec: AgentChangeSpec): Promise<Agent> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const prev = await resolveAgent(town, ref);
-    const allowed = AGENT_TRANSITIONS[spec.action] as readonly AgentState[];
-    if (spec.expectedVersion !== undefined && spec.expectedVersion !== prev.version) {
-      throw new CoreError(
-        "CONFLICT",
-        `agent ${prev.name} changed since you saw it (now ${prev.state}, version ${prev.version}): reload and try again`,
-        {
-          state: prev.state,
-          version: prev.version,
-        },
-      );
-    }
-    if (!allowed.includes(prev.state)) {
-      throw new CoreError(
-        "INVALID_STATE",
-        `cannot ${spec.action} agent ${prev.name}: it is ${prev.state} (${spec.action} needs ${allowed.join(" or ")})`,
-        {
-          state: prev.state,
-          version: prev.version,
-        },
-      );
-    }
-    const now = Date.now();
-    const next: Agent = { ...prev, ...spec.patch(prev, now), version: prev.version + 1 };
-    const k = town.keys;
-    const plan = mergePlans(changePlan(k.agent(prev.id), prev, next, CODEC), spec.extra?.(prev) ?? { expect: [] }, {
-      expect: [],
-      zrem: prev.state !== next.state ? [{ key: k.agentsByState(prev.state), member: prev.id }] : [],
-      zadd: prev.state !== next.state ? [{ key: k.agentsByState(next.state), score: now, member: prev.id }] : [],
-      event: eventPlan(town, "agent.state", spec.by, {
-        agentId: prev.id,
-        name: prev.name,
-        from: prev.state,
-        to: next.state,
-        action: spec.action,
-        currentTask: next.currentTask,
-        error: next.error,
-        version: next.version,
-        ...spec.eventData,
-      }),
-    });
+    const { next, plan } = planAgentChange(town, prev, spec);
     const res = await applyPlan(town.redis, plan);
     if (res.ok) return next;
     await new Promise((r) => setTimeout(r, Math.random() * 5 * Math.min(attempt + 1, 10)));
   }
   throw new CoreError("CONFLICT", `agent ${ref} is changing too fast to update; try again`);
+}
+
+/**
+ * Decides `spec` on `prev` (version, legal action, patch) and builds its write plan (hash, state index, the
+ * `agent.state` event) checked against `prev`'s version. Throws CONFLICT or INVALID_STATE when refused.
+ */
+export function planAgentChange(town: Town, prev: Agent, spec: AgentChangeSpec): { next: Agent; plan: WritePlan } {
+  const allowed = AGENT_TRANSITIONS[spec.action] as readonly AgentState[];
+  if (spec.expectedVersion !== undefined && spec.expectedVersion !== prev.version) {
+    throw new CoreError(
+      "CONFLICT",
+      `agent ${prev.name} changed since you saw it (now ${prev.state}, version ${prev.version}): reload and try again`,
+      { state: prev.state, version: prev.version },
+    );
+  }
+  if (!allowed.includes(prev.state)) {
+    throw new CoreError(
+      "INVALID_STATE",
+      `cannot ${spec.action} agent ${prev.name}: it is ${prev.state} (${spec.action} needs ${allowed.join(" or ")})`,
+      { state: prev.state, version: prev.version },
+    );
+  }
+  const now = Date.now();
+  const next: Agent = { ...prev, ...spec.patch(prev, now), version: prev.version + 1 };
+  const k = town.keys;
+  const plan = mergePlans(changePlan(k.agent(prev.id), prev, next, CODEC), spec.extra?.(prev) ?? { expect: [] }, {
+    expect: [],
+    zrem: prev.state !== next.state ? [{ key: k.agentsByState(prev.state), member: prev.id }] : [],
+    zadd: prev.state !== next.state ? [{ key: k.agentsByState(next.state), score: now, member: prev.id }] : [],
+    event: eventPlan(town, "agent.state", spec.by, {
+      agentId: prev.id,
+      name: prev.name,
+      from: prev.state,
+      to: next.state,
+      action: spec.action,
+      currentTask: next.currentTask,
+      error: next.error,
+      version: next.version,
+      ...spec.eventData,
+    }),
+  });
+  return { next, plan };
 }
 
 /** Records liveness without a version bump or an event (heartbeats are frequent). */

@@ -14,7 +14,7 @@ import type { Task } from "../task/task";
 import type { Town } from "../town/town";
 import { isCoreError, isLostRace } from "../errors";
 import type { Agent } from "./agent";
-import { changeAgent, findAgent, resolveAgent } from "./agent.service";
+import { changeAgent, findAgent, resolveAgent, type AgentChangeSpec } from "./agent.service";
 
 /** Pause: the agent takes no new work. With `now`, the runner also stops the current run and requeues its task. */
 export const interruptAgent = (town: Town, ref: string, by: string, opts: { now?: boolean } = {}) =>
@@ -145,12 +145,7 @@ export async function markAgentWorking(
   for (let i = 0; ; i++) {
     const a = await resolveAgent(town, input.agentId);
     try {
-      return await changeAgent(town, a.id, {
-        action: a.state === "idle" ? "work" : "ready",
-        by: input.by,
-        expectedVersion: a.version,
-        patch: (_a, now) => ({ state: "working", currentTask: input.taskId, runner: input.runner, lastHeartbeat: now }),
-      });
+      return await changeAgent(town, a.id, workingSpec(a, input));
     } catch (err) {
       // Changed between the read and the write: decide again from the new state.
       if (isCoreError(err, "CONFLICT") && i < 20) continue;
@@ -159,8 +154,43 @@ export async function markAgentWorking(
   }
 }
 
+/** The change of {@link markAgentWorking} on the agent as read (`a`). */
+export function workingSpec(a: Agent, input: { taskId: string; runner: string; by: string }): AgentChangeSpec {
+  return {
+    action: a.state === "idle" ? "work" : "ready",
+    by: input.by,
+    expectedVersion: a.version,
+    patch: (_a, now) => ({ state: "working", currentTask: input.taskId, runner: input.runner, lastHeartbeat: now }),
+  };
+}
+
 /** How a run ended, for the agent's counters. */
 export type RunOutcome = "completed" | "failed" | "none";
+
+/** Whether `a` is still on the run of `taskId` (so that its end is the agent's to finish). */
+export const onRun = (a: Agent | null, taskId: string): a is Agent =>
+  !!a && a.currentTask === taskId && ["working", "paused", "draining"].includes(a.state);
+
+/** The change of {@link finishAgentRun} on the agent as read (`a`). */
+export function finishSpec(a: Agent, input: { outcome: RunOutcome; by: string }): AgentChangeSpec {
+  return {
+    action: "finish",
+    by: input.by,
+    expectedVersion: a.version,
+    patch: (cur) => ({
+      state: cur.state === "draining" ? "stopped" : cur.state === "paused" ? "paused" : "idle",
+      currentTask: null,
+      tasksCompleted: cur.tasksCompleted + (input.outcome === "completed" ? 1 : 0),
+      tasksFailed: cur.tasksFailed + (input.outcome === "failed" ? 1 : 0),
+    }),
+  };
+}
+
+/** After a finish: a draining agent that stopped gives back what was still queued for it. */
+export async function afterAgentFinish(town: Town, prev: Agent, next: Agent, by: string): Promise<void> {
+  if (prev.state === "draining" && next.state === "stopped")
+    await releaseAgentTasks(town, prev.id, { reason: `agent ${prev.name} was closed`, by });
+}
 
 /**
  * The run of `taskId` ended: working → idle, paused stays paused, draining → stopped (and what was still queued for
@@ -172,21 +202,10 @@ export async function finishAgentRun(
 ): Promise<void> {
   for (let i = 0; i < 20; i++) {
     const a = await findAgent(town, input.agentId);
-    if (!a || a.currentTask !== input.taskId || !["working", "paused", "draining"].includes(a.state)) return;
+    if (!onRun(a, input.taskId)) return;
     try {
-      const next = await changeAgent(town, a.id, {
-        action: "finish",
-        by: input.by,
-        expectedVersion: a.version,
-        patch: (cur) => ({
-          state: cur.state === "draining" ? "stopped" : cur.state === "paused" ? "paused" : "idle",
-          currentTask: null,
-          tasksCompleted: cur.tasksCompleted + (input.outcome === "completed" ? 1 : 0),
-          tasksFailed: cur.tasksFailed + (input.outcome === "failed" ? 1 : 0),
-        }),
-      });
-      if (a.state === "draining" && next.state === "stopped")
-        await releaseAgentTasks(town, a.id, { reason: `agent ${a.name} was closed`, by: input.by });
+      const next = await changeAgent(town, a.id, finishSpec(a, input));
+      await afterAgentFinish(town, a, next, input.by);
       return;
     } catch (err) {
       if (isLostRace(err)) continue;

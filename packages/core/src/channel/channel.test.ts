@@ -311,3 +311,31 @@ test("dump helper sees writes (guards the unchanged-checks above)", async () => 
   await expectCoreError(() => sendMessage(town, { to: "bob", body: "\u0000", from: "supervisor" }), "VALIDATION");
   await drain(town, bob.id);
 });
+
+describe("one round trip by name", () => {
+  test("a send by a known name is one script call; a name reused by a new agent is followed, not the old inbox", async () => {
+    const { pruneAgents } = await import("../agent/agent.service");
+    const old = await spawnAgent(town, { name: "movable", model: "claude", by: "cli" });
+    await sendMessage(town, { to: "Movable", from: "cli", body: "first" });
+    // Every command this client sends (commands inside a script are not sent by the client).
+    const sent: string[] = [];
+    const send = town.redis.sendCommand.bind(town.redis);
+    town.redis.sendCommand = (cmd, ...rest) => {
+      sent.push(cmd.name);
+      return send(cmd, ...rest);
+    };
+    try {
+      await sendMessage(town, { to: "movable", from: "cli", body: "second" });
+    } finally {
+      town.redis.sendCommand = send;
+    }
+    // One script call and no lookup before it: the name is checked inside the script.
+    expect(sent).toEqual(["evalsha"]);
+    await killAgent(town, old.id, "cli");
+    await pruneAgents(town, { by: "cli" });
+    const reborn = await spawnAgent(town, { name: "movable", model: "claude", by: "cli" });
+    await sendMessage(town, { to: "movable", from: "cli", body: "third" });
+    expect((await peek(town, reborn.id)).map((m) => m.body)).toEqual(["first", "second", "third"].slice(2));
+    expect(await inboxLength(town, old.id)).toBe(0);
+  });
+});

@@ -14,7 +14,16 @@ import { priorityRank } from "../task/task";
 import type { Town } from "../town/town";
 import { type Message, SendMessageInput } from "../message/message";
 
+/**
+ * KEYS: inbox, seq, events, agent names. ARGV: rank, message, event, maxLen, lower(name), id. With a name, the
+ * mailbox is checked inside the script: the name must still belong to the id whose inbox is KEYS[1], else nothing is
+ * written and the script returns {'MOVED', <the name's id now, or ''>}.
+ */
 const SEND = `
+if ARGV[5] ~= '' then
+  local id = redis.call('HGET', KEYS[4], ARGV[5])
+  if id ~= ARGV[6] then return {'MOVED', id or ''} end
+end
 local seq = redis.call('INCR', KEYS[2])
 redis.call('ZADD', KEYS[1], tonumber(ARGV[1]) * 1e15 + seq, ARGV[2])
 if ARGV[3] ~= '' then
@@ -47,7 +56,18 @@ return seq
 `;
 
 type ChannelRedis = Redis & {
-  ttSend(k1: string, k2: string, k3: string, rank: number, msg: string, ev: string, maxLen: number): Promise<number>;
+  ttSend(
+    k1: string,
+    k2: string,
+    k3: string,
+    k4: string,
+    rank: number,
+    msg: string,
+    ev: string,
+    maxLen: number,
+    name: string,
+    id: string,
+  ): Promise<number | [string, string]>;
   ttSendReport(
     k1: string,
     k2: string,
@@ -65,7 +85,7 @@ type ChannelRedis = Redis & {
 function withSend(redis: Redis): ChannelRedis {
   const r = redis as ChannelRedis;
   if (typeof r.ttSend !== "function") {
-    redis.defineCommand("ttSend", { numberOfKeys: 3, lua: SEND });
+    redis.defineCommand("ttSend", { numberOfKeys: 4, lua: SEND });
     redis.defineCommand("ttSendReport", { numberOfKeys: 5, lua: SEND_REPORT });
   }
   return r;
@@ -78,14 +98,30 @@ export interface Mailbox {
   name: string;
 }
 
+/** A mailbox found by an agent's name: the send script checks the name still belongs to `id`. */
+interface NamedMailbox extends Mailbox {
+  byName: true;
+}
+
+/**
+ * Names this process has resolved, per town: a send to a known name is one script call that checks the name (the
+ * Channel's hot path); a name that moved (agent pruned and its name reused) is resolved again.
+ */
+const knownNames = new WeakMap<Town, Map<string, string>>();
+
+const isSupervisorRef = (lower: string) =>
+  (RESERVED_NAMES as readonly string[]).includes(lower) || lower === SUPERVISOR;
+
 /** Resolves an agent reference, or `supervisor`/`conductor`, to a mailbox. */
 export async function resolveMailbox(town: Town, ref: string): Promise<Mailbox> {
   const lower = ref.trim().toLowerCase();
-  if ((RESERVED_NAMES as readonly string[]).includes(lower) || lower === SUPERVISOR)
-    return { id: SUPERVISOR, name: SUPERVISOR };
-  // By name, one HGET is enough (a send is the Channel's hot path); ids and id prefixes go through findAgent.
+  if (isSupervisorRef(lower)) return { id: SUPERVISOR, name: SUPERVISOR };
+  // By name, one HGET is enough; ids and id prefixes go through findAgent.
   const byName = await town.redis.hget(town.keys.agentNames, lower);
-  if (byName) return { id: byName, name: lower };
+  if (byName) {
+    remember(town, lower, byName);
+    return { id: byName, name: lower };
+  }
   const agent = await findAgent(town, ref);
   if (!agent)
     throw new CoreError("NOT_FOUND", `no agent "${ref}" in town ${town.name}: \`tt list\` shows the agents`, { ref });
@@ -106,16 +142,33 @@ export async function sendMessage(town: Town, raw: SendMessageInput, opts: SendO
   const r = SendMessageInput.safeParse(raw);
   if (!r.success) throw validationError("message", r.error.issues);
   const input = r.data;
-  const to = await resolveMailbox(town, input.to);
-  return deliver(town, to, input, opts);
+  const lower = input.to.trim().toLowerCase();
+  for (let i = 0; i < 3; i++) {
+    const known = knownNames.get(town)?.get(lower);
+    const to: Mailbox | NamedMailbox = known
+      ? { id: known, name: lower, byName: true }
+      : await resolveMailbox(town, input.to);
+    const sent = await deliver(town, to, input, opts);
+    if (sent) return sent;
+    knownNames.get(town)?.delete(lower);
+  }
+  throw new CoreError("CONFLICT", `the mailbox of "${input.to}" keeps changing; try again`, { ref: input.to });
 }
 
+function remember(town: Town, lower: string, id: string): void {
+  let names = knownNames.get(town);
+  if (!names) knownNames.set(town, (names = new Map<string, string>()));
+  // Bounded: a process that sends to very many names keeps resolving the rest each time.
+  if (names.size < 10_000) names.set(lower, id);
+}
+
+/** Null when `to` was found by a name that no longer belongs to its id (nothing was written). */
 async function deliver(
   town: Town,
-  to: Mailbox,
+  to: Mailbox | NamedMailbox,
   input: SendMessageInput & { from: string },
   opts: SendOptions,
-): Promise<Message> {
+): Promise<Message | null> {
   const msg: Message = {
     id: randomUUID(),
     from: input.from,
@@ -157,16 +210,20 @@ async function deliver(
     );
     return msg;
   }
-  await withSend(town.redis).ttSend(
+  const named = "byName" in to;
+  const reply = await withSend(town.redis).ttSend(
     k.inbox(to.id),
     k.inboxSeq,
     k.events,
+    k.agentNames,
     priorityRank(msg.priority),
     JSON.stringify(msg),
     event,
     town.config.events.maxLen,
+    named ? to.name : "",
+    named ? to.id : "",
   );
-  return msg;
+  return Array.isArray(reply) ? null : msg;
 }
 
 /** Sends the same message to every agent that is not stopped; returns one message per recipient. */
@@ -174,7 +231,7 @@ export async function broadcast(town: Town, raw: Omit<SendMessageInput, "to">): 
   const r = SendMessageInput.safeParse({ ...raw, to: SUPERVISOR });
   if (!r.success) throw validationError("message", r.error.issues);
   const agents = (await listAgents(town)).filter((a) => a.state !== "stopped");
-  return Promise.all(agents.map((a) => deliver(town, { id: a.id, name: a.name }, r.data, {})));
+  return Promise.all(agents.map(async (a) => (await deliver(town, { id: a.id, name: a.name }, r.data, {}))!));
 }
 
 /** Takes the next message without waiting; null when the inbox is empty. */

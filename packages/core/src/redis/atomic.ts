@@ -18,7 +18,19 @@ export interface WritePlan {
   del?: string[];
   /** Appends to capped lists (e.g. a task's history): RPUSH then LTRIM to the last `max` entries. */
   rpush?: { key: string; value: string; max: number }[];
-  event?: { stream: string; maxLen: number; type: string; data: Record<string, unknown> };
+  event?: PlanEvent;
+  /**
+   * More events appended after `event`, in order, in the same script (e.g. a run's start: the task's event, then
+   * its agent's). History entries (`rpush`) carry the id of `event`.
+   */
+  events?: PlanEvent[];
+}
+
+export interface PlanEvent {
+  stream: string;
+  maxLen: number;
+  type: string;
+  data: Record<string, unknown>;
 }
 
 export type PlanResult =
@@ -55,6 +67,9 @@ for _, r in ipairs(p.rp) do
   redis.call('RPUSH', KEYS[r[1]], v)
   redis.call('LTRIM', KEYS[r[1]], -tonumber(r[3]), -1)
 end
+for _, e in ipairs(p.es) do
+  redis.call('XADD', KEYS[e[1]], 'MAXLEN', '~', e[2], '*', 'type', e[3], 'data', e[4])
+end
 return {'OK', id}
 `;
 
@@ -79,6 +94,7 @@ export async function applyPlan(redis: Redis, plan: WritePlan): Promise<PlanResu
     }
     return i;
   };
+  const encodeEvent = (e: PlanEvent) => [k(e.stream), String(e.maxLen), e.type, JSON.stringify(e.data)];
   const encoded = {
     x: plan.expect.map((e) => [k(e.key), e.version === null ? "" : String(e.version)]),
     a: (plan.absent ?? []).map((a) => [k(a.key), a.field]),
@@ -88,9 +104,8 @@ export async function applyPlan(redis: Redis, plan: WritePlan): Promise<PlanResu
     zr: (plan.zrem ?? []).map((z) => [k(z.key), z.member]),
     d: (plan.del ?? []).map((key) => k(key)),
     rp: (plan.rpush ?? []).map((r) => [k(r.key), r.value, String(r.max)]),
-    e: plan.event
-      ? [k(plan.event.stream), String(plan.event.maxLen), plan.event.type, JSON.stringify(plan.event.data)]
-      : undefined,
+    e: plan.event ? encodeEvent(plan.event) : undefined,
+    es: (plan.events ?? []).map(encodeEvent),
   };
   // cjson decodes an empty JSON array as an empty table, which ipairs handles; hset with no fields is dropped.
   encoded.hs = encoded.hs.filter((h) => (h[1] as string[]).length > 0);

@@ -65,6 +65,7 @@ export function mergePlans(...plans: WritePlan[]): WritePlan {
     out.del!.push(...(p.del ?? []));
     out.rpush!.push(...(p.rpush ?? []));
     if (p.event) out.event = p.event;
+    if (p.events?.length) (out.events ??= []).push(...p.events);
   }
   return out;
 }

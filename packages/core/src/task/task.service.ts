@@ -55,6 +55,11 @@ export function parse<S extends z.ZodType>(schema: S, input: unknown, what: stri
 /** The backlog orders pending tasks by priority, then age (oldest first). */
 const backlogScore = (t: Pick<Task, "priority" | "createdAt">) => priorityRank(t.priority) * 1e13 + t.createdAt;
 
+/** A task from its hash (HGETALL); null when the hash is empty (no such task). */
+export function taskFromHash(h: Record<string, string>): Task | null {
+  return h.id ? decodeTask(h) : null;
+}
+
 function decodeTask(h: Record<string, string>): Task {
   const t = decodeFields<Task>(h, CODEC, NULLABLE);
   // A task started before the holder was a field of its own: its runner is the one that made the start.
@@ -218,41 +223,60 @@ export function illegalTransition(t: Task, action: TaskTransition): CoreError {
 export async function changeTask(town: Town, ref: string, spec: ChangeSpec): Promise<Task> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const prev = await getTask(town, ref);
-    const allowed = TASK_TRANSITIONS[spec.action] as readonly TaskState[];
-    if (spec.expectedVersion !== undefined && prev.version !== spec.expectedVersion) {
-      throw new CoreError(
-        "CONFLICT",
-        `task ${shortId(prev.id)} changed since you saw it (it is now ${prev.state}, version ${prev.version}; you had version ${spec.expectedVersion}): reload and try again`,
-        { state: prev.state, version: prev.version, assignedTo: prev.assignedTo },
-      );
-    }
-    if (!allowed.includes(prev.state)) {
-      const same = spec.onIllegal?.(prev);
-      if (same) return same;
-      throw illegalTransition(prev, spec.action);
-    }
-    const unchanged = spec.guard?.(prev);
-    if (unchanged) return unchanged;
-    const now = Date.now();
-    const patch = await spec.patch(prev, now);
-    const next: Task = { ...prev, ...patch, updatedAt: now, updatedBy: spec.by, version: prev.version + 1 };
-    // A run ends with the change that takes the task out of `running`: its holder goes in the same write.
-    if (next.state !== "running") next.runner = null;
-    const plan = mergePlans(
-      changePlan(town.keys.task(prev.id), prev, next, CODEC),
-      indexPlan(town, prev, next),
-      historyPlan(town, spec.event, spec.by, prev, next, spec.eventData?.(prev, next)),
-      spec.extraPlan?.(prev, next) ?? { expect: [] },
-    );
-    const res = await applyPlan(town.redis, plan);
+    const step = await planTaskChange(town, prev, spec);
+    if ("same" in step) return step.same;
+    const res = await applyPlan(town.redis, step.plan);
     if (res.ok) {
-      if (prev.state === "running" && next.state !== "running") await settleRun(town, prev, next, spec.messages);
-      await spec.after?.(prev, next);
-      return next;
+      await afterTaskChange(town, prev, step.next, spec);
+      return step.next;
     }
     await new Promise((r) => setTimeout(r, Math.random() * 5 * Math.min(attempt + 1, 10)));
   }
   throw new CoreError("CONFLICT", `task ${ref} is changing too fast to update; try again`);
+}
+
+/** A planned task change: the next task and the plan that writes it (checks `prev`'s version), or `same`: no change. */
+export type TaskStep = { next: Task; plan: WritePlan } | { same: Task };
+
+/**
+ * Decides `spec` on `prev` (version, legal transition, guard, patch) and builds its write plan: the hash, indexes,
+ * event and history. Throws when refused. Callers that write more in the same script (a run's start and end,
+ * runners/run-steps.ts) merge their plans into it, then call {@link afterTaskChange} once it is applied.
+ */
+export async function planTaskChange(town: Town, prev: Task, spec: ChangeSpec): Promise<TaskStep> {
+  const allowed = TASK_TRANSITIONS[spec.action] as readonly TaskState[];
+  if (spec.expectedVersion !== undefined && prev.version !== spec.expectedVersion) {
+    throw new CoreError(
+      "CONFLICT",
+      `task ${shortId(prev.id)} changed since you saw it (it is now ${prev.state}, version ${prev.version}; you had version ${spec.expectedVersion}): reload and try again`,
+      { state: prev.state, version: prev.version, assignedTo: prev.assignedTo },
+    );
+  }
+  if (!allowed.includes(prev.state)) {
+    const same = spec.onIllegal?.(prev);
+    if (same) return { same };
+    throw illegalTransition(prev, spec.action);
+  }
+  const unchanged = spec.guard?.(prev);
+  if (unchanged) return { same: unchanged };
+  const now = Date.now();
+  const patch = await spec.patch(prev, now);
+  const next: Task = { ...prev, ...patch, updatedAt: now, updatedBy: spec.by, version: prev.version + 1 };
+  // A run ends with the change that takes the task out of `running`: its holder goes in the same write.
+  if (next.state !== "running") next.runner = null;
+  const plan = mergePlans(
+    changePlan(town.keys.task(prev.id), prev, next, CODEC),
+    indexPlan(town, prev, next),
+    historyPlan(town, spec.event, spec.by, prev, next, spec.eventData?.(prev, next)),
+    spec.extraPlan?.(prev, next) ?? { expect: [] },
+  );
+  return { next, plan };
+}
+
+/** What follows an applied task change: a run that ended settles its messages, then the spec's `after`. */
+export async function afterTaskChange(town: Town, prev: Task, next: Task, spec: ChangeSpec): Promise<void> {
+  if (prev.state === "running" && next.state !== "running") await settleRun(town, prev, next, spec.messages);
+  await spec.after?.(prev, next);
 }
 
 /**
@@ -359,8 +383,13 @@ export async function startTask(
   town: Town,
   input: { taskId: string; agentId: string; by: string; runner?: string },
 ): Promise<Task> {
+  return changeTask(town, input.taskId, startSpec(input));
+}
+
+/** The change of {@link startTask}. */
+export function startSpec(input: { agentId: string; by: string; runner?: string }): ChangeSpec {
   const runner = input.runner ?? runnerOf(input.by);
-  return changeTask(town, input.taskId, {
+  return {
     action: "start",
     event: "task.started",
     by: input.by,
@@ -373,12 +402,19 @@ export async function startTask(
       }
       return { state: "running", startedAt: now, attempts: t.attempts + 1, error: null, result: null, runner };
     },
-  });
+  };
 }
 
 export async function completeTask(town: Town, raw: CompleteTaskInput): Promise<Task> {
   const input = parse(CompleteTaskInput, raw, "completion");
-  const t = await changeTask(town, input.taskId, {
+  const t = await changeTask(town, input.taskId, completeSpec(input));
+  await reportRunEnd(town, t);
+  return t;
+}
+
+/** The change of {@link completeTask}, on validated input. */
+export function completeSpec(input: CompleteTaskInput): ChangeSpec {
+  return {
     action: "complete",
     event: "task.completed",
     expectedVersion: input.expectedVersion,
@@ -390,23 +426,26 @@ export async function completeTask(town: Town, raw: CompleteTaskInput): Promise<
       result: input.result ?? "",
       review: t.workspace?.attempt === t.attempts ? reviewAfterRun(t, now, input.by) : t.review,
     }),
-  });
-  await report(town, t, "task_done", `completed: ${t.description.slice(0, 200)}`);
-  return t;
+  };
 }
 
 export async function failTask(town: Town, raw: FailTaskInput): Promise<Task> {
   const input = parse(FailTaskInput, raw, "failure");
-  const t = await changeTask(town, input.taskId, {
+  const t = await changeTask(town, input.taskId, failSpec(input));
+  await reportRunEnd(town, t);
+  return t;
+}
+
+/** The change of {@link failTask}, on validated input. */
+export function failSpec(input: FailTaskInput): ChangeSpec {
+  return {
     action: "fail",
     event: "task.failed",
     expectedVersion: input.expectedVersion,
     by: input.by,
     messages: input.messages,
     patch: (_t, now) => ({ state: "failed", completedAt: now, error: input.error }),
-  });
-  await report(town, t, "task_failed", `failed: ${input.error.slice(0, 500)}`);
-  return t;
+  };
 }
 
 /** A run was interrupted (urgent message, runner lost or stopping): back to assigned on the same agent. */
@@ -477,12 +516,18 @@ export async function retryTask(town: Town, raw: TaskChangeInput): Promise<Task>
   });
 }
 
-/** Tells the humans' mailbox that a task ended, from the agent that ran it. */
-async function report(town: Town, t: Task, type: "task_done" | "task_failed", body: string): Promise<void> {
-  const agent = t.assignedTo ? await findAgent(town, t.assignedTo) : null;
+/**
+ * Tells the humans' mailbox that a task ended (completed: `task_done`, failed: `task_failed`), from the agent that ran
+ * it. `agentName` saves reading the agent when the caller has it.
+ */
+export async function reportRunEnd(town: Town, t: Task, agentName?: string): Promise<void> {
+  const type = t.state === "completed" ? "task_done" : "task_failed";
+  const body =
+    type === "task_done" ? `completed: ${t.description.slice(0, 200)}` : `failed: ${(t.error ?? "").slice(0, 500)}`;
+  const from = agentName ?? (t.assignedTo ? (await findAgent(town, t.assignedTo))?.name : undefined);
   await sendMessage(town, {
     to: "supervisor",
-    from: agent?.name ?? t.updatedBy,
+    from: from ?? t.updatedBy,
     type,
     priority: type === "task_failed" ? "high" : "normal",
     body,
