@@ -21,7 +21,7 @@ export function AgentDetail(props: { name: string }) {
 
   if (q.isPending) return <PageSkeleton />;
   if (q.isError) return <PageError what="agent" reference={props.name} error={q.error} />;
-  const { agent, tasks, inbox } = q.data;
+  const { agent, tasks, inbox, rateLimitedUntil } = q.data;
   const simulated = models.data?.find((m) => m.name === agent.model)?.kind === "simulated" || agent.model === "sim";
   const current = agent.currentTask ? tasks.find((t) => t.id === agent.currentTask) : undefined;
 
@@ -37,7 +37,7 @@ export function AgentDetail(props: { name: string }) {
         <h1 className="font-mono text-xl font-semibold">{agent.name}</h1>
         <AgentStateBadge state={agent.state} />
         <ModelBadge model={agent.model} simulated={simulated} />
-        <RateLimitBadge agent={agent} />
+        <RateLimitBadge until={rateLimitedUntil} />
         <div className="ml-auto">
           <AgentActions agent={agent} />
         </div>

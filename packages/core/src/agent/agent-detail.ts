@@ -1,4 +1,5 @@
 import { peek } from "../channel/channel";
+import { findAgentRateLimit } from "../sessions/session-store";
 import type { Message } from "../message/message";
 import type { Task } from "../task/task";
 import { listTasks } from "../task/task.service";
@@ -12,6 +13,8 @@ export interface AgentDetail {
   tasks: Task[];
   /** Its inbox in the order it will read it, without taking anything. */
   inbox: Message[];
+  /** Epoch ms until which its provider refuses work ("rate-limited until 14:05"), or null. */
+  rateLimitedUntil: number | null;
 }
 
 export const AGENT_TASKS = 100;
@@ -31,9 +34,10 @@ export async function agentHasWork(town: Town, agent: Agent): Promise<boolean> {
 /** One agent with its tasks and pending messages (an agent page). */
 export async function agentDetail(town: Town, ref: string): Promise<AgentDetail> {
   const agent = await resolveAgent(town, ref);
-  const [tasks, inbox] = await Promise.all([
+  const [tasks, inbox, rateLimitedUntil] = await Promise.all([
     listTasks(town, { agent: agent.id, limit: AGENT_TASKS }),
     peek(town, agent.id, AGENT_INBOX),
+    findAgentRateLimit(town, agent.id),
   ]);
-  return { agent, tasks: tasks.items, inbox };
+  return { agent, tasks: tasks.items, inbox, rateLimitedUntil };
 }

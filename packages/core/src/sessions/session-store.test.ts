@@ -1,5 +1,6 @@
 /** What outlives a run on a real Redis: the task's CLI session, rate limits (agent, lane), the deferral, metrics. */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { agentDetail } from "../agent/agent-detail";
 import { spawnAgent } from "../agent/agent.service";
 import { readEvents } from "../channel/events";
 import { agentQueue } from "../dispatch/dispatch";
@@ -54,6 +55,9 @@ describe("rate limits", () => {
     expect(await findAgentRateLimit(town, a.id)).toBe(until);
     expect((await agentRateLimits(town)).get(a.id)).toBe(until);
     expect(await findAgentRateLimit(town, a.id, until + 1)).toBeNull();
+    // The agent's page reads it from the agent detail ("rate-limited until 14:05"); a free agent shows none.
+    expect((await agentDetail(town, a.id)).rateLimitedUntil).toBe(until);
+    expect((await agentDetail(town, (await agentNamed()).id)).rateLimitedUntil).toBeNull();
     const ev = (await readEvents(town, { count: 5 })).filter((e) => e.type === "agent.rate_limited").at(-1);
     expect(ev).toMatchObject({ agentId: a.id, until, by: "runner:r1" });
   });

@@ -8,18 +8,9 @@ import { BudgetMeter } from "./budget-meter";
 import { DayBars } from "./day-bars";
 import { runs, timeOfDay, tokenLine, usd } from "./format";
 
-/**
- * When the agent's provider refuses work until a reset: read from the agent's `rateLimitedUntil` (epoch ms), the
- * field the runner's rate-limit handling sets (issue 13); absent until that lands, and then nothing is shown.
- */
-function rateLimitedUntil(agent: object): number | null {
-  const v = (agent as { rateLimitedUntil?: unknown }).rateLimitedUntil;
-  return typeof v === "number" && Number.isFinite(v) ? v : null;
-}
-
 /** "rate-limited until 14:05" while the agent's provider refuses work. */
-export function RateLimitBadge(props: { agent: object }) {
-  const until = rateLimitedUntil(props.agent);
+export function RateLimitBadge(props: { until: number | null }) {
+  const { until } = props;
   const now = useNow(15_000, until !== null);
   if (until === null || until <= now) return null;
   return (
