@@ -8,7 +8,7 @@ import { mkdirSync } from "node:fs";
 import type { Page } from "@playwright/test";
 
 import { createTask, failTask, findAgent, getTask, listNeeds, spawnAgent, startTask } from "@tinytown/core";
-import { expect, newPerson, test, uniq } from "./fixtures";
+import { card, expect, newPerson, test, uniq } from "./fixtures";
 
 const SHOTS = "/tmp/shots-w14";
 
@@ -44,6 +44,11 @@ test("an agent's question reaches two browsers at once; one takes it and answers
   console.log(`question visible in both browsers ${Date.now() - asked} ms after it was recorded`);
   await expect(page.getByTestId("needs-count")).toBeVisible();
   expect((await getTask(town, task.id)).state).toBe("assigned"); // parked: no process while it waits
+  // On the board its card says so.
+  const board = await context.newPage();
+  await board.goto("/");
+  await expect(card(board, task.id).getByTestId("card-status")).toContainText("waiting for a human");
+  await board.close();
 
   // Alice takes it; Bob sees that at once and cannot take it any more.
   await inAlice.getByTestId("claim").click();

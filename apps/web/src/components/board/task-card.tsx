@@ -220,6 +220,15 @@ function CardStatus(props: { card: TaskCard; tail: string | null }) {
       </p>
     );
   }
+  if (card.state === "assigned" && card.waitingFor) {
+    // Parked on a question: nothing runs until someone answers it in "Needs you".
+    return (
+      <p className={`${base} text-violet-800 dark:text-violet-300`} data-testid="card-status">
+        <span className="shrink-0 font-medium whitespace-nowrap">? waiting for a human</span>
+        <RelativeTime at={card.updatedAt} />
+      </p>
+    );
+  }
   return (
     <p className={`${base} text-zinc-600 dark:text-zinc-400`} data-testid="card-status">
       <span className="whitespace-nowrap">
