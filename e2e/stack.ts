@@ -14,6 +14,7 @@ import { freePort } from "@tinytown/core/testing/redis-server";
 const ROOT = resolve(import.meta.dirname, "..");
 const TT = join(ROOT, "apps/cli/bin/tt.mjs");
 const WEB_SERVER = join(ROOT, "apps/web/server.mjs");
+const RUNNER = join(ROOT, "apps/runner/bin/tt-runner.mjs");
 
 async function until(what: string, check: () => Promise<boolean>, ms = 60_000): Promise<void> {
   const end = Date.now() + ms;
@@ -37,6 +38,7 @@ export class OwnStack {
   webPort = 0;
   private redis: ChildProcess | null = null;
   private web: ChildProcess | null = null;
+  private runner: ChildProcess | null = null;
   town: Town | null = null;
 
   get redisUrl(): string {
@@ -100,9 +102,19 @@ export class OwnStack {
     return stopChild(this.web);
   }
 
+  /** A runner for this town (`tt-runner --town`), ready once the town lists it. */
+  async startRunner(): Promise<void> {
+    const log = openSync(join(this.dir, "runner.log"), "a");
+    const env: NodeJS.ProcessEnv = { ...process.env, REDIS_URL: this.redisUrl };
+    delete env.TT_TOWN_DIR;
+    this.runner = spawn(process.execPath, [RUNNER, "--town", this.dir], { env, stdio: ["ignore", log, log] });
+    await until("the runner", async () => (await this.town!.redis.hlen(this.town!.keys.runners)) > 0);
+  }
+
   async stop(): Promise<void> {
     await this.town?.close().catch(() => undefined);
     await this.stopWeb();
+    await stopChild(this.runner);
     await this.stopRedis();
     rmSync(this.dir, { recursive: true, force: true });
   }
