@@ -7,9 +7,9 @@ import { z } from "zod";
 
 import { ACTIVITY_MAX_LEN, getTask, readActivity, StreamId, TaskRef } from "@tinytown/core";
 
-import { openLiveStream } from "../live/guard";
+import { guardedStream } from "../live/guarded";
 import { taskActivityHub } from "../live/hub";
-import { toTRPCError, viewerProcedure } from "../trpc";
+import { viewerProcedure } from "../trpc";
 
 export const TaskActivityInput = z.object({
   taskId: TaskRef,
@@ -37,20 +37,11 @@ export const activityProcedures = {
    * The task's activity, live, from the first entry (or after `lastEventId`); ends once the task is over and its
    * activity drained. Guarded and capped like `task.logStream`.
    */
-  activityStream: viewerProcedure.input(TaskActivityStreamInput).subscription(async function* ({ ctx, input, signal }) {
-    const stream = openLiveStream(ctx, "read", signal);
-    try {
+  activityStream: viewerProcedure.input(TaskActivityStreamInput).subscription(({ ctx, input, signal }) =>
+    guardedStream(ctx, signal, async function* (live) {
       const task = await getTask(ctx.town, input.taskId);
-      const entries = taskActivityHub(ctx.town, task.id).subscribe({
-        after: input.lastEventId ?? "0-0",
-        signal: stream.signal,
-      });
+      const entries = taskActivityHub(ctx.town, task.id).subscribe({ after: input.lastEventId ?? "0-0", signal: live });
       for await (const entry of entries) yield tracked(entry.id, entry);
-      stream.throwIfRevoked();
-    } catch (err) {
-      toTRPCError(err);
-    } finally {
-      stream.release();
-    }
-  }),
+    }),
+  ),
 } satisfies TRPCRouterRecord;

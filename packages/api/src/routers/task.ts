@@ -23,12 +23,12 @@ import {
   TaskState,
 } from "@tinytown/core";
 
-import { openLiveStream } from "../live/guard";
+import { guardedStream } from "../live/guarded";
 import { changesProcedure } from "./review";
 import { taskLogHub } from "../live/hub";
 import { taskTails } from "../live/tails";
 import { activityProcedures } from "./activity";
-import { operatorProcedure, toTRPCError, viewerProcedure } from "../trpc";
+import { operatorProcedure, viewerProcedure } from "../trpc";
 
 export const TaskColumnInput = z.object({
   column: BoardColumn,
@@ -113,33 +113,18 @@ export const taskRouter = {
   log: viewerProcedure.input(TaskLogInput).query(({ ctx, input }) => taskLogPage(ctx.town, input)),
 
   /** The task's output, live, from the start (or after `lastEventId`); ends once the task is over and its log is drained. */
-  logStream: viewerProcedure.input(TaskLogStreamInput).subscription(async function* ({ ctx, input, signal }) {
-    const stream = openLiveStream(ctx, "read", signal);
-    try {
+  logStream: viewerProcedure.input(TaskLogStreamInput).subscription(({ ctx, input, signal }) =>
+    guardedStream(ctx, signal, async function* (live) {
       const task = await getTask(ctx.town, input.taskId);
-      const lines = taskLogHub(ctx.town, task.id).subscribe({
-        after: input.lastEventId ?? "0-0",
-        signal: stream.signal,
-      });
+      const lines = taskLogHub(ctx.town, task.id).subscribe({ after: input.lastEventId ?? "0-0", signal: live });
       for await (const line of lines) yield tracked(line.id, line);
-      stream.throwIfRevoked();
-    } catch (err) {
-      toTRPCError(err);
-    } finally {
-      stream.release();
-    }
-  }),
+    }),
+  ),
 
   /** The last output line of each task, live (the board's running cards): a map task id → line, newest only. */
-  tails: viewerProcedure.input(TaskTailsInput).subscription(async function* ({ ctx, input, signal }) {
-    const stream = openLiveStream(ctx, "read", signal);
-    try {
-      yield* taskTails(ctx.town, [...new Set(input.taskIds)], stream.signal);
-      stream.throwIfRevoked();
-    } catch (err) {
-      toTRPCError(err);
-    } finally {
-      stream.release();
-    }
-  }),
+  tails: viewerProcedure
+    .input(TaskTailsInput)
+    .subscription(({ ctx, input, signal }) =>
+      guardedStream(ctx, signal, (live) => taskTails(ctx.town, [...new Set(input.taskIds)], live)),
+    ),
 } satisfies TRPCRouterRecord;
