@@ -24,8 +24,8 @@ test("on a phone: the nav reaches every page with whole names; the audit reads i
     const clipped = await link.evaluate((el) => el.scrollWidth > el.clientWidth + 1);
     expect(clipped, `${names[i]} is cut short`).toBe(false);
     const box = (await link.boundingBox())!;
-    expect(box.x, names[i]).toBeGreaterThanOrEqual(0);
-    expect(box.x + box.width, names[i]).toBeLessThanOrEqual(390);
+    expect(box.x, names[i]).toBeGreaterThanOrEqual(-1);
+    expect(box.x + box.width, names[i]).toBeLessThanOrEqual(391); // sub-pixel: a link scrolled to the edge ends at 390.1
   }
 
   // Each audit entry's text is given most of the screen's width (it was 1–4 characters per line).
