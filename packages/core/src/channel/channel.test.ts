@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { onCluster, startRedisServer, testTown, type TestRedis } from "../testing";
 import { nodeFor } from "../redis/connection";
-import { dumpTown, expectCoreError, expectRefusedUnchanged, sleep } from "../testing/inspect";
+import { commandsSent, dumpTown, expectCoreError, expectRefusedUnchanged, sleep } from "../testing/inspect";
 import { spawnAgent } from "../agent/agent.service";
 import { killAgent } from "../agent/lifecycle";
 import { PRIORITIES, type Priority } from "../task/task";
@@ -317,18 +317,7 @@ describe("one round trip by name", () => {
     const { pruneAgents } = await import("../agent/agent.service");
     const old = await spawnAgent(town, { name: "movable", model: "claude", by: "cli" });
     await sendMessage(town, { to: "Movable", from: "cli", body: "first" });
-    // Every command this client sends (commands inside a script are not sent by the client).
-    const sent: string[] = [];
-    const send = town.redis.sendCommand.bind(town.redis);
-    town.redis.sendCommand = (cmd, ...rest) => {
-      sent.push(cmd.name);
-      return send(cmd, ...rest);
-    };
-    try {
-      await sendMessage(town, { to: "movable", from: "cli", body: "second" });
-    } finally {
-      town.redis.sendCommand = send;
-    }
+    const { sent } = await commandsSent(town, () => sendMessage(town, { to: "movable", from: "cli", body: "second" }));
     // One script call and no lookup before it: the name is checked inside the script.
     expect(sent).toEqual(["evalsha"]);
     await killAgent(town, old.id, "cli");

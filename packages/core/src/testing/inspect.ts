@@ -149,3 +149,23 @@ export async function waitFor<T>(
     await sleep(every);
   }
 }
+
+/**
+ * The commands `town`'s client sends while `fn` runs, in order (what a step costs in round trips; commands a script
+ * runs inside Redis are not sent by the client). Counts this client only, unlike INFO commandstats, which counts
+ * every client of the server (other test files share it) and, on a Cluster, one node.
+ */
+export async function commandsSent<T>(town: Town, fn: () => Promise<T>): Promise<{ result: T; sent: string[] }> {
+  const sent: string[] = [];
+  const redis = town.redis;
+  const send = redis.sendCommand.bind(redis);
+  redis.sendCommand = (cmd: { name: string }, ...rest: unknown[]) => {
+    sent.push(cmd.name.toLowerCase());
+    return (send as (...a: unknown[]) => unknown)(cmd, ...rest);
+  };
+  try {
+    return { result: await fn(), sent };
+  } finally {
+    redis.sendCommand = send;
+  }
+}
