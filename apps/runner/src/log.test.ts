@@ -1,17 +1,13 @@
 /** Every runner log line is neutralised (issue 9, finding 11): text from a message can neither drive nor forge it. */
-import { afterEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { findAgent, sendMessage, spawnAgent } from "@tinytown/core";
-import { fixtureTown, waitFor } from "../test/helpers";
+import { fixtureTown, waitFor, cleanupAfterEach } from "../test/helpers";
 import { createLogger } from "./log";
 import { startRunner } from "./runner";
 
 const EVIL = "\u001b[2J\u001b[31mmallory\u0007\r\n2026-01-01T00:00:00.000Z info  [runner x] forged line\u202e";
 
-let cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c().catch(() => undefined);
-  cleanups = [];
-});
+const cleanup = cleanupAfterEach();
 
 function expectNeutral(line: string): void {
   expect(line).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e]/);
@@ -33,14 +29,14 @@ describe("runner log lines", () => {
 
   test("a message whose sender and body carry escape sequences reaches the log neutralised", async () => {
     const ft = await fixtureTown();
-    cleanups.push(() => ft.town.close());
+    cleanup(() => ft.town.close());
     const lines: string[] = [];
     const runner = await startRunner(ft.town, {
       log: createLogger("debug", "[runner t]", (l) => lines.push(l)),
       heartbeatMs: 300,
       reconcileMs: 500,
     });
-    cleanups.push(() => runner.stop(0));
+    cleanup(() => runner.stop(0));
     const agent = await spawnAgent(ft.town, { name: "target", model: "ok", by: "cli" });
     await waitFor("agent idle", async () => (await findAgent(ft.town, agent.id))?.state === "idle");
     await sendMessage(ft.town, { to: "target", from: EVIL, type: "shutdown", body: EVIL });

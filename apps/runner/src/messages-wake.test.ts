@@ -4,7 +4,7 @@
  * answers, then runs again with the answer in its prompt.
  */
 import { join } from "node:path";
-import { afterEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import {
   answerNeed,
   claimNeed,
@@ -20,14 +20,10 @@ import {
   spawnAgent,
   type Task,
 } from "@tinytown/core";
-import { fixtureModel, fixtureTown, readJsonl, waitFor, type FixtureTown } from "../test/helpers";
+import { fixtureModel, fixtureTown, readJsonl, waitFor, type FixtureTown, cleanupAfterEach } from "../test/helpers";
 import { startRunner, type RunnerHandle } from "./runner";
 
-let cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c().catch(() => undefined);
-  cleanups = [];
-});
+const cleanup = cleanupAfterEach();
 
 async function setup(): Promise<FixtureTown & { runner: RunnerHandle }> {
   const ft = await fixtureTown({
@@ -37,7 +33,7 @@ async function setup(): Promise<FixtureTown & { runner: RunnerHandle }> {
       "mcp-asker": fixtureModel(fx, "mcp-ask.mjs"),
     }),
   });
-  cleanups.push(() => ft.town.close());
+  cleanup(() => ft.town.close());
   // Reconcile repairs lost enqueues every 300 ms here: a waiting task must not be run again by it.
   const runner = await startRunner(ft.town, {
     logLevel: "silent",
@@ -45,7 +41,7 @@ async function setup(): Promise<FixtureTown & { runner: RunnerHandle }> {
     reconcileMs: 300,
     enqueueRepairMs: 300,
   });
-  cleanups.push(() => runner.stop(0));
+  cleanup(() => runner.stop(0));
   return { ...ft, runner };
 }
 
@@ -98,7 +94,7 @@ describe("messages wake agents", () => {
     expect(a.round).not.toBeNull();
     expect(b.round).toBeNull();
     const runner = await startRunner(ft.town, { logLevel: "silent", heartbeatMs: 300, reconcileMs: 500 });
-    cleanups.push(() => runner.stop(0));
+    cleanup(() => runner.stop(0));
     await waitFor("round done", async () => (await getTask(ft.town, a.round!.id)).state === "completed", 15_000);
     const [rec] = readJsonl<{ stdin: string }>(join(ft.fx, `echo-${a.round!.id}.jsonl`));
     expect(rec!.stdin).toContain("first: check the docs");

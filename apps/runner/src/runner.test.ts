@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { afterEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import {
   agentQueue,
   createTask,
@@ -19,7 +19,15 @@ import {
   cancelTask,
   type Task,
 } from "@tinytown/core";
-import { fixtureModel, fixtureTown, pidAlive, readJsonl, waitFor, type FixtureTown } from "../test/helpers";
+import {
+  fixtureModel,
+  fixtureTown,
+  pidAlive,
+  readJsonl,
+  waitFor,
+  type FixtureTown,
+  cleanupAfterEach,
+} from "../test/helpers";
 import { logFile } from "./process/launch";
 import { startRunner, type RunnerHandle, type RunnerOptions } from "./runner";
 
@@ -30,20 +38,16 @@ const FAST: RunnerOptions = {
   killGraceMs: 300,
 };
 
-let cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c().catch(() => undefined);
-  cleanups = [];
-});
+const cleanup = cleanupAfterEach();
 
 async function setup(
   opts: Parameters<typeof fixtureTown>[0] = {},
   runnerOpts: RunnerOptions = {},
 ): Promise<FixtureTown & { runner: RunnerHandle }> {
   const ft = await fixtureTown(opts);
-  cleanups.push(() => ft.town.close());
+  cleanup(() => ft.town.close());
   const runner = await startRunner(ft.town, { ...FAST, ...runnerOpts });
-  cleanups.push(() => runner.stop(0));
+  cleanup(() => runner.stop(0));
   return { ...ft, runner };
 }
 
@@ -239,7 +243,7 @@ describe("limits", () => {
 describe("queues", () => {
   test("one agent's tasks run by priority, then age", async () => {
     const ft = await fixtureTown();
-    cleanups.push(() => ft.town.close());
+    cleanup(() => ft.town.close());
     const agent = await spawnAgent(ft.town, { name: "orderly", model: "ok", by: "cli" });
     const ids: Record<string, string> = {};
     for (const p of ["low", "normal", "high", "urgent", "normal"] as const) {
@@ -247,7 +251,7 @@ describe("queues", () => {
       ids[t.id] = p;
     }
     const runner = await startRunner(ft.town, FAST);
-    cleanups.push(() => runner.stop(0));
+    cleanup(() => runner.stop(0));
     await waitFor("all done", async () => (await findAgent(ft.town, agent.id))?.tasksCompleted === 5);
     const order = readJsonl<{ event: string; task: string }>(`${ft.fx}/runs-orderly.jsonl`)
       .filter((r) => r.event === "start")
@@ -378,7 +382,7 @@ describe("messages and control", () => {
 describe("lost runners", () => {
   async function ghostRun(maxAttempts: number) {
     const ft = await fixtureTown({ runner: { maxAttempts } });
-    cleanups.push(() => ft.town.close());
+    cleanup(() => ft.town.close());
     const a = await spawnAgent(ft.town, { name: "orphaned", model: "ok", by: "cli" });
     const t = await createTask(ft.town, {
       description: "started by a runner that died",
@@ -388,7 +392,7 @@ describe("lost runners", () => {
     await ft.town.redis.zadd(ft.town.keys.runnerAlive, Date.now() - 60_000, "ghost");
     await startTask(ft.town, { taskId: t.id, agentId: a.id, by: "runner:ghost" });
     const runner = await startRunner(ft.town, { ...FAST, runnerDeadMs: 1_000 });
-    cleanups.push(() => runner.stop(0));
+    cleanup(() => runner.stop(0));
     return { ft, t, a };
   }
 

@@ -6,19 +6,15 @@
 import { createHmac } from "node:crypto";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterEach, expect, test } from "vitest";
+import { expect, test } from "vitest";
 import { createTask, failTask, readWebhookLog, spawnAgent, startTask, townOnRedis } from "@tinytown/core";
 import { testRedisUrl, uniqueTownName } from "@tinytown/core/testing";
-import { waitFor } from "../test/helpers";
+import { waitFor, cleanupAfterEach } from "../test/helpers";
 import { createLogger } from "./log";
 import { startRunner } from "./runner";
 
 const SECRET = "whsec-test-7f3a9c1e5b";
-let cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c().catch(() => undefined);
-  cleanups = [];
-});
+const cleanup = cleanupAfterEach();
 
 interface Hit {
   headers: IncomingMessage["headers"];
@@ -38,28 +34,28 @@ async function receiver(failFirst: number): Promise<{ url: string; hits: Hit[] }
     });
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  cleanups.push(() => new Promise((r) => server.close(r)));
+  cleanup(() => new Promise((r) => server.close(r)));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, hits };
 }
 
 test("a failed task is delivered signed; a failing receiver gets it again with backoff; no secret in logs", async () => {
   const rx = await receiver(2);
   process.env.TT_TEST_WEBHOOK_SECRET = SECRET;
-  cleanups.push(async () => delete process.env.TT_TEST_WEBHOOK_SECRET);
+  cleanup(async () => delete process.env.TT_TEST_WEBHOOK_SECRET);
   const name = uniqueTownName("wh");
   const town = await townOnRedis({
     name,
     url: testRedisUrl(),
     config: { webhook: { url: rx.url, secretEnv: "TT_TEST_WEBHOOK_SECRET", backoffMs: 100, maxAttempts: 5 } },
   });
-  cleanups.push(() => town.close());
+  cleanup(() => town.close());
   const lines: string[] = [];
   const runner = await startRunner(town, {
     log: createLogger("debug", "[runner]", (l) => lines.push(l)),
     heartbeatMs: 300,
     reconcileMs: 500,
   });
-  cleanups.push(() => runner.stop(0));
+  cleanup(() => runner.stop(0));
 
   // A task fails (as a runner would fail it): the item it opens goes to the webhook.
   const agent = await spawnAgent(town, { name: "w1", model: "claude", by: "cli" });

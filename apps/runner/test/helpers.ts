@@ -1,3 +1,4 @@
+import { afterEach } from "vitest";
 /** Test towns with the fixture agents as custom models, and small waiting helpers. */
 import { mkdtempSync, readFileSync, existsSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -70,4 +71,19 @@ export function readJsonl<T = Record<string, unknown>>(file: string): T[] {
     .split("\n")
     .filter(Boolean)
     .map((l) => JSON.parse(l) as T);
+}
+
+/**
+ * Undo steps run after each test of the file, last registered first (runners stopped before their towns close);
+ * a failing step does not keep the others from running. Call once at the top of a test file.
+ */
+export function cleanupAfterEach(): (undo: () => Promise<unknown>) => void {
+  let steps: (() => Promise<unknown>)[] = [];
+  afterEach(async () => {
+    for (const undo of steps.reverse()) await undo().catch(() => undefined);
+    steps = [];
+  });
+  return (undo) => {
+    steps.push(undo);
+  };
 }

@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { openSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, expect, test } from "vitest";
+import { expect, test } from "vitest";
 import {
   countTasks,
   createTask,
@@ -20,17 +20,22 @@ import {
   type Task,
 } from "@tinytown/core";
 import { testRedisUrl } from "@tinytown/core/testing";
-import { fixtureModel, fixtureTown, pidAlive, readJsonl, RUNNER_BIN, waitFor, type FixtureTown } from "./helpers";
+import {
+  fixtureModel,
+  fixtureTown,
+  pidAlive,
+  readJsonl,
+  RUNNER_BIN,
+  waitFor,
+  type FixtureTown,
+  cleanupAfterEach,
+} from "./helpers";
 
-let cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c().catch(() => undefined);
-  cleanups = [];
-});
+const cleanup = cleanupAfterEach();
 
 async function town(opts: Parameters<typeof fixtureTown>[0] = {}): Promise<FixtureTown> {
   const ft = await fixtureTown(opts);
-  cleanups.push(() => ft.town.close());
+  cleanup(() => ft.town.close());
   return ft;
 }
 
@@ -39,7 +44,7 @@ function startRunnerProcess(ft: FixtureTown, id: string): ChildProcess {
   const env: NodeJS.ProcessEnv = { ...process.env, REDIS_URL: testRedisUrl(), TT_RUNNER_ID: id, TT_LOG: "info" };
   delete env.TT_TOWN_DIR;
   const child = spawn(process.execPath, [RUNNER_BIN, "--town", ft.dir], { env, stdio: ["ignore", log, log] });
-  cleanups.push(async () => {
+  cleanup(async () => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill("SIGKILL");
       await new Promise((r) => child.once("exit", r));

@@ -3,17 +3,14 @@ import { mkdirSync, mkdtempSync, statSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { createTask, spawnAgent, startTask, type Town } from "@tinytown/core";
 import { testTown } from "@tinytown/core/testing";
 import { createLogger } from "../log";
 import { AgentApi } from "./server";
+import { cleanupAfterEach } from "../../test/helpers";
 
-let cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c().catch(() => undefined);
-  cleanups = [];
-});
+const cleanup = cleanupAfterEach();
 
 interface Reply {
   status: number;
@@ -44,10 +41,10 @@ async function running(town: Town) {
 
 async function serve(stateDir: string) {
   const town = await testTown();
-  cleanups.push(() => town.close());
+  cleanup(() => town.close());
   const api = new AgentApi(town, stateDir, createLogger("silent", ""));
   const endpoint = await api.listen();
-  cleanups.push(() => api.close());
+  cleanup(() => api.close());
   const { agent, task } = await running(town);
   const { token } = api.issue({ agentId: agent.id, agentName: agent.name, taskId: task.id, version: task.version });
   const auth = { authorization: `Bearer ${token}`, "content-type": "application/json" };

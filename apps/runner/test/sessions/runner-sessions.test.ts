@@ -22,19 +22,15 @@ import {
   type ModelSpec,
   type Task,
 } from "@tinytown/core";
-import { afterEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { startRunner, type RunnerHandle } from "../../src/runner";
 import { parseStats } from "../../src/sessions/session-run";
-import { FIXTURES, fixtureTown, pidAlive, readJsonl, waitFor, type FixtureTown } from "../helpers";
+import { FIXTURES, fixtureTown, pidAlive, readJsonl, waitFor, type FixtureTown, cleanupAfterEach } from "../helpers";
 
 const CLAUDE = join(FIXTURES, "claude-stream.mjs");
 const CODEX = join(FIXTURES, "codex-json.mjs");
 
-let cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c().catch(() => undefined);
-  cleanups = [];
-});
+const cleanup = cleanupAfterEach();
 
 /** A claude-stream fixture speaking stream-json; `--resume {sessionId}` on a resumed run. */
 function claudeModel(fx: string, scenario: string | null, env: Record<string, string> = {}): ModelSpec {
@@ -51,14 +47,14 @@ function claudeModel(fx: string, scenario: string | null, env: Record<string, st
 
 async function setup(opts: Parameters<typeof fixtureTown>[0] = {}): Promise<FixtureTown & { runner: RunnerHandle }> {
   const ft = await fixtureTown(opts);
-  cleanups.push(() => ft.town.close());
+  cleanup(() => ft.town.close());
   const runner = await startRunner(ft.town, {
     logLevel: "silent",
     heartbeatMs: 300,
     reconcileMs: 500,
     killGraceMs: 300,
   });
-  cleanups.push(() => runner.stop(0));
+  cleanup(() => runner.stop(0));
   return { ...ft, runner };
 }
 
