@@ -39,11 +39,7 @@ export function AgentUsage(props: { agentId: string }) {
         <h2 id="agent-usage-title" className="panel-title">
           Cost
         </h2>
-        <dl className="grid grid-cols-3 gap-3">
-          <Figure label="Today" usd={u.today.usd} detail={tokenLine(u.today.tokens)} testId="agent-cost-today" />
-          <Figure label="This week" usd={u.week.usd} detail={runs(u.week.runs)} testId="agent-cost-week" />
-          <Figure label="All time" usd={u.total.usd} detail={runs(u.total.runs)} testId="agent-cost-total" />
-        </dl>
+        <CostFigures usage={u} testPrefix="agent" />
         <BudgetMeter budget={u.budget} label="daily budget" />
       </div>
       <DayBars days={u.days} label="Cost per day, last 7 days" />
@@ -51,7 +47,24 @@ export function AgentUsage(props: { agentId: string }) {
   );
 }
 
-export function Figure(props: { label: string; usd: number; detail: string; testId: string }) {
+type Sum = { usd: number; runs: number };
+
+/** Today (with its tokens), this week and all time, as three figures (`<testPrefix>-cost-today` …). */
+export function CostFigures(props: {
+  usage: { today: Sum & { tokens: Parameters<typeof tokenLine>[0] }; week: Sum; total: Sum };
+  testPrefix: string;
+}) {
+  const { usage: u, testPrefix: p } = props;
+  return (
+    <dl className="grid grid-cols-3 gap-3">
+      <Figure label="Today" usd={u.today.usd} detail={tokenLine(u.today.tokens)} testId={`${p}-cost-today`} />
+      <Figure label="This week" usd={u.week.usd} detail={runs(u.week.runs)} testId={`${p}-cost-week`} />
+      <Figure label="All time" usd={u.total.usd} detail={runs(u.total.runs)} testId={`${p}-cost-total`} />
+    </dl>
+  );
+}
+
+function Figure(props: { label: string; usd: number; detail: string; testId: string }) {
   return (
     <div className="min-w-0">
       <dt className="text-[11px] font-medium text-zinc-600 uppercase dark:text-zinc-400">{props.label}</dt>

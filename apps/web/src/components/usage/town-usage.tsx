@@ -3,10 +3,10 @@
 import { useQuery } from "@tanstack/react-query";
 
 import { useTRPC } from "../../trpc/react";
-import { Figure } from "./agent-usage";
+import { CostFigures } from "./agent-usage";
 import { BudgetMeter } from "./budget-meter";
 import { DayBars } from "./day-bars";
-import { runs, tokenLine, tokens, usd } from "./format";
+import { tokens, usd } from "./format";
 
 /** What the town's agents cost: today, this week (a bar per day), by model, and the town's daily budget. */
 export function TownUsage() {
@@ -24,11 +24,7 @@ export function TownUsage() {
         <h2 id="town-usage-title" className="panel-title">
           Cost
         </h2>
-        <dl className="grid grid-cols-3 gap-3">
-          <Figure label="Today" usd={u.today.usd} detail={tokenLine(u.today.tokens)} testId="town-cost-today" />
-          <Figure label="This week" usd={u.week.usd} detail={runs(u.week.runs)} testId="town-cost-week" />
-          <Figure label="All time" usd={u.total.usd} detail={runs(u.total.runs)} testId="town-cost-total" />
-        </dl>
+        <CostFigures usage={u} testPrefix="town" />
         <BudgetMeter budget={u.budget} label="daily budget" />
         <DayBars days={u.days} label="The town's cost per day, last 7 days" />
       </div>
