@@ -25,6 +25,12 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     return 1;
   }
   const log = createLogger(parsed.logLevel, "[runner]");
+  // A Redis reply lost in an outage must not take the runner down with the agents it hosts (the fault suite saw a
+  // runner exit on an unawaited command's MaxRetriesPerRequestError): a failed promise nobody awaited is logged with
+  // its stack, so its origin can be found, and the runner's loops retry what matters.
+  process.on("unhandledRejection", (err) => {
+    log.warn(`unhandled rejection, kept running: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  });
   const runner = await startRunner(town, { id: parsed.runnerId, logLevel: parsed.logLevel });
   const cfg = town.config.runner;
   const shutdown = createShutdownManager({
