@@ -6,6 +6,16 @@ import type { Page } from "@playwright/test";
 const ALSO_REQUIRED = ["landmark-one-main", "page-has-heading-one", "landmark-no-duplicate-banner", "region"];
 
 export async function audit(page: Page, what: string): Promise<string[]> {
+  // Colours read mid-transition (just after switching to dark, a button half-way from its light colours) are neither
+  // theme's: let running transitions and animations finish first (infinite ones, like a pulse, are left running).
+  await page.evaluate(() =>
+    Promise.all(
+      document
+        .getAnimations()
+        .filter((a) => a.effect?.getTiming().iterations !== Infinity)
+        .map((a) => a.finished.catch(() => undefined)),
+    ),
+  );
   const result = await new AxeBuilder({ page })
     // Experimental in axe, and one the issue found broken (card labels that omit the visible id).
     .options({ rules: { "label-content-name-mismatch": { enabled: true } } })
